@@ -1,0 +1,194 @@
+"""Frame sources and the capture thread.
+
+Live sources (cameras, stream URLs, the demo) deliver through a one-slot mailbox:
+a consumer always gets the newest frame, and frames it was too slow for are
+dropped and counted instead of queuing up as latency. Files are read in order
+through a bounded queue, and nothing is dropped: the reader waits instead.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from realtime.errors import UserError
+from realtime.mailbox import LatestMailbox, OrderedQueue
+
+# FFmpeg inside OpenCV prints its own complaints about bad files ("moov atom not
+# found"); we report those ourselves in one line. Read when a capture opens.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+CAMERA_INDEXES_TO_TRY = (0, 1, 2)
+
+
+@dataclass
+class Frame:
+    image: np.ndarray  # H x W x 3 uint8, BGR
+    index: int  # position in the source, counting from 0
+    timestamp: float  # time.monotonic() when the frame was captured
+
+
+class Source(Protocol):
+    live: bool
+    fps: Fraction
+    frame_count: int | None  # None for live sources
+    frame_size: tuple[int, int]  # width, height
+
+    def read(self) -> np.ndarray | None: ...
+
+    def release(self) -> None: ...
+
+
+def _silence_opencv() -> None:
+    # OpenCV logs a warning per camera index that does not open; we report it ourselves.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+def _fps_fraction(value: float, default: int = 30) -> Fraction:
+    if not math.isfinite(value) or value <= 0 or value > 1000:
+        return Fraction(default)
+    return Fraction(value).limit_denominator(1001)
+
+
+class OpenCVSource:
+    """A camera index, a video file or a stream URL, read with cv2.VideoCapture."""
+
+    def __init__(self, capture: cv2.VideoCapture, live: bool, first_frame: np.ndarray):
+        self.capture, self.live = capture, live
+        self.fps = _fps_fraction(capture.get(cv2.CAP_PROP_FPS))
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        self.frame_count = None if live or count <= 0 else count
+        self.frame_size = (first_frame.shape[1], first_frame.shape[0])
+        self._pending: np.ndarray | None = first_frame
+
+    def read(self) -> np.ndarray | None:
+        if self._pending is not None:
+            image, self._pending = self._pending, None
+            return image
+        ok, image = self.capture.read()
+        return image if ok else None
+
+    def release(self) -> None:
+        self.capture.release()
+
+
+def open_camera(index: int, width: int | None = None, height: int | None = None, fps: float | None = None) -> OpenCVSource | None:
+    """Open camera `index` asking for MJPG at the given mode; None when it delivers no frame."""
+    _silence_opencv()
+    capture = cv2.VideoCapture(index)
+    if not capture.isOpened():
+        return None
+    capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+    if width and height:
+        capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+    if fps:
+        capture.set(cv2.CAP_PROP_FPS, fps)
+    ok, image = capture.read()
+    if not ok:
+        capture.release()
+        return None
+    return OpenCVSource(capture, live=True, first_frame=image)
+
+
+def open_video(path_or_url: str) -> OpenCVSource:
+    """Open a video file (read in order) or a stream URL (live)."""
+    is_url = "://" in path_or_url
+    if not is_url and not Path(path_or_url).is_file():
+        raise UserError(f"input not found: {path_or_url}")
+    _silence_opencv()
+    capture = cv2.VideoCapture(path_or_url)
+    ok, image = capture.read() if capture.isOpened() else (False, None)
+    if not ok:
+        capture.release()
+        what = "stream" if is_url else "video"
+        raise UserError(f"cannot read {what} {path_or_url}; check that it is a playable video (mp4, mkv, avi, webm) or a reachable URL")
+    return OpenCVSource(capture, live=is_url, first_frame=image)
+
+
+class DemoSource:
+    """A slow pan and zoom over the public-domain NASA astronaut portrait shipped in scikit-image."""
+
+    live = True
+    frame_count = None
+
+    def __init__(self, width: int = 640, height: int = 360, fps: int = 30):
+        photo_path = resources.files("skimage") / "data" / "astronaut.png"
+        self.photo = cv2.imread(str(photo_path), cv2.IMREAD_COLOR)
+        if self.photo is None:
+            raise UserError("the demo needs scikit-image's astronaut.png; reinstall with: pip install scikit-image")
+        self.width, self.height, self.fps = width, height, Fraction(fps)
+        self.frame_size = (width, height)
+        self._next_time = time.monotonic()
+        self._t = 0.0
+
+    def read(self) -> np.ndarray | None:
+        # Pace like a camera: one frame per 1/fps seconds.
+        delay = self._next_time - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self._next_time = max(self._next_time + 1 / float(self.fps), time.monotonic() - 0.1)
+        self._t += 1 / float(self.fps)
+        return self._view(self._t)
+
+    def _view(self, t: float) -> np.ndarray:
+        ph, pw = self.photo.shape[:2]
+        aspect = self.width / self.height
+        zoom = 1.0 + 0.25 * (1 - math.cos(t * 0.4))  # 1.0 .. 1.5
+        crop_w = min(pw, ph * aspect) / zoom
+        crop_h = crop_w / aspect
+        cx = pw / 2 + (pw - crop_w) / 2 * 0.8 * math.sin(t * 0.3)
+        cy = ph / 2 + (ph - crop_h) / 2 * 0.8 * math.sin(t * 0.21)
+        scale_x, scale_y = self.width / crop_w, self.height / crop_h
+        matrix = np.array([[scale_x, 0, -(cx - crop_w / 2) * scale_x], [0, scale_y, -(cy - crop_h / 2) * scale_y]])
+        return cv2.warpAffine(self.photo, matrix, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+    def release(self) -> None:
+        pass
+
+
+class CaptureThread(threading.Thread):
+    """Reads a source on its own thread and hands frames to a mailbox (live) or a queue (file)."""
+
+    def __init__(self, source: Source, max_frames: int | None = None, paced: bool = False):
+        super().__init__(name="capture", daemon=True)
+        self.source = source
+        self.frames: LatestMailbox[Frame] | OrderedQueue[Frame] = (
+            LatestMailbox() if source.live else OrderedQueue())
+        self.max_frames = max_frames
+        self.paced = paced  # play a file at its own frame rate (for the window)
+        self.error: BaseException | None = None
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        index = 0
+        start = time.monotonic()
+        try:
+            while not self._stop_event.is_set() and (self.max_frames is None or index < self.max_frames):
+                image = self.source.read()
+                if image is None:
+                    break
+                if self.paced:
+                    delay = start + index / float(self.source.fps) - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                if not self.frames.put(Frame(image, index, time.monotonic()), self._stop_event):
+                    break
+                index += 1
+        except BaseException as exc:  # handed to the consumer, which reports it
+            self.error = exc
+        finally:
+            self.frames.close()
+            self.source.release()
+
+    def stop(self) -> None:
+        self._stop_event.set()

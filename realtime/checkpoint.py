@@ -1,0 +1,73 @@
+"""Style checkpoint files: the project's own format and pytorch/examples state dicts.
+
+Our files hold {"format", "architecture", "state_dict", "meta"}. A bare state dict
+is taken to be a pytorch/examples fast_neural_style TransformerNet (0-255 pixels,
+unbounded output); its residual blocks are named res1..res5 and old files carry
+InstanceNorm running statistics that current PyTorch rejects.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from realtime.errors import UserError
+from realtime.model.transformer import Architecture, TransformerNet
+
+FORMAT = "realtime-style/1"
+_EXAMPLES_RESIDUAL = re.compile(r"^res(\d+)\.")
+
+
+def save_style(path: Path, net: TransformerNet, arch: Architecture, meta: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu", torch.float32).clone() for k, v in net.state_dict().items()}
+    torch.save({"format": FORMAT, "architecture": arch.to_dict(), "state_dict": state, "meta": meta}, path)
+
+
+def _from_examples(state: dict[str, torch.Tensor]) -> tuple[Architecture, dict[str, torch.Tensor]]:
+    converted = {}
+    for key, value in state.items():
+        if re.search(r"running_(mean|var)$", key):
+            continue
+        match = _EXAMPLES_RESIDUAL.match(key)
+        if match:
+            key = f"residual.{int(match.group(1)) - 1}." + key[match.end():]
+        converted[key] = value
+    blocks = {int(k.split(".")[1]) for k in converted if k.startswith("residual.")}
+    arch = Architecture(
+        base_channels=converted["conv1.conv2d.weight"].shape[0],
+        residual_blocks=len(blocks),
+        pixel_range=255.0,
+        bounded_output=False,
+    )
+    return arch, converted
+
+
+def load_style(path: Path) -> tuple[TransformerNet, dict[str, Any]]:
+    """Load a style network on the CPU in eval mode, with its metadata."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many kinds for a bad file
+        raise UserError(f"cannot load style checkpoint {path}: {exc.__class__.__name__}; "
+                        "pass a realtime or pytorch/examples fast_neural_style .pt/.pth file") from exc
+    if not isinstance(payload, dict):
+        raise UserError(f"{path} is not a style checkpoint (expected a state dict)")
+    if payload.get("format") == FORMAT:
+        arch = Architecture(**payload["architecture"])
+        state, meta = payload["state_dict"], dict(payload["meta"])
+    else:
+        try:
+            arch, state = _from_examples(payload)
+        except (KeyError, IndexError, AttributeError) as exc:
+            raise UserError(f"{path} is not a TransformerNet checkpoint (missing {exc})") from exc
+        meta = {"name": path.stem, "source": "pytorch/examples fast_neural_style"}
+    net = TransformerNet(arch)
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as exc:
+        first_line = str(exc).splitlines()[0]
+        raise UserError(f"{path} does not match the TransformerNet layout: {first_line}") from exc
+    meta["architecture"] = arch.to_dict()
+    return net.eval(), meta

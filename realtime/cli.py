@@ -1,0 +1,215 @@
+"""Command line: `realtime [run] ...`, `realtime train ...`, `realtime export ...`.
+
+Bad input ends with one line on stderr and exit code 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Sequence
+
+from realtime.errors import UserError
+from realtime.hotkeys import key_list_text
+
+SUBCOMMANDS = ("run", "train", "export")
+
+
+class OneLineErrorParser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UserError(f"{message} (see {self.prog} --help)")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 640x360, not {text!r}") from None
+    if width < 16 or height < 16:
+        raise argparse.ArgumentTypeError(f"size {text} is too small; use at least 16x16")
+    return width, height
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return value
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_argument_group("source (default: the first camera that opens, else the demo)")
+    source.add_argument("--camera", type=int, metavar="INDEX", help="camera index, e.g. 0")
+    source.add_argument("--input", metavar="FILE|URL", help="video file, image file or stream URL")
+    source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
+    style = parser.add_argument_group("style")
+    style.add_argument("--style", default="starry_night", metavar="NAME|PATH",
+                       help="style name from checkpoints/ or a checkpoint file (default: starry_night)")
+    style.add_argument("--list-styles", action="store_true", help="list the available styles and exit")
+    style.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
+                       help="auto picks CUDA, then MPS, then the CPU")
+    style.add_argument("--model", default="auto", choices=("auto", "lite", "full"),
+                       help="network size; auto: full on a GPU, lite on a CPU")
+    style.add_argument("--size", type=parse_size, metavar="WxH", help="processing and output size (default: the source's)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output", type=Path, metavar="FILE", help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg)")
+    out.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N frames")
+    out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible")
+    out.add_argument("--no-vsync", dest="vsync", action="store_false", help="start with vsync off")
+    out.add_argument("--screenshot-dir", type=Path, default=Path("."), metavar="DIR", help="where S saves screenshots")
+    parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
+
+
+def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:
+    """Make the file's values the parser's defaults, so flags on the command line still win."""
+    try:
+        values: dict[str, Any] = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise UserError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path} is not valid TOML: {exc}") from None
+    actions = {option.lstrip("-"): action for action in parser._actions for option in action.option_strings}
+    defaults = {}
+    for key, value in values.items():
+        action = actions.get(key.replace("_", "-"))
+        if action is None or key in ("config", "help"):
+            raise UserError(f"unknown key {key!r} in {path}; keys are the long options of 'realtime run --help'")
+        if action.nargs == 0:  # an on/off flag
+            if not isinstance(value, bool):
+                raise UserError(f"{key} in {path} must be true or false, not {value!r}")
+            defaults[action.dest] = action.const if value else action.default
+            continue
+        try:
+            converted = action.type(str(value)) if action.type else value
+        except (argparse.ArgumentTypeError, ValueError) as exc:
+            raise UserError(f"bad value for {key} in {path}: {exc}") from None
+        if action.choices and converted not in action.choices:
+            raise UserError(f"bad value for {key} in {path}: {value!r}; choose from {', '.join(action.choices)}")
+        defaults[action.dest] = converted
+    parser.set_defaults(**defaults)
+
+
+def list_styles() -> None:
+    from realtime.checkpoint import load_style
+    from realtime.registry import StyleRegistry
+
+    registry = StyleRegistry()
+    if not registry.names():
+        print(f"no styles in {registry.folder}")
+    for name in registry.names():
+        variants = registry.variants(name)
+        _, meta = load_style(registry.resolve(name, variants[0]).path)
+        painting = meta.get("painting", {})
+        about = f"{painting.get('title', '')}, {painting.get('artist', '')} ({painting.get('year', '')})" if painting else ""
+        print(f"{name:<20} {'/'.join(variants):<10} {about}")
+
+
+def command_run(args: argparse.Namespace) -> None:
+    if args.list_styles:
+        list_styles()
+        return
+    from realtime.pipeline import RunSettings, run
+
+    sources = [args.camera is not None, args.input is not None, args.demo]
+    if sum(sources) > 1:
+        raise UserError("choose one source: --camera, --input or --demo")
+    run(RunSettings(style=args.style, camera=args.camera, input=args.input, demo=args.demo, output=args.output,
+                    device=args.device, model=args.model, size=args.size, max_frames=args.max_frames,
+                    display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir))
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    from realtime.train import TrainConfig
+
+    defaults = TrainConfig(style_image=Path(), name="", data=Path())
+    parser.add_argument("--style-image", type=Path, required=True, help="the painting to learn")
+    parser.add_argument("--name", required=True, help="style name: saved as checkpoints/NAME.MODEL.pt")
+    parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
+    parser.add_argument("--model", default=defaults.variant, choices=("lite", "full"), help="network size")
+    parser.add_argument("--image-size", type=positive_int, default=defaults.image_size, help="training crop size in pixels")
+    parser.add_argument("--style-size", type=positive_int, default=defaults.style_size, help="long side of the painting in pixels")
+    parser.add_argument("--steps", type=positive_int, default=defaults.steps)
+    parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="learning rate")
+    parser.add_argument("--content-weight", type=float, default=defaults.content_weight)
+    parser.add_argument("--style-weight", type=float, default=defaults.style_weight)
+    parser.add_argument("--tv-weight", type=float, default=defaults.tv_weight)
+    parser.add_argument("--temporal-weight", type=float, default=defaults.temporal_weight,
+                        help="penalty for changing under small motions (0 turns it off)")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the loss network and the data order")
+    parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's checkpoints/)")
+    parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
+    parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
+    parser.add_argument("--resume", action="store_true", help="continue from the run directory's saved state")
+    parser.add_argument("--title", default="", help="painting title, for the metadata")
+    parser.add_argument("--artist", default="", help="painter, for the metadata")
+    parser.add_argument("--year", default="", help="year of the painting, for the metadata")
+
+
+def command_train(args: argparse.Namespace) -> None:
+    from realtime.registry import CHECKPOINTS
+    from realtime.train import TrainConfig, train
+
+    painting = {k: v for k, v in (("title", args.title), ("artist", args.artist), ("year", args.year)) if v}
+    path = train(TrainConfig(
+        style_image=args.style_image, name=args.name, data=args.data, variant=args.model,
+        image_size=args.image_size, style_size=args.style_size, steps=args.steps, batch_size=args.batch_size,
+        learning_rate=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,
+        tv_weight=args.tv_weight, temporal_weight=args.temporal_weight, seed=args.seed, device=args.device,
+        threads=args.threads, checkpoints=args.checkpoints or CHECKPOINTS, run_dir=args.run_dir,
+        preview_every=args.preview_every, save_every=args.preview_every, resume=args.resume, painting=painting))
+    print(f"saved {path}")
+
+
+def command_export(args: argparse.Namespace) -> None:
+    from realtime.export import export_torchscript
+    from realtime.registry import StyleRegistry
+
+    path = export_torchscript(StyleRegistry(), args.style, args.model, args.output, args.half)
+    print(f"wrote {path}")
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--style", required=True, metavar="NAME|PATH")
+    parser.add_argument("--model", default="lite", choices=("lite", "full"))
+    parser.add_argument("--output", type=Path, required=True, metavar="FILE.ts")
+    parser.add_argument("--half", action="store_true", help="fp16 weights (for GPUs)")
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = OneLineErrorParser(prog="realtime", description="Real-time style transfer for webcams and video files.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
+    run = commands.add_parser("run", help="stylize a camera, video, image or the demo (the default command)",
+                              epilog=f"keys in the window:\n{key_list_text()}", formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_run_arguments(run)
+    run.set_defaults(handler=command_run)
+    train = commands.add_parser("train", help="train a style network from a painting")
+    add_train_arguments(train)
+    train.set_defaults(handler=command_train)
+    export = commands.add_parser("export", help="write a style as a frozen TorchScript file")
+    add_export_arguments(export)
+    export.set_defaults(handler=command_export)
+    return parser, {"run": run, "train": train, "export": export}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "run")  # `realtime --camera 0` means `realtime run --camera 0`
+    parser, subparsers = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if getattr(args, "config", None) is not None:
+            apply_config(subparsers[args.command], args.config)
+            args = parser.parse_args(argv)
+        args.handler(args)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return 130
+    return 0

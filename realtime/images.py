@@ -1,0 +1,46 @@
+"""Small image helpers shared by training, evaluation and the CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from realtime.errors import UserError
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+def read_bgr(path: Path) -> np.ndarray:
+    if not path.is_file():
+        raise UserError(f"image not found: {path}")
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise UserError(f"cannot decode image {path}; use a JPEG or PNG file")
+    return image
+
+
+def list_images(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise UserError(f"image folder not found: {folder}")
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def bgr_to_tensor(image: np.ndarray) -> torch.Tensor:
+    """uint8 H x W x 3 BGR -> float 1 x 3 x H x W RGB in [0, 1]."""
+    rgb = np.ascontiguousarray(image[:, :, ::-1])
+    return torch.from_numpy(rgb).permute(2, 0, 1).unsqueeze(0).float().div_(255.0)
+
+
+def tensor_to_bgr(rgb: torch.Tensor) -> np.ndarray:
+    """float 1 x 3 x H x W RGB in [0, 1] -> uint8 H x W x 3 BGR."""
+    array = rgb[0].detach().float().clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).cpu().numpy()
+    return np.ascontiguousarray(array[:, :, ::-1])
+
+
+def fit_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
+    h, w = image.shape[:2]
+    scale = long_side / max(h, w)
+    size = (max(4, round(w * scale)), max(4, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)

@@ -1,0 +1,237 @@
+"""The live loop: capture thread -> engine thread -> window on the main thread.
+
+The engine works on its own thread, so the window keeps drawing (HUD, crossfades,
+key presses) at display rate while the network runs at its own pace; each side
+hands over only the newest frame. Hotkeys change a shared Look that the engine
+reads once per frame.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from realtime.capture import CaptureThread, Frame
+from realtime.engine import Look, StyleEngine
+from realtime.hotkeys import key_list_rows
+from realtime.hud import text_image
+from realtime.mailbox import LatestMailbox
+from realtime.recorder import Recorder
+from realtime.renderer import Renderer
+from realtime.writer import write_image
+
+STRENGTH_STEP = 0.1
+IDLE_REDRAW_SECONDS = 0.1  # redraw this often even when nothing changes (window exposure)
+
+
+@dataclass
+class Stylized:
+    image: np.ndarray  # H x W x 3 uint8 BGR, the composite frame (no HUD)
+    index: int
+    timestamp: float  # capture time of the source frame
+    style: str
+
+
+class EngineWorker(threading.Thread):
+    """Stylizes frames from the capture thread; publishes the newest result and records every one."""
+
+    def __init__(self, engine: StyleEngine, capture: CaptureThread, look: Look, recorder: Recorder | None = None):
+        super().__init__(name="engine", daemon=True)
+        self.engine, self.capture, self.look, self.recorder = engine, capture, look, recorder
+        self.results: LatestMailbox[Stylized] = LatestMailbox()
+        self.paused = False
+        self.error: BaseException | None = None
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        frames = self.capture.frames
+        pending = None
+        try:
+            while not self._stop_event.is_set():
+                if self.paused:
+                    time.sleep(0.05)
+                    continue
+                # With a frame in flight, only take a next frame that is already waiting,
+                # so overlap never adds latency.
+                frame = frames.get(timeout=0 if pending else 0.1)
+                if frame is None:
+                    if pending:
+                        self._publish(*pending)
+                        pending = None
+                    elif frames.closed:
+                        break
+                    continue
+                look = self.look.snapshot()
+                submitted = (self.engine.submit(frame.image, look), frame, look.style)
+                if pending:
+                    self._publish(*pending)
+                pending = submitted
+            if pending:
+                self._publish(*pending)
+        except BaseException as exc:  # the main thread reports it
+            self.error = exc
+        finally:
+            self.results.close()
+
+    def _publish(self, result, frame: Frame, style: str) -> None:
+        stylized = Stylized(result.wait(), frame.index, frame.timestamp, style)
+        if self.recorder is not None:
+            self.recorder.put(stylized.image, stylized.timestamp)
+        self.results.put(stylized)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+
+class FrameRateMeter:
+    def __init__(self, window_seconds: float = 1.0):
+        self.window_seconds = window_seconds
+        self.times: list[float] = []
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        self.times = [t for t in self.times if now - t <= self.window_seconds] + [now]
+
+    @property
+    def fps(self) -> float:
+        if len(self.times) < 2:
+            return 0.0
+        return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-6)
+
+
+class LiveApp:
+    def __init__(self, capture: CaptureThread, engine: StyleEngine, look: Look, styles: list[str],
+                 renderer: Renderer, recorder: Recorder | None = None, screenshot_dir: Path = Path(".")):
+        self.capture, self.engine, self.look, self.styles = capture, engine, look, styles
+        self.renderer, self.recorder, self.screenshot_dir = renderer, recorder, screenshot_dir
+        self.worker = EngineWorker(engine, capture, look, recorder)
+        self.meter = FrameRateMeter()
+        self.show_hud, self.show_keys = True, False
+        self.last: Stylized | None = None
+        self.message, self.message_until = "", 0.0
+        self.quitting = False
+        self._hud_text: tuple[list[str], list[str]] | None = None
+        self._last_draw = 0.0
+
+    def start(self) -> None:
+        self.capture.start()
+        self.worker.start()
+
+    def step(self) -> bool:
+        """Handle keys, show the newest frame, draw. False once the app should stop."""
+        for action in self.renderer.poll_actions():
+            self.handle(action)
+        result = self.worker.results.get(timeout=0.0 if self.renderer.fading else 0.01)
+        if result is not None:
+            self.last = result
+            self.meter.tick()
+            self.renderer.show(result.image, result.style)
+        for thread in (self.worker, self.capture):
+            if thread.error is not None:
+                raise thread.error
+        overlays_changed = self._update_overlays()
+        now = time.monotonic()
+        if result is not None or overlays_changed or self.renderer.fading or now - self._last_draw > IDLE_REDRAW_SECONDS:
+            self.renderer.draw()
+            self.renderer.present()
+            self._last_draw = now
+        if self.worker.results.closed:
+            self.quitting = True  # the input ended
+        return not self.quitting
+
+    def run(self) -> None:
+        self.start()
+        while self.step():
+            pass
+
+    def close(self) -> None:
+        """Stop the threads and finalize the recording; safe to call more than once."""
+        self.capture.stop()
+        self.worker.stop()
+        if self.worker.is_alive():
+            self.worker.join(timeout=5)
+        if self.recorder is not None:
+            recorder, self.recorder = self.recorder, None
+            recorder.close()
+        self.renderer.close()
+
+    # -- hotkeys ----------------------------------------------------------------
+    def handle(self, action: str) -> None:
+        look = self.look
+        if action.startswith("style:"):
+            number = int(action.split(":")[1])
+            if number <= len(self.styles):
+                self.set_style(self.styles[number - 1])
+        elif action in ("next_style", "previous_style"):
+            step = 1 if action == "next_style" else -1
+            current = self.styles.index(look.style) if look.style in self.styles else 0
+            self.set_style(self.styles[(current + step) % len(self.styles)])
+        elif action in ("stronger", "weaker"):
+            delta = STRENGTH_STEP if action == "stronger" else -STRENGTH_STEP
+            look.strength = round(min(1.0, max(0.0, look.strength + delta)), 2)
+        elif action == "compare":
+            look.compare = not look.compare
+        elif action == "mirror":
+            look.mirror = not look.mirror
+        elif action == "pause":
+            self.worker.paused = not self.worker.paused
+        elif action == "screenshot":
+            self.save_screenshot()
+        elif action == "fullscreen":
+            self.renderer.toggle_fullscreen()
+        elif action == "vsync":
+            self.renderer.toggle_vsync()
+            self.flash(f"vsync {'on' if self.renderer.vsync else 'off'}")
+        elif action == "hud":
+            self.show_hud = not self.show_hud
+        elif action == "help":
+            self.show_keys = not self.show_keys
+        elif action == "quit":
+            self.quitting = True
+
+    def set_style(self, name: str) -> None:
+        try:
+            self.engine.style(name)  # load before switching, so the engine thread never stalls on it
+        except Exception as exc:  # a broken checkpoint must not end the show
+            self.flash(f"cannot load {name}: {exc}")
+            return
+        self.look.style = name
+
+    def save_screenshot(self) -> None:
+        if self.last is None:
+            return
+        path = self.screenshot_dir / f"realtime-{datetime.now():%Y%m%d-%H%M%S-%f}.png"
+        write_image(path, self.last.image)
+        self.flash(f"saved {path}")
+        print(f"screenshot: {path}")
+
+    def flash(self, message: str, seconds: float = 2.0) -> None:
+        self.message, self.message_until = message, time.monotonic() + seconds
+
+    def hud_lines(self) -> list[str]:
+        look = self.look
+        state = [f"strength {look.strength:.0%}"]
+        state += ["mirror"] * look.mirror + ["compare"] * look.compare + ["PAUSED"] * self.worker.paused
+        lines = [f"{look.style}   {self.meter.fps:4.1f} FPS   {self.engine.device.type} / {self.engine.variant}",
+                 "   ".join(state) + "   ? keys"]
+        if time.monotonic() < self.message_until:
+            lines.append(self.message)
+        return lines
+
+    def _update_overlays(self) -> bool:
+        text = self.hud_lines() if self.show_hud else []
+        keys = [f"{k}\t{d}" for k, d in key_list_rows()] if self.show_keys else []
+        if (text, keys) == self._hud_text:
+            return False
+        self._hud_text = (text, keys)
+        overlays = []
+        if text:
+            overlays.append((text_image(text), "top-left"))
+        if keys:
+            overlays.append((text_image(["Keys"] + keys), "center"))
+        self.renderer.set_overlays(overlays)
+        return True

@@ -1,0 +1,1 @@
+"""Network definitions: the style transformer and the loss network used to train it."""

@@ -1,0 +1,99 @@
+"""Johnson et al. (2016) feed-forward style network, in a full and a lite size.
+
+Instance normalization, reflection padding and nearest-upsample + conv instead of
+transposed convolutions (no checkerboard artifacts). The module always maps RGB in
+[0, 1] to RGB in [0, 1], whatever range the weights were trained for, so the engine
+never needs to know where a checkpoint came from.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Architecture:
+    base_channels: int = 32
+    residual_blocks: int = 5
+    # pytorch/examples networks work on 0-255 pixels with an unbounded output;
+    # ours work on 0-1 pixels with a sigmoid output.
+    pixel_range: float = 1.0
+    bounded_output: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+FULL = Architecture(base_channels=32, residual_blocks=5)
+LITE = Architecture(base_channels=16, residual_blocks=3)
+VARIANTS = {"full": FULL, "lite": LITE}
+
+
+class ConvLayer(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1):
+        super().__init__()
+        self.reflection_pad = nn.ReflectionPad2d(kernel_size // 2)
+        self.conv2d = nn.Conv2d(in_channels, out_channels, kernel_size, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv2d(self.reflection_pad(x))
+
+
+class UpsampleConvLayer(nn.Module):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int):
+        super().__init__()
+        self.reflection_pad = nn.ReflectionPad2d(kernel_size // 2)
+        self.conv2d = nn.Conv2d(in_channels, out_channels, kernel_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        return self.conv2d(self.reflection_pad(x))
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.conv1 = ConvLayer(channels, channels, 3)
+        self.in1 = nn.InstanceNorm2d(channels, affine=True)
+        self.conv2 = ConvLayer(channels, channels, 3)
+        self.in2 = nn.InstanceNorm2d(channels, affine=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.in1(self.conv1(x)))
+        return x + self.in2(self.conv2(y))
+
+
+class TransformerNet(nn.Module):
+    def __init__(self, arch: Architecture = FULL):
+        super().__init__()
+        c = arch.base_channels
+        self.pixel_range = arch.pixel_range
+        self.bounded_output = arch.bounded_output
+        self.conv1 = ConvLayer(3, c, 9)
+        self.in1 = nn.InstanceNorm2d(c, affine=True)
+        self.conv2 = ConvLayer(c, 2 * c, 3, stride=2)
+        self.in2 = nn.InstanceNorm2d(2 * c, affine=True)
+        self.conv3 = ConvLayer(2 * c, 4 * c, 3, stride=2)
+        self.in3 = nn.InstanceNorm2d(4 * c, affine=True)
+        self.residual = nn.Sequential(*[ResidualBlock(4 * c) for _ in range(arch.residual_blocks)])
+        self.deconv1 = UpsampleConvLayer(4 * c, 2 * c, 3)
+        self.in4 = nn.InstanceNorm2d(2 * c, affine=True)
+        self.deconv2 = UpsampleConvLayer(2 * c, c, 3)
+        self.in5 = nn.InstanceNorm2d(c, affine=True)
+        self.deconv3 = ConvLayer(c, 3, 9)
+
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        """rgb: N x 3 x H x W in [0, 1], H and W multiples of 4. Returns the same shape."""
+        y = F.relu(self.in1(self.conv1(rgb * self.pixel_range)))
+        y = F.relu(self.in2(self.conv2(y)))
+        y = F.relu(self.in3(self.conv3(y)))
+        y = self.residual(y)
+        y = F.relu(self.in4(self.deconv1(y)))
+        y = F.relu(self.in5(self.deconv2(y)))
+        y = self.deconv3(y)
+        if self.bounded_output:
+            return torch.sigmoid(y)
+        return torch.clamp(y / self.pixel_range, 0.0, 1.0)

@@ -1,0 +1,154 @@
+"""`realtime run`: choose the source, build the engine, and run the window or the file loop."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from realtime.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, DemoSource, Source, open_camera, open_video
+from realtime.device import pick_device
+from realtime.engine import Look, StyleEngine, check_style_loads
+from realtime.errors import UserError
+from realtime.images import read_bgr
+from realtime.recorder import Recorder
+from realtime.registry import StyleRegistry
+from realtime.writer import VideoWriter, check_output_path, is_image_path, write_image
+
+
+@dataclass
+class RunSettings:
+    style: str = "starry_night"
+    camera: int | None = None
+    input: str | None = None
+    demo: bool = False
+    output: Path | None = None
+    device: str = "auto"
+    model: str = "auto"
+    size: tuple[int, int] | None = None
+    max_frames: int | None = None
+    display: bool = True
+    vsync: bool = True
+    screenshot_dir: Path = Path(".")
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def open_source(settings: RunSettings) -> Source:
+    """The video source the settings ask for; with none named, the first camera, else the demo."""
+    if settings.input is not None:
+        return open_video(settings.input)
+    if settings.demo:
+        return DemoSource(*(settings.size or (640, 360)))
+    if settings.camera is not None:
+        camera = open_camera(settings.camera, *(settings.size or (None, None)))
+        if camera is None:
+            raise UserError(f"camera {settings.camera} did not open (tried index {settings.camera}); "
+                            "try another --camera index, --input FILE or --demo")
+        return camera
+    for index in CAMERA_INDEXES_TO_TRY:
+        camera = open_camera(index, *(settings.size or (None, None)))
+        if camera is not None:
+            say(f"using camera {index}")
+            return camera
+    tried = ", ".join(map(str, CAMERA_INDEXES_TO_TRY))
+    say(f"no camera found (tried indexes {tried}); showing the demo source instead (--demo)")
+    return DemoSource(*(settings.size or (640, 360)))
+
+
+def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
+    device = pick_device(settings.device)
+    variant = settings.model if settings.model != "auto" else ("lite" if device.type == "cpu" else "full")
+    engine = StyleEngine(registry, device, variant, settings.size)
+    loaded = check_style_loads(engine, settings.style)
+    if loaded.ref.variant not in (variant, "file"):
+        say(f"style {settings.style} has no {variant} model; using its {loaded.ref.variant} model")
+    return engine
+
+
+def run(settings: RunSettings) -> None:
+    registry = StyleRegistry()
+    if settings.input is not None and "://" not in settings.input and not Path(settings.input).is_file():
+        raise UserError(f"input not found: {settings.input}")
+    if settings.output is not None:
+        check_output_path(settings.output)
+    if settings.input is not None and is_image_path(Path(settings.input)):
+        run_image(settings, build_engine(settings, registry))
+        return
+    if not settings.display and settings.output is None:
+        raise UserError("--no-display needs --output FILE to write the result to")
+    if settings.output is not None and is_image_path(settings.output):
+        raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
+    engine = build_engine(settings, registry)
+    source = open_source(settings)
+    if settings.display:
+        run_window(settings, source, engine, registry)
+    else:
+        run_file(settings, source, engine)
+
+
+def run_image(settings: RunSettings, engine: StyleEngine) -> None:
+    image = read_bgr(Path(settings.input))
+    result = engine.process(image, Look(settings.style))
+    output = settings.output or Path(settings.input).with_name(f"{Path(settings.input).stem}_{engine.style(settings.style).ref.name}.png")
+    if not is_image_path(output):
+        raise UserError(f"image input needs an image output (.png or .jpg), not {output.name}")
+    write_image(output, result)
+    say(f"wrote {output}")
+
+
+def _recorder(settings: RunSettings, source: Source) -> Recorder | None:
+    if settings.output is None:
+        return None
+    return Recorder(VideoWriter(settings.output, source.fps, live=source.live))
+
+
+def run_window(settings: RunSettings, source: Source, engine: StyleEngine, registry: StyleRegistry) -> None:
+    """The live window; a file plays at its own frame rate."""
+    from realtime.live import LiveApp  # needs GLFW and OpenGL, which file mode does not
+    from realtime.renderer import Renderer
+
+    styles = registry.names()
+    if settings.style not in styles:
+        styles.insert(0, settings.style)
+    renderer = Renderer(*(settings.size or source.frame_size), title=f"realtime - {settings.style}", vsync=settings.vsync)
+    capture = CaptureThread(source, settings.max_frames, paced=not source.live)
+    app = LiveApp(capture, engine, Look(settings.style), styles, renderer, _recorder(settings, source),
+                  settings.screenshot_dir)
+    try:
+        app.run()
+    finally:
+        app.close()
+    if app.worker.error is None and settings.output is not None:
+        say(f"wrote {settings.output}")
+
+
+def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None:
+    """As fast as possible, every frame in order: capture thread -> engine -> encoder thread."""
+    capture = CaptureThread(source, settings.max_frames)
+    recorder = _recorder(settings, source)
+    look = Look(settings.style)
+    total = min(filter(None, (source.frame_count, settings.max_frames)), default=None)
+    capture.start()
+    try:
+        with tqdm(total=total, desc=f"stylizing ({settings.style})", unit="frame") as bar:
+            pending = None
+            while True:
+                frame = capture.frames.get(timeout=0 if pending else None)
+                if frame is None and pending is None:
+                    break
+                submitted = (engine.submit(frame.image, look), frame) if frame is not None else None
+                if pending is not None:
+                    result, done = pending
+                    recorder.put(result.wait(), done.timestamp)
+                    bar.update(1)
+                pending = submitted
+        if capture.error is not None:
+            raise capture.error
+    finally:
+        capture.stop()
+        recorder.close()
+    say(f"wrote {settings.output} ({recorder.writer.frames_written} frames)")

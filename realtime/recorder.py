@@ -1,0 +1,49 @@
+"""Encoding on its own thread, fed by a bounded queue, so the frame loop never waits on it
+(live) or waits instead of dropping (files)."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from realtime.mailbox import OrderedQueue
+from realtime.writer import VideoWriter
+
+
+class Recorder:
+    def __init__(self, writer: VideoWriter, depth: int = 16):
+        self.writer = writer
+        self.queue: OrderedQueue[tuple[np.ndarray, float]] = OrderedQueue(depth)
+        self.dropped = 0
+        self.error: BaseException | None = None
+        self._stopped = threading.Event()  # set when the encoder thread ends
+        self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
+        self._thread.start()
+
+    def put(self, image: np.ndarray, timestamp: float) -> None:
+        """Live recordings drop a frame (counted) when the encoder is behind; file recordings wait."""
+        if self.writer.live:
+            if not self.queue.try_put((image, timestamp)):
+                self.dropped += 1
+        elif not self.queue.put((image, timestamp), stop=self._stopped):
+            raise RuntimeError(f"recording {self.writer.path} failed: {self.error}")
+
+    def _run(self) -> None:
+        try:
+            while (item := self.queue.get()) is not None:
+                self.writer.write(*item)
+        except BaseException as exc:  # reported by close()
+            self.error = exc
+        finally:
+            try:
+                self.writer.close()
+            except BaseException as exc:
+                self.error = self.error or exc
+            self._stopped.set()
+
+    def close(self) -> None:
+        """Encode what is queued, then finalize the file. Raises what went wrong in the encoder."""
+        self.queue.close()
+        self._thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"recording {self.writer.path} failed: {self.error}") from self.error

@@ -1,0 +1,57 @@
+"""The styles the app knows: checkpoints/<name>.<variant>.pt, or a path to any checkpoint."""
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from realtime.errors import UserError
+from realtime.model.transformer import VARIANTS
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CHECKPOINTS = Path(os.environ.get("REALTIME_CHECKPOINTS", PROJECT_ROOT / "checkpoints"))
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
+
+
+@dataclass(frozen=True)
+class StyleRef:
+    name: str
+    path: Path
+    variant: str  # "lite", "full", or "file" for a checkpoint given by path
+
+
+class StyleRegistry:
+    def __init__(self, folder: Path = CHECKPOINTS):
+        self.folder = folder
+        self._files: dict[str, dict[str, Path]] = {}
+        for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
+            name, _, variant = path.stem.rpartition(".")
+            if name and variant in VARIANTS:
+                self._files.setdefault(name, {})[variant] = path
+
+    def names(self) -> list[str]:
+        return sorted(self._files)
+
+    def variants(self, name: str) -> list[str]:
+        return sorted(self._files.get(name, {}))
+
+    def resolve(self, name_or_path: str, variant: str) -> StyleRef:
+        """The checkpoint for a style name (preferring `variant`) or a path to a checkpoint file."""
+        if name_or_path in self._files:
+            files = self._files[name_or_path]
+            chosen = variant if variant in files else next(iter(files))
+            return StyleRef(name_or_path, files[chosen], chosen)
+        path = Path(name_or_path).expanduser()
+        if path.suffix in CHECKPOINT_SUFFIXES or os.sep in name_or_path:
+            if not path.is_file():
+                raise UserError(f"style checkpoint not found: {path}")
+            return StyleRef(path.stem, path, "file")
+        raise UserError(self._unknown_message(name_or_path))
+
+    def _unknown_message(self, name: str) -> str:
+        if not self._files:
+            return f"unknown style {name!r}: no styles in {self.folder}; train one with 'realtime train' or pass a checkpoint path"
+        close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.4)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown style {name!r}; {hint}available: {', '.join(self.names())}"

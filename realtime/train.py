@@ -1,0 +1,232 @@
+"""Training a feed-forward style network (`realtime train`).
+
+Loss = content (relu2_2 + relu4_2) + style (Gram matrices of relu1_1..relu5_1)
++ total variation + a flow-free temporal term, all measured through a seeded
+random VGG-19 (see model/loss_network.py). The temporal term stylizes a crop and a
+slightly shifted, rotated and zoomed copy of it and penalizes the difference
+between the warped output and the output of the warped input: a network that
+commutes with small motions does not flicker on video.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from realtime.checkpoint import save_style
+from realtime.device import pick_device
+from realtime.errors import UserError
+from realtime.images import bgr_to_tensor, fit_long_side, list_images, read_bgr, tensor_to_bgr
+from realtime.model.loss_network import CONTENT_LAYERS, STYLE_LAYERS, RandomVGG19, gram
+from realtime.model.transformer import VARIANTS, TransformerNet
+
+PREVIEW_IMAGES = 4  # the first images of the data folder, held back from training
+
+
+@dataclass
+class TrainConfig:
+    style_image: Path
+    name: str
+    data: Path
+    variant: str = "lite"
+    image_size: int = 192
+    style_size: int = 384
+    steps: int = 4000
+    batch_size: int = 4
+    learning_rate: float = 1e-3
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 2.0
+    temporal_weight: float = 100.0
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0
+    checkpoints: Path = Path("checkpoints")
+    run_dir: Path | None = None
+    preview_every: int = 250
+    save_every: int = 250
+    resume: bool = False
+    painting: dict[str, str] = field(default_factory=dict)
+
+    def resolved_run_dir(self) -> Path:
+        return self.run_dir or Path("runs") / f"{self.name}-{self.variant}"
+
+
+class ContentCrops:
+    """Random square crops from a folder of photos, resized to the training size."""
+
+    def __init__(self, files: list[Path], size: int, rng: random.Random):
+        self.files, self.size, self.rng = files, size, rng
+
+    def batch(self, count: int) -> torch.Tensor:
+        return torch.cat([bgr_to_tensor(self._crop(self.rng.choice(self.files))) for _ in range(count)])
+
+    def _crop(self, path: Path) -> np.ndarray:
+        image = read_bgr(path)
+        h, w = image.shape[:2]
+        side = int(min(h, w) * self.rng.uniform(0.6, 1.0))
+        y, x = self.rng.randint(0, h - side), self.rng.randint(0, w - side)
+        crop = image[y:y + side, x:x + side]
+        if self.rng.random() < 0.5:
+            crop = crop[:, ::-1]
+        return cv2.resize(crop, (self.size, self.size), interpolation=cv2.INTER_AREA)
+
+
+def normalized_mse(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """MSE divided by the target's mean square, so every layer weighs about the same."""
+    return F.mse_loss(value, target) / target.pow(2).mean().clamp_min(1e-8)
+
+
+def total_variation(image: torch.Tensor) -> torch.Tensor:
+    return (image[:, :, 1:, :] - image[:, :, :-1, :]).abs().mean() + (image[:, :, :, 1:] - image[:, :, :, :-1]).abs().mean()
+
+
+def random_small_motion(batch: int, rng: random.Random, device: torch.device) -> torch.Tensor:
+    """Affine matrices for a shift of a few pixels, a rotation of a degree or two and a small zoom."""
+    thetas = []
+    for _ in range(batch):
+        angle = math.radians(rng.uniform(-2.0, 2.0))
+        zoom = rng.uniform(0.96, 1.04)
+        tx, ty = rng.uniform(-0.04, 0.04), rng.uniform(-0.04, 0.04)
+        cos, sin = math.cos(angle) / zoom, math.sin(angle) / zoom
+        thetas.append([[cos, -sin, tx], [sin, cos, ty]])
+    return torch.tensor(thetas, device=device)
+
+
+def warp(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+
+class StyleLoss:
+    def __init__(self, loss_net: RandomVGG19, style: torch.Tensor, config: TrainConfig):
+        self.loss_net, self.config = loss_net, config
+        with torch.no_grad():
+            self.style_grams = {k: gram(v) for k, v in loss_net(style, STYLE_LAYERS).items()}
+
+    def __call__(self, net: torch.nn.Module, content: torch.Tensor, rng: random.Random) -> dict[str, torch.Tensor]:
+        cfg = self.config
+        output = net(content)
+        with torch.no_grad():
+            content_features = self.loss_net(content, CONTENT_LAYERS)
+        output_features = self.loss_net(output, STYLE_LAYERS + CONTENT_LAYERS)
+        losses = {
+            "content": cfg.content_weight * sum(normalized_mse(output_features[k], content_features[k]) for k in CONTENT_LAYERS),
+            "style": cfg.style_weight * sum(
+                normalized_mse(gram(output_features[k]), self.style_grams[k].expand(len(content), -1, -1))
+                for k in STYLE_LAYERS),
+            "tv": cfg.tv_weight * total_variation(output),
+        }
+        if cfg.temporal_weight > 0:
+            theta = random_small_motion(len(content), rng, content.device)
+            margin = content.shape[-1] // 16  # reflection padding at the borders is not motion
+            moved_output = net(warp(content, theta))[..., margin:-margin, margin:-margin]
+            output_moved = warp(output, theta)[..., margin:-margin, margin:-margin]
+            losses["temporal"] = cfg.temporal_weight * F.mse_loss(moved_output, output_moved)
+        losses["total"] = sum(losses.values())
+        return losses
+
+
+def preview_grid(net: torch.nn.Module, images: list[np.ndarray], device: torch.device) -> np.ndarray:
+    """Top row: held-back photos; bottom row: the same photos stylized."""
+    tiles_in, tiles_out = [], []
+    with torch.no_grad():
+        for image in images:
+            tile = cv2.resize(image, (256, 256), interpolation=cv2.INTER_AREA)
+            tiles_in.append(tile)
+            tiles_out.append(tensor_to_bgr(net(bgr_to_tensor(tile).to(device))))
+    return np.vstack([np.hstack(tiles_in), np.hstack(tiles_out)])
+
+
+def train(config: TrainConfig) -> Path:
+    """Train a style network and save it into config.checkpoints; returns the checkpoint path."""
+    if config.variant not in VARIANTS:
+        raise UserError(f"unknown model size {config.variant!r}; use one of {', '.join(VARIANTS)}")
+    files = list_images(config.data)
+    if len(files) <= PREVIEW_IMAGES:
+        raise UserError(f"{config.data} holds {len(files)} images; training needs more than {PREVIEW_IMAGES}")
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = pick_device(config.device)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    run_dir = config.resolved_run_dir()
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    arch = VARIANTS[config.variant]
+    net = TransformerNet(arch).to(device).train()
+    optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps, eta_min=config.learning_rate * 0.1)
+    loss_net = RandomVGG19(seed=config.seed).to(device).eval()
+    style = bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)).to(device)
+    style_loss = StyleLoss(loss_net, style, config)
+    crops = ContentCrops(files[PREVIEW_IMAGES:], config.image_size, rng)
+    previews = [read_bgr(p) for p in files[:PREVIEW_IMAGES]]
+
+    state_path = run_dir / "state.pt"
+    step = 0
+    if config.resume and state_path.exists():
+        state = torch.load(state_path, map_location=device, weights_only=False)
+        net.load_state_dict(state["net"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        rng.setstate(state["rng"])
+        step = state["step"]
+
+    use_amp = device.type == "cuda"
+    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    log_path = run_dir / "losses.csv"
+    new_log = not (config.resume and log_path.exists())
+    started = time.monotonic()
+    losses: dict[str, torch.Tensor] = {}
+    with open(log_path, "w" if new_log else "a", newline="") as log_file, \
+            tqdm(total=config.steps, initial=step, desc=f"train {config.name} ({config.variant})", unit="step") as bar:
+        log = csv.writer(log_file)
+        if new_log:
+            log.writerow(["step", "seconds", "total", "content", "style", "tv", "temporal"])
+        while step < config.steps:
+            content = crops.batch(config.batch_size).to(device)
+            with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+                losses = style_loss(net, content, rng)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(losses["total"]).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            scheduler.step()
+            step += 1
+            values = {k: v.item() for k, v in losses.items()}
+            log.writerow([step, round(time.monotonic() - started, 1)] +
+                         [round(values.get(k, 0.0), 5) for k in ("total", "content", "style", "tv", "temporal")])
+            bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()})
+            bar.update(1)
+            if step % config.preview_every == 0 or step == config.steps:
+                net.eval()
+                cv2.imwrite(str(run_dir / f"preview_{step:06d}.png"), preview_grid(net, previews, device))
+                net.train()
+            if step % config.save_every == 0 or step == config.steps:
+                log_file.flush()
+                torch.save({"net": net.state_dict(), "optimizer": optimizer.state_dict(),
+                            "scheduler": scheduler.state_dict(), "rng": rng.getstate(), "step": step}, state_path)
+
+    meta = {
+        "name": config.name,
+        "variant": config.variant,
+        "painting": config.painting,
+        "style_image": config.style_image.name,
+        "training": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
+                     if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data")},
+        "final_losses": {k: round(v.item(), 5) for k, v in losses.items()},
+        "trained_on": str(device),
+    }
+    out = config.checkpoints / f"{config.name}.{config.variant}.pt"
+    save_style(out, net.eval(), arch, meta)
+    return out

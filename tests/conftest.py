@@ -1,0 +1,101 @@
+"""Shared fixtures: small real style checkpoints, real H.264 clips, and the CLI as a subprocess."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+
+from realtime.checkpoint import save_style
+from realtime.model.transformer import LITE, TransformerNet
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_style(path: Path, rgb_bias: tuple[float, float, float], seed: int = 0) -> None:
+    """A real lite TransformerNet checkpoint whose output leans strongly towards one colour."""
+    torch.manual_seed(seed)
+    net = TransformerNet(LITE)
+    with torch.no_grad():
+        net.deconv3.conv2d.weight.mul_(0.2)
+        net.deconv3.conv2d.bias.copy_(torch.tensor(rgb_bias))
+    name = path.name.split(".")[0]
+    save_style(path, net, LITE, {"name": name, "painting": {"title": f"Test {name}", "artist": "pytest", "year": "2026"}})
+
+
+@pytest.fixture(scope="session")
+def style_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("checkpoints")
+    make_style(folder / "warm.lite.pt", (3.0, 0.0, -3.0), seed=1)
+    make_style(folder / "cool.lite.pt", (-3.0, 0.0, 3.0), seed=2)
+    return folder
+
+
+def pattern_frame(index: int, width: int, height: int, moving: bool = True) -> np.ndarray:
+    """A BGR frame with gradients and a square that moves with the index."""
+    y, x = np.mgrid[0:height, 0:width]
+    image = np.stack([x * 255 // width, y * 255 // height, np.full_like(x, 128)], axis=-1).astype(np.uint8)
+    left = (index * 4 if moving else 0) % (width - 20)
+    image[height // 3: height // 3 + 20, left: left + 20] = (255, 255, 255)
+    return image
+
+
+def write_clip(path: Path, count: int, width: int, height: int, fps: Fraction, moving: bool = True) -> Path:
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for index in range(count):
+            frame = av.VideoFrame.from_ndarray(pattern_frame(index, width, height, moving), format="bgr24")
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory) -> Path:
+    """36 frames of 160x96 at 25 fps."""
+    return write_clip(tmp_path_factory.mktemp("clips") / "moving.mp4", 36, 160, 96, Fraction(25))
+
+
+@pytest.fixture(scope="session")
+def still_clip(tmp_path_factory) -> Path:
+    """A clip whose frames are all the same, so what changes on screen is the style alone."""
+    return write_clip(tmp_path_factory.mktemp("clips") / "still.mp4", 150, 192, 112, Fraction(30), moving=False)
+
+
+def run_cli(*args: str, checkpoints: Path | None = None, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if checkpoints is not None:
+        env["REALTIME_CHECKPOINTS"] = str(checkpoints)
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *args], capture_output=True, text=True,
+                          env=env, timeout=timeout, **kwargs)
+
+
+def shared_data(relative: str) -> Path:
+    """A path under REALTIME_DATA; skips without it, fails loudly when it is set but the path is missing."""
+    root = os.environ.get("REALTIME_DATA")
+    if not root:
+        pytest.skip("REALTIME_DATA is not set")
+    path = Path(root) / relative
+    if not path.exists():
+        pytest.fail(f"REALTIME_DATA is set but {path} is missing")
+    return path
+
+
+def decode(path: Path) -> dict:
+    """Every frame of a video file, with its stream's size, rate and duration."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        decoded = list(container.decode(stream))
+        return {
+            "frames": [frame.to_ndarray(format="bgr24") for frame in decoded],
+            "times": [float(frame.time) for frame in decoded],
+            "width": stream.width, "height": stream.height, "rate": stream.average_rate,
+            "audio": len(container.streams.audio),
+        }

@@ -1,0 +1,90 @@
+"""Capture: live sources keep only the newest frame and count drops; files drop nothing."""
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import numpy as np
+
+from realtime.capture import CaptureThread, DemoSource, open_video
+from realtime.mailbox import LatestMailbox, OrderedQueue
+
+
+class FastCamera:
+    """A live source that delivers a numbered frame every 2 ms, faster than the consumer takes them."""
+
+    live = True
+    fps = Fraction(500)
+    frame_count = None
+    frame_size = (32, 24)
+
+    def __init__(self, count: int):
+        self.count, self.sent = count, 0
+
+    def read(self):
+        if self.sent >= self.count:
+            return None
+        time.sleep(0.002)
+        self.sent += 1
+        return np.full((24, 32, 3), self.sent % 256, np.uint8)
+
+    def release(self):
+        pass
+
+
+def test_live_source_keeps_latency_at_one_frame_and_counts_drops():
+    source = FastCamera(count=400)
+    capture = CaptureThread(source)
+    assert isinstance(capture.frames, LatestMailbox)
+    capture.start()
+    received = []
+    while (frame := capture.frames.get(timeout=2)) is not None:
+        # The frame we get is the newest one: at most one newer frame was read meanwhile.
+        assert source.sent - (frame.index + 1) <= 1
+        received.append(frame.index)
+        time.sleep(0.02)  # a slow consumer: ten capture intervals per frame
+    capture.join()
+    assert received == sorted(received)
+    assert capture.frames.dropped > 0
+    assert capture.frames.dropped + len(received) == 400
+
+
+def test_file_source_drops_nothing_and_keeps_order(clip):
+    capture = CaptureThread(open_video(str(clip)))
+    assert isinstance(capture.frames, OrderedQueue)
+    capture.start()
+    indexes, stamps = [], []
+    while (frame := capture.frames.get(timeout=5)) is not None:
+        indexes.append(frame.index)
+        stamps.append(frame.timestamp)
+        time.sleep(0.01)
+    assert indexes == list(range(36))
+    assert stamps == sorted(stamps)
+    assert capture.frames.dropped == 0
+
+
+def test_max_frames_and_stop(clip):
+    capture = CaptureThread(open_video(str(clip)), max_frames=5)
+    capture.start()
+    frames = []
+    while (frame := capture.frames.get(timeout=5)) is not None:
+        frames.append(frame)
+    assert [f.index for f in frames] == [0, 1, 2, 3, 4]
+
+
+def test_stop_releases_a_blocked_file_reader(clip):
+    capture = CaptureThread(open_video(str(clip)))
+    capture.start()
+    time.sleep(0.3)  # the queue fills up and the reader waits
+    capture.stop()
+    capture.join(timeout=2)
+    assert not capture.is_alive()
+
+
+def test_demo_source_moves_and_paces_itself():
+    demo = DemoSource(160, 90, fps=30)
+    start = time.monotonic()
+    frames = [demo.read() for _ in range(10)]
+    assert time.monotonic() - start >= 0.25  # about 10 / 30 s
+    assert frames[0].shape == (90, 160, 3)
+    assert np.abs(frames[0].astype(int) - frames[-1].astype(int)).mean() > 1.0

@@ -1,0 +1,138 @@
+"""The command line contract: file, image and config modes, and one-line errors with exit code 2."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from fractions import Fraction
+
+import cv2
+import pytest
+
+from conftest import ROOT, decode, run_cli, shared_data, pattern_frame, write_clip
+
+
+def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got: {result.stderr}"
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_file_mode_keeps_frame_count_size_and_rate(clip, style_dir, tmp_path):
+    out = tmp_path / "out.mp4"
+    result = run_cli("--input", str(clip), "--style", "warm", "--output", str(out), "--no-display", checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    source, written = decode(clip), decode(out)
+    assert len(written["frames"]) == len(source["frames"]) == 36
+    assert (written["width"], written["height"]) == (160, 96)
+    assert written["rate"] == source["rate"] == 25
+    # Stylized: the warm style pushes red up and blue down.
+    first = written["frames"][0].astype(int)
+    assert first[:, :, 2].mean() > first[:, :, 0].mean() + 40
+
+
+def test_file_mode_with_size_and_max_frames(clip, style_dir, tmp_path):
+    out = tmp_path / "small.mkv"
+    result = run_cli("--input", str(clip), "--style", "cool", "--size", "96x64", "--max-frames", "10",
+                     "--output", str(out), "--no-display", checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    written = decode(out)
+    assert len(written["frames"]) == 10
+    assert (written["width"], written["height"]) == (96, 64)
+
+
+def test_odd_sized_video_keeps_its_size(style_dir, tmp_path):
+    clip = write_clip(tmp_path / "odd.mp4", 8, 160, 96, Fraction(24))
+    odd = tmp_path / "odd_in.mkv"
+    # Re-encode a 4:4:4 source of odd size with OpenCV's frames, through our own writer path.
+    result = run_cli("--input", str(clip), "--style", "warm", "--size", "97x61", "--output", str(odd),
+                     "--no-display", checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    written = decode(odd)
+    assert (written["width"], written["height"], len(written["frames"])) == (97, 61, 8)
+
+
+def test_image_mode_writes_an_image(style_dir, tmp_path):
+    source = tmp_path / "photo.png"
+    cv2.imwrite(str(source), pattern_frame(0, 200, 120))
+    out = tmp_path / "styled.jpg"
+    result = run_cli("--input", str(source), "--style", "cool", "--output", str(out), "--no-display", checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    image = cv2.imread(str(out))
+    assert image.shape == (120, 200, 3)
+    assert image[:, :, 0].mean() > image[:, :, 2].mean() + 40  # cool: blue up, red down
+
+
+def test_config_file_sets_options_and_flags_win(clip, style_dir, tmp_path):
+    config = tmp_path / "show.toml"
+    config.write_text(f'style = "warm"\nmax-frames = 5\nno-display = true\noutput = "{tmp_path / "a.mp4"}"\n')
+    result = run_cli("--config", str(config), "--input", str(clip), "--max-frames", "7", checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    assert len(decode(tmp_path / "a.mp4")["frames"]) == 7
+
+
+def test_list_styles(style_dir):
+    result = run_cli("--list-styles", checkpoints=style_dir)
+    assert result.returncode == 0
+    assert "warm" in result.stdout and "cool" in result.stdout and "Test warm" in result.stdout
+
+
+def test_module_help_lists_subcommands():
+    result = subprocess.run([sys.executable, "-m", "realtime", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0
+    for command in ("run", "train", "export"):
+        assert command in result.stdout
+
+
+def test_run_help_lists_the_keys():
+    result = run_cli("--help")
+    assert "split screen" in result.stdout and "Esc / Q" in result.stdout
+
+
+def test_real_clip_from_shared_data(style_dir, tmp_path):
+    clip = shared_data("video/webcam_person_signing_asl_book.mkv")
+    out = tmp_path / "asl.mp4"
+    result = run_cli("--input", str(clip), "--style", "warm", "--output", str(out), "--no-display", checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    source, written = decode(clip), decode(out)
+    assert len(written["frames"]) == len(source["frames"])
+    assert (written["width"], written["height"]) == (source["width"], source["height"])
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--input", "/no/such/clip.mp4", "--no-display", "--output", "x.mp4"], ["input not found", "/no/such/clip.mp4"]),
+    (["--camera", "7", "--style", "warm"], ["camera 7 did not open", "tried index 7"]),
+    (["--style", "wram", "--demo"], ["unknown style 'wram'", "did you mean 'warm'", "cool, warm"]),
+    (["--style", "/no/such/style.pt", "--demo"], ["style checkpoint not found"]),
+    (["--demo", "--style", "warm"], ["no display available", "--no-display --output", "xvfb-run"]),
+    (["--demo", "--no-display", "--style", "warm"], ["--no-display needs --output"]),
+    (["--size", "big", "--demo"], ["size must look like 640x360"]),
+    (["--demo", "--camera", "0"], ["choose one source"]),
+    (["--demo", "--output", "clip.avi", "--no-display", "--style", "warm"], ["cannot write clip.avi"]),
+])
+def test_bad_input_gives_one_line_and_exit_2(args, fragments, style_dir, tmp_path, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert_user_error(run_cli(*args, checkpoints=style_dir, cwd=tmp_path), *fragments)
+
+
+def test_unreadable_video(style_dir, tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"not a video at all")
+    assert_user_error(run_cli("--input", str(bad), "--style", "warm", "--no-display", "--output", str(tmp_path / "o.mp4"),
+                              checkpoints=style_dir), "cannot read video")
+
+
+def test_checkpoint_that_fails_to_load(style_dir, tmp_path):
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"garbage")
+    assert_user_error(run_cli("--style", str(bad), "--demo", "--no-display", "--output", str(tmp_path / "o.mp4"),
+                              checkpoints=style_dir), "cannot load style checkpoint")
+
+
+def test_bad_config_key(style_dir, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text('style = "warm"\nstyel = "cool"\n')
+    assert_user_error(run_cli("--config", str(config), checkpoints=style_dir), "unknown key 'styel'")

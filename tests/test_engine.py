@@ -1,0 +1,116 @@
+"""Engine: compositing is exact, sizes are kept, and pytorch/examples checkpoints load."""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import pattern_frame
+from realtime.checkpoint import load_style
+from realtime.engine import Look, StyleEngine, multiple_of_4
+from realtime.errors import UserError
+from realtime.export import export_torchscript
+from realtime.images import bgr_to_tensor, tensor_to_bgr
+from realtime.model.transformer import FULL, Architecture, TransformerNet
+from realtime.registry import StyleRegistry
+
+
+@pytest.fixture()
+def engine(style_dir):
+    return StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite")
+
+
+def test_output_has_the_processing_size(engine, style_dir):
+    frame = pattern_frame(0, 250, 130)
+    assert engine.process(frame, Look("warm")).shape == (130, 250, 3)
+    sized = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", output_size=(96, 64))
+    assert sized.process(frame, Look("warm")).shape == (64, 96, 3)
+
+
+def test_strength_zero_gives_the_original(engine):
+    frame = pattern_frame(3, 160, 96)
+    assert np.array_equal(engine.process(frame, Look("warm", strength=0.0)), frame)
+
+
+def test_full_strength_is_the_network_output(engine, style_dir):
+    frame = pattern_frame(3, 160, 96)
+    net, _ = load_style(style_dir / "warm.lite.pt")
+    with torch.no_grad():
+        expected = tensor_to_bgr(net(bgr_to_tensor(frame)))
+    got = engine.process(frame, Look("warm"))
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_half_strength_is_the_blend(engine):
+    frame = pattern_frame(3, 160, 96)
+    full = engine.process(frame, Look("warm")).astype(float)
+    half = engine.process(frame, Look("warm", strength=0.5)).astype(float)
+    assert np.abs(half - (full + frame) / 2).max() <= 1.0
+
+
+def test_compare_shows_the_original_on_the_left(engine):
+    frame = pattern_frame(3, 160, 96)
+    out = engine.process(frame, Look("warm", compare=True))
+    assert np.array_equal(out[:, :80], frame[:, :80])
+    assert not np.array_equal(out[:, 80:], frame[:, 80:])
+
+
+def test_mirror_flips_the_frame(engine):
+    frame = pattern_frame(3, 160, 96)
+    mirrored = engine.process(frame, Look("warm", strength=0.0, mirror=True))
+    assert np.array_equal(mirrored, frame[:, ::-1])
+
+
+def test_cpu_inference_size_is_capped_and_divisible_by_4(engine):
+    width, height = engine.inference_size(1920, 1080)
+    assert width % 4 == 0 and height % 4 == 0
+    assert width * height <= 384 * 216 * 1.05
+    assert engine.inference_size(160, 96) == (160, 96)
+    assert multiple_of_4(97) == 96
+
+
+def examples_state_dict(net: TransformerNet) -> OrderedDict:
+    """The same weights laid out like a pytorch/examples fast_neural_style .pth file (old PyTorch)."""
+    state = OrderedDict()
+    for key, value in net.state_dict().items():
+        if key.startswith("residual."):
+            _, block, rest = key.split(".", 2)
+            key = f"res{int(block) + 1}.{rest}"
+        state[key] = value.clone()
+        if key.endswith(".bias") and key.split(".")[-2].startswith("in"):
+            prefix = key[: -len("bias")]
+            state[prefix + "running_mean"] = torch.zeros_like(value)
+            state[prefix + "running_var"] = torch.ones_like(value)
+    return state
+
+
+def test_pytorch_examples_checkpoint_loads_and_matches(tmp_path, style_dir):
+    torch.manual_seed(0)
+    examples_arch = Architecture(FULL.base_channels, FULL.residual_blocks, pixel_range=255.0, bounded_output=False)
+    reference = TransformerNet(examples_arch).eval()
+    path = tmp_path / "mosaic.pth"
+    torch.save(examples_state_dict(reference), path)
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "full")
+    frame = pattern_frame(5, 128, 96)
+    with torch.no_grad():
+        expected = tensor_to_bgr(reference(bgr_to_tensor(frame)))
+    got = engine.process(frame, Look(str(path)))
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
+    assert engine.style(str(path)).meta["architecture"]["pixel_range"] == 255.0
+
+
+def test_registry_prefers_the_asked_variant_and_suggests_names(style_dir):
+    registry = StyleRegistry(style_dir)
+    assert registry.names() == ["cool", "warm"]
+    assert registry.resolve("warm", "full").variant == "lite"  # the only one there
+    with pytest.raises(UserError, match="did you mean 'cool'"):
+        registry.resolve("coll", "lite")
+
+
+def test_exported_torchscript_runs_in_the_engine(style_dir, tmp_path):
+    path = export_torchscript(StyleRegistry(style_dir), "cool", "lite", tmp_path / "cool.ts")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite")
+    frame = pattern_frame(1, 64, 48)
+    assert np.abs(engine.process(frame, Look(str(path))).astype(int) - engine.process(frame, Look("cool")).astype(int)).max() <= 1

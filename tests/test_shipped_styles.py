@@ -1,0 +1,30 @@
+"""Every style shipped in checkpoints/ loads, carries its metadata and really stylizes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import pattern_frame
+from realtime.checkpoint import load_style
+from realtime.engine import Look, StyleEngine
+from realtime.registry import CHECKPOINTS, StyleRegistry
+
+REGISTRY = StyleRegistry(CHECKPOINTS)
+SHIPPED = [(name, variant) for name in REGISTRY.names() for variant in REGISTRY.variants(name)]
+
+
+def test_the_default_style_ships():
+    assert "starry_night" in REGISTRY.names()
+
+
+@pytest.mark.parametrize("name, variant", SHIPPED)
+def test_shipped_style_loads_with_metadata_and_stylizes(name, variant):
+    _, meta = load_style(REGISTRY.resolve(name, variant).path)
+    assert meta["name"] == name
+    assert meta["painting"]["title"] and meta["painting"]["artist"] and meta["painting"]["year"]
+    assert meta["training"]["steps"] > 0 and meta["final_losses"]
+    engine = StyleEngine(REGISTRY, torch.device("cpu"), variant)
+    frame = pattern_frame(2, 192, 108)
+    out = engine.process(frame, Look(name))
+    assert np.abs(out.astype(int) - frame.astype(int)).mean() > 10

@@ -1,0 +1,77 @@
+"""Training: a short real run lowers the loss and produces a style the app loads by name."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from conftest import run_cli
+from realtime.checkpoint import load_style
+from realtime.model.loss_network import STYLE_LAYERS, RandomVGG19
+from realtime.registry import StyleRegistry
+from realtime.train import TrainConfig, train
+
+
+def write_photos(folder: Path, count: int, size: int = 48) -> None:
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        smooth = cv2.resize(rng.integers(0, 255, (6, 6, 3), dtype=np.uint8), (size, size), interpolation=cv2.INTER_CUBIC)
+        cv2.imwrite(str(folder / f"photo_{index:02d}.png"), smooth)
+
+
+def test_loss_network_is_reproducible():
+    image = torch.rand(1, 3, 64, 64)
+    first = RandomVGG19(seed=3)(image, STYLE_LAYERS)
+    second = RandomVGG19(seed=3)(image, STYLE_LAYERS)
+    other = RandomVGG19(seed=4)(image, STYLE_LAYERS)
+    for name in STYLE_LAYERS:
+        assert torch.equal(first[name], second[name])
+        assert not torch.allclose(first[name], other[name])
+
+
+def test_short_training_lowers_the_loss_and_registers_the_style(tmp_path):
+    write_photos(tmp_path / "photos", 10)
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[:, ::8] = (30, 200, 240)
+    cv2.imwrite(str(tmp_path / "painting.png"), stripes)
+    checkpoints = tmp_path / "checkpoints"
+    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="stripes", data=tmp_path / "photos",
+                             image_size=32, style_size=64, steps=40, batch_size=2, checkpoints=checkpoints,
+                             run_dir=tmp_path / "run", preview_every=20, save_every=20,
+                             painting={"title": "Stripes", "artist": "pytest", "year": "2026"}))
+    assert path == checkpoints / "stripes.lite.pt"
+    with open(tmp_path / "run" / "losses.csv") as log:
+        totals = [float(row["total"]) for row in csv.DictReader(log)]
+    assert len(totals) == 40
+    assert np.mean(totals[-5:]) < 0.5 * np.mean(totals[:5])
+    assert (tmp_path / "run" / "preview_000040.png").exists()
+    assert StyleRegistry(checkpoints).names() == ["stripes"]
+    _, meta = load_style(path)
+    assert meta["painting"]["title"] == "Stripes" and meta["final_losses"]["total"] > 0
+
+
+def test_train_resumes_from_its_saved_state(tmp_path):
+    write_photos(tmp_path / "photos", 8)
+    cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (0, 0, 255), np.uint8))
+    common = dict(style_image=tmp_path / "painting.png", name="red", data=tmp_path / "photos", image_size=32,
+                  style_size=32, batch_size=2, checkpoints=tmp_path / "ck", run_dir=tmp_path / "run",
+                  preview_every=10, save_every=10)
+    train(TrainConfig(steps=10, **common))
+    train(TrainConfig(steps=20, resume=True, **common))
+    with open(tmp_path / "run" / "losses.csv") as log:
+        steps = [int(row["step"]) for row in csv.DictReader(log)]
+    assert steps == list(range(1, 21))
+
+
+def test_train_command_line(tmp_path):
+    write_photos(tmp_path / "photos", 6)
+    cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (255, 0, 0), np.uint8))
+    result = run_cli("train", "--style-image", str(tmp_path / "painting.png"), "--name", "blue",
+                     "--data", str(tmp_path / "photos"), "--steps", "3", "--image-size", "32", "--batch-size", "1",
+                     "--checkpoints", str(tmp_path / "ck"), "--run-dir", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "ck" / "blue.lite.pt").exists()

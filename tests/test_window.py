@@ -1,0 +1,122 @@
+"""The real GLFW window under Xvfb: what it shows is the engine's output, and hotkeys act."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import glfw
+import numpy as np
+import pytest
+import torch
+
+from realtime.capture import CaptureThread, open_video
+from realtime.engine import Look, StyleEngine
+from realtime.live import LiveApp
+from realtime.registry import StyleRegistry
+from realtime.renderer import FADE_SECONDS, Renderer, letterbox
+
+if not os.environ.get("DISPLAY"):
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must run the window tests under xvfb-run (DISPLAY is not set)")
+    pytest.skip("no DISPLAY: run under xvfb-run", allow_module_level=True)
+
+
+@pytest.fixture()
+def app(still_clip, style_dir, tmp_path):
+    registry = StyleRegistry(style_dir)
+    engine = StyleEngine(registry, torch.device("cpu"), "lite")
+    capture = CaptureThread(open_video(str(still_clip)), paced=True)
+    live = LiveApp(capture, engine, Look("warm"), registry.names(), Renderer(192, 112), screenshot_dir=tmp_path)
+    live.show_hud = False  # compare the frame alone
+    live.start()
+    yield live
+    live.close()
+
+
+def step_until(app: LiveApp, condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the window"
+        assert app.step(), "the app stopped"
+
+
+def shown(app: LiveApp) -> np.ndarray:
+    app.renderer.draw()
+    return app.renderer.read_pixels()
+
+
+def settled_pixels(app: LiveApp, style: str) -> np.ndarray:
+    """Step until a frame of `style` is on screen and the crossfade is over; return the pixels."""
+    step_until(app, lambda: app.last is not None and app.last.style == style)
+    end = time.monotonic() + FADE_SECONDS + 0.1
+    step_until(app, lambda: time.monotonic() > end)
+    return shown(app)
+
+
+def press(app: LiveApp, key: str) -> None:
+    """A real key event through the X server, as xdotool types it."""
+    window_id = glfw.get_x11_window(app.renderer.window)
+    subprocess.run(["xdotool", "key", "--window", str(window_id), key], check=True)
+
+
+def test_window_shows_the_engine_output(app):
+    pixels = settled_pixels(app, "warm")
+    expected = app.last.image
+    assert pixels.shape == expected.shape  # the window is the frame's size: no scaling
+    assert np.abs(pixels.astype(int) - expected.astype(int)).mean() < 2.0
+
+
+def test_style_hotkey_changes_what_is_displayed(app):
+    assert shutil.which("xdotool"), "install xdotool (Debian package) to test real key presses"
+    before = settled_pixels(app, "warm")
+    press(app, "1")  # styles are sorted: 1 = cool, 2 = warm
+    after = settled_pixels(app, "cool")
+    assert np.abs(after.astype(int) - app.last.image.astype(int)).mean() < 2.0
+    # warm pushes red up, cool pushes blue up: the picture really changed.
+    assert before[:, :, 2].mean() - before[:, :, 0].mean() > 40
+    assert after[:, :, 0].mean() - after[:, :, 2].mean() > 40
+
+
+def test_crossfade_blends_old_and_new_style(app):
+    before = settled_pixels(app, "warm").astype(float)
+    app.handle("next_style")
+    step_until(app, lambda: app.last.style == "cool")
+    mid_fade = time.monotonic() + FADE_SECONDS / 3
+    step_until(app, lambda: time.monotonic() > mid_fade)
+    during = shown(app).astype(float)
+    after = settled_pixels(app, "cool").astype(float)
+    # Part way through, the picture lies between the two styles.
+    assert np.abs(during - before).mean() > 5 and np.abs(during - after).mean() > 5
+
+
+def test_keys_for_strength_compare_and_screenshot(app, tmp_path):
+    settled_pixels(app, "warm")
+    for key in ("minus", "minus", "c", "s"):
+        press(app, key)
+    step_until(app, lambda: app.look.compare and app.look.strength == 0.8 and list(tmp_path.glob("*.png")))
+    saved = list(tmp_path.glob("realtime-*.png"))
+    assert len(saved) == 1
+
+
+def test_letterbox_keeps_the_aspect_ratio():
+    assert letterbox(1920, 1080, 800, 800) == (0, 175, 800, 450)
+    assert letterbox(640, 480, 1280, 720) == (160, 0, 960, 720)
+
+
+def test_resized_window_letterboxes(app):
+    settled_pixels(app, "warm")
+    glfw.set_window_size(app.renderer.window, 400, 112)
+    step_until(app, lambda: glfw.get_framebuffer_size(app.renderer.window) == (400, 112), seconds=5)
+    pixels = shown(app)
+    assert pixels.shape[:2] == (112, 400)
+    assert pixels[:, :50].max() == 0 and pixels[:, -50:].max() == 0  # black bars left and right
+    assert pixels[:, 150:250].mean() > 20
+
+
+def test_hud_is_drawn_but_not_recorded(app):
+    app.show_hud = True
+    settled_pixels(app, "warm")
+    with_hud = shown(app)
+    assert np.abs(with_hud.astype(int) - app.last.image.astype(int))[:30, :100].mean() > 10
