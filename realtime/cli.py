@@ -5,6 +5,7 @@ Bad input ends with one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tomllib
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, Sequence
 
 from realtime.errors import UserError
 from realtime.hotkeys import key_list_text
+from realtime.writer import CODECS, RecordingOptions
 
 SUBCOMMANDS = ("run", "train", "export")
 
@@ -58,6 +60,16 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible")
     out.add_argument("--no-vsync", dest="vsync", action="store_false", help="start with vsync off")
     out.add_argument("--screenshot-dir", type=Path, default=Path("."), metavar="DIR", help="where S saves screenshots")
+    rec = parser.add_argument_group("recording (--output, or R in the window)")
+    rec.add_argument("--record-dir", type=Path, default=Path("."), metavar="DIR",
+                     help="where R saves recordings (timestamped .mp4 names)")
+    rec.add_argument("--codec", choices=tuple(CODECS), help="default: from the extension (h264; vp9 for .webm), "
+                     "h264_nvenc when a CUDA GPU is used and the encoder opens")
+    rec.add_argument("--crf", type=int, metavar="Q", help="constant quality, lower is better (h264 default 18)")
+    rec.add_argument("--preset", help="encoder speed preset (h264: ultrafast..veryslow; default medium for files, veryfast live)")
+    rec.add_argument("--record-size", type=parse_size, metavar="WxH", help="scale recorded frames to this size")
+    rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=None,
+                     help="fragmented mp4/mov, playable even after a kill -9 (default: on for live sources)")
     parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
 
 
@@ -75,6 +87,11 @@ def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:
         action = actions.get(key.replace("_", "-"))
         if action is None or key in ("config", "help"):
             raise UserError(f"unknown key {key!r} in {path}; keys are the long options of 'realtime run --help'")
+        if isinstance(action, argparse.BooleanOptionalAction):
+            if not isinstance(value, bool):
+                raise UserError(f"{key} in {path} must be true or false, not {value!r}")
+            defaults[action.dest] = value != key.replace("_", "-").startswith("no-")
+            continue
         if action.nargs == 0:  # an on/off flag
             if not isinstance(value, bool):
                 raise UserError(f"{key} in {path} must be true or false, not {value!r}")
@@ -116,7 +133,10 @@ def command_run(args: argparse.Namespace) -> None:
         raise UserError("choose one source: --camera, --input or --demo")
     run(RunSettings(style=args.style, camera=args.camera, input=args.input, demo=args.demo, output=args.output,
                     device=args.device, model=args.model, size=args.size, max_frames=args.max_frames,
-                    display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir))
+                    display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir,
+                    record_dir=args.record_dir,
+                    recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset,
+                                               size=args.record_size, fragmented=args.fragmented)))
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -144,6 +164,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
     parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
     parser.add_argument("--resume", action="store_true", help="continue from the run directory's saved state")
+    parser.add_argument("--no-mixed-precision", dest="mixed_precision", action="store_false",
+                        help="train in fp32 (default: fp16 on CUDA, bf16 on CPUs with native bf16)")
     parser.add_argument("--title", default="", help="painting title, for the metadata")
     parser.add_argument("--artist", default="", help="painter, for the metadata")
     parser.add_argument("--year", default="", help="year of the painting, for the metadata")
@@ -160,7 +182,8 @@ def command_train(args: argparse.Namespace) -> None:
         learning_rate=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,
         tv_weight=args.tv_weight, temporal_weight=args.temporal_weight, seed=args.seed, device=args.device,
         threads=args.threads, checkpoints=args.checkpoints or CHECKPOINTS, run_dir=args.run_dir,
-        preview_every=args.preview_every, save_every=args.preview_every, resume=args.resume, painting=painting))
+        preview_every=args.preview_every, save_every=args.preview_every, resume=args.resume,
+        mixed_precision=args.mixed_precision, painting=painting))
     print(f"saved {path}")
 
 
@@ -195,11 +218,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     return parser, {"run": run, "train": train, "export": export}
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that every finally block runs (recordings get finalized)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")  # `realtime --camera 0` means `realtime run --camera 0`
     parser, subparsers = build_parser()
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         args = parser.parse_args(argv)
         if getattr(args, "config", None) is not None:
@@ -210,6 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
+        print("stopped (Ctrl-C)", file=sys.stderr)
         return 130
+    except Terminated:
+        print("stopped (SIGTERM)", file=sys.stderr)
+        return 143
     return 0

@@ -20,3 +20,18 @@ def pick_device(requested: str = "auto") -> torch.device:
     if requested not in ("cpu", "cuda", "mps"):
         raise UserError(f"unknown device {requested!r}; use auto, cuda, mps or cpu")
     return torch.device(requested)
+
+
+def fast_cpu_bfloat16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), where it runs convolutions ~2x faster."""
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")
+    return any(getattr(torch.cpu, probe, lambda: False)() for probe in probes)
+
+
+def autocast_dtype(device: torch.device) -> torch.dtype | None:
+    """The reduced precision worth using for training on this device, if any."""
+    if device.type == "cuda":
+        return torch.float16
+    if device.type == "cpu" and fast_cpu_bfloat16():
+        return torch.bfloat16
+    return None

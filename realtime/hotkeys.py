@@ -11,6 +11,7 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("M", "mirror", "mirror the image"),
     ("Space", "pause", "pause / resume"),
     ("S", "screenshot", "save a PNG screenshot (without the HUD)"),
+    ("R", "record", "start / stop recording into --record-dir"),
     ("F", "fullscreen", "fullscreen on / off"),
     ("Y", "vsync", "vsync on / off"),
     ("H", "hud", "show / hide the HUD"),
@@ -24,7 +25,7 @@ CHAR_ACTIONS: dict[str, str] = {
     "n": "next_style", "N": "next_style", "p": "previous_style", "P": "previous_style",
     "+": "stronger", "=": "stronger", "-": "weaker", "_": "weaker",
     "c": "compare", "C": "compare", "m": "mirror", "M": "mirror",
-    " ": "pause", "s": "screenshot", "S": "screenshot", "f": "fullscreen", "F": "fullscreen",
+    " ": "pause", "r": "record", "R": "record", "s": "screenshot", "S": "screenshot", "f": "fullscreen", "F": "fullscreen",
     "y": "vsync", "Y": "vsync", "h": "hud", "H": "hud", "?": "help", "q": "quit", "Q": "quit",
 }
 

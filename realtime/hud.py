@@ -38,3 +38,12 @@ def text_image(lines: list[str]) -> np.ndarray:
         for column, text in enumerate(row):
             cv2.putText(panel, text, (starts[column], baseline), FONT, SCALE, (255, 255, 255, 255), 1, cv2.LINE_AA)
     return panel
+
+
+def _recording_dot(diameter: int = 22) -> np.ndarray:
+    dot = np.zeros((diameter, diameter, 4), np.uint8)
+    cv2.circle(dot, (diameter // 2, diameter // 2), diameter // 2 - 1, (230, 30, 30, 255), -1, cv2.LINE_AA)
+    return dot
+
+
+RECORDING_DOT = _recording_dot()  # shown top-right while R is recording

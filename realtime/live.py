@@ -7,18 +7,20 @@ reads once per frame.
 """
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from realtime.capture import CaptureThread, Frame
 from realtime.engine import Look, StyleEngine
 from realtime.hotkeys import key_list_rows
-from realtime.hud import text_image
+from realtime.hud import RECORDING_DOT, text_image
 from realtime.mailbox import LatestMailbox
 from realtime.recorder import Recorder
 from realtime.renderer import Renderer
@@ -39,9 +41,10 @@ class Stylized:
 class EngineWorker(threading.Thread):
     """Stylizes frames from the capture thread; publishes the newest result and records every one."""
 
-    def __init__(self, engine: StyleEngine, capture: CaptureThread, look: Look, recorder: Recorder | None = None):
+    def __init__(self, engine: StyleEngine, capture: CaptureThread, look: Look):
         super().__init__(name="engine", daemon=True)
-        self.engine, self.capture, self.look, self.recorder = engine, capture, look, recorder
+        self.engine, self.capture, self.look = engine, capture, look
+        self.recorder: Recorder | None = None  # swapped by the main thread to start/stop recording
         self.results: LatestMailbox[Stylized] = LatestMailbox()
         self.paused = False
         self.error: BaseException | None = None
@@ -79,12 +82,18 @@ class EngineWorker(threading.Thread):
 
     def _publish(self, result, frame: Frame, style: str) -> None:
         stylized = Stylized(result.wait(), frame.index, frame.timestamp, style)
-        if self.recorder is not None:
-            self.recorder.put(stylized.image, stylized.timestamp)
+        recorder = self.recorder
+        if recorder is not None:
+            recorder.put(stylized.image, stylized.timestamp)
         self.results.put(stylized)
 
     def stop(self) -> None:
         self._stop_event.set()
+
+
+def finish_recording(recorder: Recorder) -> None:
+    recorder.close()
+    print(recorder.summary(), file=sys.stderr)
 
 
 class FrameRateMeter:
@@ -105,16 +114,20 @@ class FrameRateMeter:
 
 class LiveApp:
     def __init__(self, capture: CaptureThread, engine: StyleEngine, look: Look, styles: list[str],
-                 renderer: Renderer, recorder: Recorder | None = None, screenshot_dir: Path = Path(".")):
+                 renderer: Renderer, new_recording: Callable[[Path], Recorder] | None = None,
+                 screenshot_dir: Path = Path("."), record_dir: Path = Path(".")):
         self.capture, self.engine, self.look, self.styles = capture, engine, look, styles
-        self.renderer, self.recorder, self.screenshot_dir = renderer, recorder, screenshot_dir
-        self.worker = EngineWorker(engine, capture, look, recorder)
+        self.renderer, self.new_recording = renderer, new_recording
+        self.screenshot_dir, self.record_dir = screenshot_dir, record_dir
+        self.worker = EngineWorker(engine, capture, look)
+        self.recording_started = 0.0
+        self._finishing: list[threading.Thread] = []
         self.meter = FrameRateMeter()
         self.show_hud, self.show_keys = True, False
         self.last: Stylized | None = None
         self.message, self.message_until = "", 0.0
         self.quitting = False
-        self._hud_text: tuple[list[str], list[str]] | None = None
+        self._hud_text: tuple | None = None
         self._last_draw = 0.0
 
     def start(self) -> None:
@@ -149,15 +162,52 @@ class LiveApp:
             pass
 
     def close(self) -> None:
-        """Stop the threads and finalize the recording; safe to call more than once."""
+        """Stop the threads and finalize every recording."""
         self.capture.stop()
         self.worker.stop()
         if self.worker.is_alive():
             self.worker.join(timeout=5)
-        if self.recorder is not None:
-            recorder, self.recorder = self.recorder, None
-            recorder.close()
-        self.renderer.close()
+        try:
+            self.stop_recording(wait=True)
+            self.wait_for_recordings()
+        finally:
+            self.renderer.close()
+
+    # -- recording ----------------------------------------------------------------
+    @property
+    def recorder(self) -> Recorder | None:
+        return self.worker.recorder
+
+    def start_recording(self, path: Path) -> None:
+        if self.new_recording is None or self.worker.recorder is not None:
+            return
+        self.worker.recorder = self.new_recording(path)
+        self.recording_started = time.monotonic()
+        self.flash(f"recording {path}")
+
+    def stop_recording(self, wait: bool = False) -> None:
+        """Finalize the current recording; on a side thread unless `wait`, so drawing goes on."""
+        recorder, self.worker.recorder = self.worker.recorder, None
+        if recorder is None:
+            return
+        if wait:
+            finish_recording(recorder)
+        else:
+            thread = threading.Thread(target=finish_recording, args=(recorder,), name="finish-recording")
+            thread.start()
+            self._finishing.append(thread)
+            self.flash(f"saved {recorder.writer.path}")
+
+    def wait_for_recordings(self) -> None:
+        """Wait until recordings stopped with R are finalized."""
+        for thread in self._finishing:
+            thread.join()
+
+    def toggle_recording(self) -> None:
+        if self.worker.recorder is not None:
+            self.stop_recording()
+        else:
+            self.start_recording(self.record_dir / f"realtime-{datetime.now():%Y%m%d-%H%M%S}.mp4")
 
     # -- hotkeys ----------------------------------------------------------------
     def handle(self, action: str) -> None:
@@ -181,6 +231,8 @@ class LiveApp:
             self.worker.paused = not self.worker.paused
         elif action == "screenshot":
             self.save_screenshot()
+        elif action == "record":
+            self.toggle_recording()
         elif action == "fullscreen":
             self.renderer.toggle_fullscreen()
         elif action == "vsync":
@@ -216,6 +268,8 @@ class LiveApp:
         look = self.look
         state = [f"strength {look.strength:.0%}"]
         state += ["mirror"] * look.mirror + ["compare"] * look.compare + ["PAUSED"] * self.worker.paused
+        if self.recorder is not None:
+            state.insert(0, f"REC {time.monotonic() - self.recording_started:5.1f} s")
         lines = [f"{look.style}   {self.meter.fps:4.1f} FPS   {self.engine.device.type} / {self.engine.variant}",
                  "   ".join(state) + "   ? keys"]
         if time.monotonic() < self.message_until:
@@ -224,13 +278,16 @@ class LiveApp:
 
     def _update_overlays(self) -> bool:
         text = self.hud_lines() if self.show_hud else []
+        text_and_dot = (text, self.recorder is not None)
         keys = [f"{k}\t{d}" for k, d in key_list_rows()] if self.show_keys else []
-        if (text, keys) == self._hud_text:
+        if (text_and_dot, keys) == self._hud_text:
             return False
-        self._hud_text = (text, keys)
+        self._hud_text = (text_and_dot, keys)
         overlays = []
         if text:
             overlays.append((text_image(text), "top-left"))
+        if self.recorder is not None:
+            overlays.append((RECORDING_DOT, "top-right"))
         if keys:
             overlays.append((text_image(["Keys"] + keys), "center"))
         self.renderer.set_overlays(overlays)

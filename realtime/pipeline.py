@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
@@ -14,7 +14,7 @@ from realtime.errors import UserError
 from realtime.images import read_bgr
 from realtime.recorder import Recorder
 from realtime.registry import StyleRegistry
-from realtime.writer import VideoWriter, check_output_path, is_image_path, write_image
+from realtime.writer import RecordingOptions, VideoWriter, check_output_path, is_image_path, nvenc_available, write_image
 
 
 @dataclass
@@ -31,6 +31,8 @@ class RunSettings:
     display: bool = True
     vsync: bool = True
     screenshot_dir: Path = Path(".")
+    record_dir: Path = Path(".")
+    recording: RecordingOptions = field(default_factory=RecordingOptions)
 
 
 def say(message: str) -> None:
@@ -74,7 +76,7 @@ def run(settings: RunSettings) -> None:
     if settings.input is not None and "://" not in settings.input and not Path(settings.input).is_file():
         raise UserError(f"input not found: {settings.input}")
     if settings.output is not None:
-        check_output_path(settings.output)
+        check_output_path(settings.output, settings.recording.codec)
     if settings.input is not None and is_image_path(Path(settings.input)):
         run_image(settings, build_engine(settings, registry))
         return
@@ -83,6 +85,8 @@ def run(settings: RunSettings) -> None:
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
     engine = build_engine(settings, registry)
+    if settings.recording.codec is None and engine.device.type == "cuda" and nvenc_available():
+        settings.recording.codec = "h264_nvenc"  # the GPU's encoder leaves the CPU free
     source = open_source(settings)
     if settings.display:
         run_window(settings, source, engine, registry)
@@ -100,10 +104,10 @@ def run_image(settings: RunSettings, engine: StyleEngine) -> None:
     say(f"wrote {output}")
 
 
-def _recorder(settings: RunSettings, source: Source) -> Recorder | None:
-    if settings.output is None:
-        return None
-    return Recorder(VideoWriter(settings.output, source.fps, live=source.live))
+def open_recorder(path: Path, source: Source, options: RecordingOptions, input_path: str | None = None) -> Recorder:
+    """A recorder for `source`; a file input's audio track goes along."""
+    audio_from = Path(input_path) if input_path and not source.live else None
+    return Recorder(VideoWriter(path, source.fps, live=source.live, options=options, audio_from=audio_from))
 
 
 def run_window(settings: RunSettings, source: Source, engine: StyleEngine, registry: StyleRegistry) -> None:
@@ -116,20 +120,21 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
         styles.insert(0, settings.style)
     renderer = Renderer(*(settings.size or source.frame_size), title=f"realtime - {settings.style}", vsync=settings.vsync)
     capture = CaptureThread(source, settings.max_frames, paced=not source.live)
-    app = LiveApp(capture, engine, Look(settings.style), styles, renderer, _recorder(settings, source),
-                  settings.screenshot_dir)
+    app = LiveApp(capture, engine, Look(settings.style), styles, renderer,
+                  new_recording=lambda path: open_recorder(path, source, settings.recording, settings.input),
+                  screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir)
     try:
+        if settings.output is not None:
+            app.start_recording(settings.output)
         app.run()
     finally:
         app.close()
-    if app.worker.error is None and settings.output is not None:
-        say(f"wrote {settings.output}")
 
 
 def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None:
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread."""
     capture = CaptureThread(source, settings.max_frames)
-    recorder = _recorder(settings, source)
+    recorder = open_recorder(settings.output, source, settings.recording, settings.input)
     look = Look(settings.style)
     total = min(filter(None, (source.frame_count, settings.max_frames)), default=None)
     capture.start()
@@ -151,4 +156,4 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
     finally:
         capture.stop()
         recorder.close()
-    say(f"wrote {settings.output} ({recorder.writer.frames_written} frames)")
+        say(recorder.summary())

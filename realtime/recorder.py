@@ -47,3 +47,7 @@ class Recorder:
         self._thread.join()
         if self.error is not None:
             raise RuntimeError(f"recording {self.writer.path} failed: {self.error}") from self.error
+
+    def summary(self) -> str:
+        dropped = f", {self.dropped} dropped because the encoder fell behind" if self.dropped else ""
+        return f"wrote {self.writer.path} ({self.writer.frames_written} frames{dropped})"

@@ -143,7 +143,7 @@ class Renderer:
         GL.glBindBuffer(GL.GL_PIXEL_UNPACK_BUFFER, 0)
 
     def set_overlays(self, overlays: list[tuple[np.ndarray, str]]) -> None:
-        """RGBA images to draw over the frame, each anchored "top-left" or "center"."""
+        """RGBA images to draw over the frame, each anchored "top-left", "top-right" or "center"."""
         self.overlays = overlays
 
     @property
@@ -180,7 +180,8 @@ class Renderer:
         GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
         GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE,
                         np.ascontiguousarray(image))
-        left, top = (10, 10) if anchor == "top-left" else ((window_w - width) // 2, (window_h - height) // 2)
+        left, top = {"top-left": (10, 10), "top-right": (window_w - width - 10, 10),
+                     "center": ((window_w - width) // 2, (window_h - height) // 2)}[anchor]
         x0, x1 = 2 * left / window_w - 1, 2 * (left + width) / window_w - 1
         y1, y0 = 1 - 2 * top / window_h, 1 - 2 * (top + height) / window_h
         GL.glUseProgram(self.overlay_program)

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from realtime.checkpoint import save_style
-from realtime.device import pick_device
+from realtime.device import autocast_dtype, pick_device
 from realtime.errors import UserError
 from realtime.images import bgr_to_tensor, fit_long_side, list_images, read_bgr, tensor_to_bgr
 from realtime.model.loss_network import CONTENT_LAYERS, STYLE_LAYERS, RandomVGG19, gram
@@ -55,6 +55,7 @@ class TrainConfig:
     preview_every: int = 250
     save_every: int = 250
     resume: bool = False
+    mixed_precision: bool = True
     painting: dict[str, str] = field(default_factory=dict)
 
     def resolved_run_dir(self) -> Path:
@@ -82,7 +83,8 @@ class ContentCrops:
 
 
 def normalized_mse(value: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """MSE divided by the target's mean square, so every layer weighs about the same."""
+    """MSE divided by the target's mean square, so every layer weighs about the same (in fp32)."""
+    value, target = value.float(), target.float()
     return F.mse_loss(value, target) / target.pow(2).mean().clamp_min(1e-8)
 
 
@@ -124,14 +126,14 @@ class StyleLoss:
             "style": cfg.style_weight * sum(
                 normalized_mse(gram(output_features[k]), self.style_grams[k].expand(len(content), -1, -1))
                 for k in STYLE_LAYERS),
-            "tv": cfg.tv_weight * total_variation(output),
+            "tv": cfg.tv_weight * total_variation(output.float()),
         }
         if cfg.temporal_weight > 0:
             theta = random_small_motion(len(content), rng, content.device)
             margin = content.shape[-1] // 16  # reflection padding at the borders is not motion
             moved_output = net(warp(content, theta))[..., margin:-margin, margin:-margin]
             output_moved = warp(output, theta)[..., margin:-margin, margin:-margin]
-            losses["temporal"] = cfg.temporal_weight * F.mse_loss(moved_output, output_moved)
+            losses["temporal"] = cfg.temporal_weight * F.mse_loss(moved_output.float(), output_moved.float())
         losses["total"] = sum(losses.values())
         return losses
 
@@ -182,8 +184,9 @@ def train(config: TrainConfig) -> Path:
         rng.setstate(state["rng"])
         step = state["step"]
 
-    use_amp = device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+    # Mixed precision: fp16 on CUDA (with loss scaling), bf16 on CPUs that have it.
+    amp_dtype = autocast_dtype(device) if config.mixed_precision else None
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     log_path = run_dir / "losses.csv"
     new_log = not (config.resume and log_path.exists())
     started = time.monotonic()
@@ -195,7 +198,7 @@ def train(config: TrainConfig) -> Path:
             log.writerow(["step", "seconds", "total", "content", "style", "tv", "temporal"])
         while step < config.steps:
             content = crops.batch(config.batch_size).to(device)
-            with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
+            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
                 losses = style_loss(net, content, rng)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(losses["total"]).backward()

@@ -1,6 +1,7 @@
 """Writing stylized frames to a video file with PyAV, or to an image file."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -8,21 +9,46 @@ import av
 import cv2
 import numpy as np
 
+from realtime.audio import AudioCopy
 from realtime.errors import UserError
 from realtime.images import IMAGE_SUFFIXES
 
-# Container (by file extension) -> encoder.
-VIDEO_CODECS = {".mp4": "libx264", ".mkv": "libx264", ".mov": "libx264", ".webm": "libvpx-vp9"}
+
+@dataclass(frozen=True)
+class Codec:
+    encoder: str
+    quality_option: str  # the encoder's constant-quality knob
+    default_quality: int
+    file_options: dict[str, str] = field(default_factory=dict)  # best quality for the time
+    live_options: dict[str, str] = field(default_factory=dict)  # fast enough to keep up
+
+
+CODECS = {
+    "h264": Codec("libx264", "crf", 18, {"preset": "medium"}, {"preset": "veryfast"}),
+    "h264_nvenc": Codec("h264_nvenc", "cq", 21, {"preset": "p5"}, {"preset": "p2"}),
+    "hevc": Codec("libx265", "crf", 22, {"preset": "medium", "x265-params": "log-level=error"},
+                  {"preset": "veryfast", "x265-params": "log-level=error"}),
+    "vp9": Codec("libvpx-vp9", "crf", 31, {"b": "0", "row-mt": "1"},
+                 {"b": "0", "row-mt": "1", "deadline": "realtime", "cpu-used": "8"}),
+    "av1": Codec("libsvtav1", "crf", 30, {"preset": "8"}, {"preset": "12"}),
+}
+CONTAINERS = {".mp4": "h264", ".mov": "h264", ".mkv": "h264", ".webm": "vp9"}  # extension -> default codec
+WEBM_CODECS = ("vp9", "av1")
 
 
 def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def check_output_path(path: Path) -> None:
-    if not (is_image_path(path) or path.suffix.lower() in VIDEO_CODECS):
-        raise UserError(f"cannot write {path.name}: use one of {', '.join(sorted(VIDEO_CODECS))} for video "
+def check_output_path(path: Path, codec: str | None = None) -> None:
+    suffix = path.suffix.lower()
+    if not (is_image_path(path) or suffix in CONTAINERS):
+        raise UserError(f"cannot write {path.name}: use one of {', '.join(sorted(CONTAINERS))} for video "
                         "or .png/.jpg for an image")
+    if codec is not None and codec not in CODECS:
+        raise UserError(f"unknown codec {codec!r}; use one of {', '.join(CODECS)}")
+    if suffix == ".webm" and codec is not None and codec not in WEBM_CODECS:
+        raise UserError(f"WebM holds only {' or '.join(WEBM_CODECS)}, not {codec}; use .mp4 or .mkv for {codec}")
     if not path.parent.is_dir():
         raise UserError(f"output folder does not exist: {path.parent}")
 
@@ -32,39 +58,87 @@ def write_image(path: Path, image: np.ndarray) -> None:
         raise UserError(f"could not write image {path}")
 
 
+def nvenc_available() -> bool:
+    """Whether NVIDIA's hardware H.264 encoder opens here (it needs a GPU and its driver)."""
+    try:
+        context = av.CodecContext.create("h264_nvenc", "w")
+        context.width, context.height, context.pix_fmt = 256, 256, "yuv420p"
+        context.time_base = Fraction(1, 30)
+        context.open()
+        return True
+    except (av.error.FFmpegError, ValueError):
+        return False
+
+
+@dataclass
+class RecordingOptions:
+    codec: str | None = None  # None: from the file extension (and nvenc on a CUDA machine)
+    quality: int | None = None  # crf/cq; None: the codec's default
+    preset: str | None = None
+    size: tuple[int, int] | None = None  # scale frames to this size before encoding
+    fragmented: bool | None = None  # fragmented mp4/mov; None: on for live sources
+
+
 class VideoWriter:
-    """Encodes H x W x 3 uint8 BGR frames.
+    """Encodes H x W x 3 uint8 BGR frames; the stream is added with the first frame's size.
 
     From a file, frame n is shown at n / fps seconds, as in the source. From a live
     source, frames are stamped with their capture times (millisecond time base), so
-    playback runs at the speed of reality even when the frame rate varies.
+    playback runs at the speed of reality even when the frame rate varies. Odd sizes
+    are padded to even ones by repeating the last row/column (4:2:0 needs even sizes).
+    Fragmented MP4 writes a playable piece every second, so even a killed process
+    leaves a file that plays.
     """
 
-    def __init__(self, path: Path, fps: Fraction, live: bool = False, crf: int = 18):
-        check_output_path(path)
-        self.path, self.fps, self.live, self.crf = path, fps, live, crf
-        self.container = av.open(str(path), mode="w")
-        self.stream: av.video.stream.VideoStream | None = None  # added with the first frame's size
+    def __init__(self, path: Path, fps: Fraction, live: bool = False, options: RecordingOptions | None = None,
+                 audio_from: Path | None = None):
+        self.options = options or RecordingOptions()
+        codec_name = self.options.codec or CONTAINERS[path.suffix.lower()]
+        check_output_path(path, codec_name)
+        self.path, self.fps, self.live = path, fps, live
+        self.codec = CODECS[codec_name]
+        fragmented = live if self.options.fragmented is None else self.options.fragmented
+        container_options = {}
+        if fragmented and path.suffix.lower() in (".mp4", ".mov"):
+            container_options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
+            container_options["flush_packets"] = "1"  # to disk at once, not held in a buffer
+        self.fragmented = bool(container_options)
+        self.container = av.open(str(path), mode="w", options=container_options)
+        self.audio_from = audio_from
+        self.audio: AudioCopy | None = None
+        self.stream: av.video.stream.VideoStream | None = None
         self.frames_written = 0
         self._first_timestamp: float | None = None
         self._last_pts = -1
 
-    def _add_stream(self, width: int, height: int) -> av.video.stream.VideoStream:
-        codec = VIDEO_CODECS[self.path.suffix.lower()]
-        stream = self.container.add_stream(codec, rate=self.fps)
-        stream.width, stream.height = width, height
-        # 4:2:0 needs even sizes in x264; 4:4:4 keeps an odd-sized input's exact size.
-        even = width % 2 == 0 and height % 2 == 0
-        stream.pix_fmt = "yuv420p" if even or codec != "libx264" else "yuv444p"
-        stream.time_base = Fraction(1, 1000) if self.live else 1 / self.fps
-        stream.options = {"crf": str(self.crf)} if codec == "libx264" else {"crf": str(self.crf + 13), "b": "0"}
+    def _add_streams(self, width: int, height: int) -> av.video.stream.VideoStream:
+        stream = self.container.add_stream(self.codec.encoder, rate=self.fps)
+        stream.width, stream.height = width + width % 2, height + height % 2
+        stream.pix_fmt = "yuv420p"
+        # The encoder counts in its context's time base: milliseconds live, frames for files.
+        stream.codec_context.time_base = Fraction(1, 1000) if self.live else 1 / self.fps
+        stream.time_base = stream.codec_context.time_base
+        options = dict(self.codec.live_options if self.live else self.codec.file_options)
+        options[self.codec.quality_option] = str(self.options.quality or self.codec.default_quality)
+        if self.options.preset:
+            options["preset"] = self.options.preset
+        if self.fragmented:
+            options["g"] = str(max(1, round(float(self.fps))))  # a keyframe, so a fragment, every second
+        stream.options = options
+        if self.audio_from is not None:
+            self.audio = AudioCopy.open(self.audio_from, self.container)
         return stream
 
     def write(self, image: np.ndarray, timestamp: float) -> None:
         """timestamp: the frame's capture time in seconds (used for live sources)."""
+        if self.options.size is not None and (image.shape[1], image.shape[0]) != self.options.size:
+            image = cv2.resize(image, self.options.size, interpolation=cv2.INTER_AREA)
         if self.stream is None:
-            self.stream = self._add_stream(image.shape[1], image.shape[0])
+            self.stream = self._add_streams(image.shape[1], image.shape[0])
+        if image.shape[0] % 2 or image.shape[1] % 2:
+            image = np.pad(image, ((0, image.shape[0] % 2), (0, image.shape[1] % 2), (0, 0)), mode="edge")
         frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+        frame.time_base = self.stream.codec_context.time_base
         if self.live:
             if self._first_timestamp is None:
                 self._first_timestamp = timestamp
@@ -74,9 +148,16 @@ class VideoWriter:
             frame.pts = self.frames_written
         self.container.mux(self.stream.encode(frame))
         self.frames_written += 1
+        if self.audio is not None:
+            self.audio.copy_until(float(frame.pts * frame.time_base))
 
     def close(self) -> None:
-        """Flush the encoder and finalize the container (for mp4, write the index)."""
-        if self.stream is not None:
-            self.container.mux(self.stream.encode(None))
-        self.container.close()
+        """Flush the encoder, copy the rest of the audio, and finalize the container."""
+        try:
+            if self.stream is not None:
+                self.container.mux(self.stream.encode(None))
+            if self.audio is not None:
+                self.audio.copy_until(self.frames_written / float(self.fps))
+                self.audio.close()
+        finally:
+            self.container.close()

@@ -46,13 +46,26 @@ def pattern_frame(index: int, width: int, height: int, moving: bool = True) -> n
     return image
 
 
-def write_clip(path: Path, count: int, width: int, height: int, fps: Fraction, moving: bool = True) -> Path:
+def write_clip(path: Path, count: int, width: int, height: int, fps: Fraction, moving: bool = True,
+               audio_rate: int | None = None, frame_maker=None) -> Path:
+    """An H.264 clip of test patterns; with audio_rate, also an AAC sine tone as long as the video."""
+    frame_maker = frame_maker or (lambda index: pattern_frame(index, width, height, moving))
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        audio = container.add_stream("aac", rate=audio_rate) if audio_rate else None
         for index in range(count):
-            frame = av.VideoFrame.from_ndarray(pattern_frame(index, width, height, moving), format="bgr24")
+            frame = av.VideoFrame.from_ndarray(frame_maker(index), format="bgr24")
             container.mux(stream.encode(frame))
+        if audio is not None:
+            total = int(audio_rate * count / fps)
+            tone = (0.3 * np.sin(np.arange(total) * 2 * np.pi * 440 / audio_rate)).astype(np.float32)
+            for start in range(0, total, 1024):
+                chunk = tone[start:start + 1024][None, :]
+                samples = av.AudioFrame.from_ndarray(np.ascontiguousarray(chunk), format="fltp", layout="mono")
+                samples.sample_rate, samples.pts = audio_rate, start
+                container.mux(audio.encode(samples))
+            container.mux(audio.encode(None))
         container.mux(stream.encode(None))
     return path
 
@@ -89,13 +102,18 @@ def shared_data(relative: str) -> Path:
 
 
 def decode(path: Path) -> dict:
-    """Every frame of a video file, with its stream's size, rate and duration."""
+    """Every frame of a video file, with its stream's size and rate, and how long its audio plays."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         decoded = list(container.decode(stream))
-        return {
+        info = {
             "frames": [frame.to_ndarray(format="bgr24") for frame in decoded],
             "times": [float(frame.time) for frame in decoded],
             "width": stream.width, "height": stream.height, "rate": stream.average_rate,
-            "audio": len(container.streams.audio),
+            "audio_seconds": None,
         }
+    with av.open(str(path)) as container:
+        if container.streams.audio:
+            samples = [frame for frame in container.decode(container.streams.audio[0])]
+            info["audio_seconds"] = float(samples[-1].time) + samples[-1].samples / samples[-1].sample_rate
+    return info

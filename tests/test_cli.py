@@ -43,17 +43,6 @@ def test_file_mode_with_size_and_max_frames(clip, style_dir, tmp_path):
     assert (written["width"], written["height"]) == (96, 64)
 
 
-def test_odd_sized_video_keeps_its_size(style_dir, tmp_path):
-    clip = write_clip(tmp_path / "odd.mp4", 8, 160, 96, Fraction(24))
-    odd = tmp_path / "odd_in.mkv"
-    # Re-encode a 4:4:4 source of odd size with OpenCV's frames, through our own writer path.
-    result = run_cli("--input", str(clip), "--style", "warm", "--size", "97x61", "--output", str(odd),
-                     "--no-display", checkpoints=style_dir)
-    assert result.returncode == 0, result.stderr
-    written = decode(odd)
-    assert (written["width"], written["height"], len(written["frames"])) == (97, 61, 8)
-
-
 def test_image_mode_writes_an_image(style_dir, tmp_path):
     source = tmp_path / "photo.png"
     cv2.imwrite(str(source), pattern_frame(0, 200, 120))

@@ -14,7 +14,10 @@ import torch
 from realtime.capture import CaptureThread, open_video
 from realtime.engine import Look, StyleEngine
 from realtime.live import LiveApp
+from realtime.pipeline import open_recorder
+from realtime.writer import RecordingOptions
 from realtime.registry import StyleRegistry
+from conftest import decode
 from realtime.renderer import FADE_SECONDS, Renderer, letterbox
 
 if not os.environ.get("DISPLAY"):
@@ -27,8 +30,11 @@ if not os.environ.get("DISPLAY"):
 def app(still_clip, style_dir, tmp_path):
     registry = StyleRegistry(style_dir)
     engine = StyleEngine(registry, torch.device("cpu"), "lite")
-    capture = CaptureThread(open_video(str(still_clip)), paced=True)
-    live = LiveApp(capture, engine, Look("warm"), registry.names(), Renderer(192, 112), screenshot_dir=tmp_path)
+    source = open_video(str(still_clip))
+    capture = CaptureThread(source, paced=True)
+    live = LiveApp(capture, engine, Look("warm"), registry.names(), Renderer(192, 112),
+                   new_recording=lambda path: open_recorder(path, source, RecordingOptions()),
+                   screenshot_dir=tmp_path, record_dir=tmp_path)
     live.show_hud = False  # compare the frame alone
     live.start()
     yield live
@@ -120,3 +126,23 @@ def test_hud_is_drawn_but_not_recorded(app):
     settled_pixels(app, "warm")
     with_hud = shown(app)
     assert np.abs(with_hud.astype(int) - app.last.image.astype(int))[:30, :100].mean() > 10
+
+
+def test_r_records_the_frames_without_the_hud(app, tmp_path):
+    app.show_hud = True
+    settled_pixels(app, "warm")
+    press(app, "r")
+    step_until(app, lambda: app.recorder is not None)
+    recording_started = time.monotonic()
+    step_until(app, lambda: time.monotonic() - recording_started > 1.5)
+    pixels = shown(app)
+    blue, green, red = pixels[10:32, -32:-10].reshape(-1, 3).mean(axis=0)
+    assert red > 150 and green < 100 and blue < 100, "the red recording dot is on screen"
+    press(app, "r")
+    step_until(app, lambda: app.recorder is None)
+    app.wait_for_recordings()
+    (recording,) = tmp_path.glob("realtime-*.mp4")
+    written = decode(recording)
+    assert len(written["frames"]) >= 10
+    # The file holds the composite frame alone: no HUD text, no dot.
+    assert np.abs(written["frames"][-1].astype(int) - app.last.image.astype(int)).mean() < 4

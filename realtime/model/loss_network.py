@@ -60,6 +60,8 @@ class RandomVGG19(nn.Module):
 
 
 def gram(features: torch.Tensor) -> torch.Tensor:
+    """Channel correlations, always in fp32: sums over many pixels lose too much in 16 bits."""
     n, c, h, w = features.shape
-    flat = features.reshape(n, c, h * w)
-    return flat @ flat.transpose(1, 2) / (c * h * w)
+    with torch.autocast(features.device.type, enabled=False):
+        flat = features.float().reshape(n, c, h * w)
+        return flat @ flat.transpose(1, 2) / (c * h * w)
