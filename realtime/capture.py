@@ -35,6 +35,7 @@ class Frame:
     image: np.ndarray  # H x W x 3 uint8, BGR
     index: int  # position in the source, counting from 0
     timestamp: float  # time.monotonic() when the frame was captured
+    decode_seconds: float = 0.0  # how long reading it from the source took
 
 
 class Source(Protocol):
@@ -159,11 +160,11 @@ class DemoSource:
 class CaptureThread(threading.Thread):
     """Reads a source on its own thread and hands frames to a mailbox (live) or a queue (file)."""
 
-    def __init__(self, source: Source, max_frames: int | None = None, paced: bool = False):
+    def __init__(self, source: Source, max_frames: int | None = None, paced: bool = False, live: bool | None = None):
         super().__init__(name="capture", daemon=True)
         self.source = source
-        self.frames: LatestMailbox[Frame] | OrderedQueue[Frame] = (
-            LatestMailbox() if source.live else OrderedQueue())
+        live = source.live if live is None else live  # a benchmark plays a file as if it were a camera
+        self.frames: LatestMailbox[Frame] | OrderedQueue[Frame] = LatestMailbox() if live else OrderedQueue()
         self.max_frames = max_frames
         self.paced = paced  # play a file at its own frame rate (for the window)
         self.error: BaseException | None = None
@@ -174,14 +175,16 @@ class CaptureThread(threading.Thread):
         start = time.monotonic()
         try:
             while not self._stop_event.is_set() and (self.max_frames is None or index < self.max_frames):
+                read_start = time.perf_counter()
                 image = self.source.read()
+                decode_seconds = time.perf_counter() - read_start
                 if image is None:
                     break
                 if self.paced:
                     delay = start + index / float(self.source.fps) - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-                if not self.frames.put(Frame(image, index, time.monotonic()), self._stop_event):
+                if not self.frames.put(Frame(image, index, time.monotonic(), decode_seconds), self._stop_event):
                     break
                 index += 1
         except BaseException as exc:  # handed to the consumer, which reports it

@@ -5,6 +5,7 @@ Bad input ends with one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import tomllib
@@ -12,10 +13,13 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from realtime.errors import UserError
+from realtime.composite import STYLIZE_MODES
 from realtime.hotkeys import key_list_text
+from realtime.registry import PROJECT_ROOT
 from realtime.writer import CODECS, RecordingOptions
 
-SUBCOMMANDS = ("run", "train", "export")
+SUBCOMMANDS = ("run", "train", "export", "bench", "eval")
+PROJECT_DOCS = PROJECT_ROOT / "docs"
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -31,6 +35,13 @@ def parse_size(text: str) -> tuple[int, int]:
     if width < 16 or height < 16:
         raise argparse.ArgumentTypeError(f"size {text} is too small; use at least 16x16")
     return width, height
+
+
+def unit_interval(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -54,6 +65,14 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--model", default="auto", choices=("auto", "lite", "full"),
                        help="network size; auto: full on a GPU, lite on a CPU")
     style.add_argument("--size", type=parse_size, metavar="WxH", help="processing and output size (default: the source's)")
+    person = parser.add_argument_group("person segmentation")
+    person.add_argument("--stylize", default="all", choices=STYLIZE_MODES, help="what to stylize (G cycles)")
+    person.add_argument("--background", default="keep", metavar="keep|blur|color:#RRGGBB|IMAGE",
+                        help="what goes behind the person (default: keep)")
+    person.add_argument("--mask-threshold", type=unit_interval, default=0.5, metavar="P", help="person probability at the mask edge")
+    person.add_argument("--mask-feather", type=unit_interval, default=0.15, metavar="P", help="softness of the mask edge")
+    person.add_argument("--mask-smoothing", type=unit_interval, default=0.9, metavar="S",
+                        help="temporal steadiness of unsure mask pixels, 0 (off) to 1")
     out = parser.add_argument_group("output")
     out.add_argument("--output", type=Path, metavar="FILE", help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg)")
     out.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N frames")
@@ -131,7 +150,11 @@ def command_run(args: argparse.Namespace) -> None:
     sources = [args.camera is not None, args.input is not None, args.demo]
     if sum(sources) > 1:
         raise UserError("choose one source: --camera, --input or --demo")
-    run(RunSettings(style=args.style, camera=args.camera, input=args.input, demo=args.demo, output=args.output,
+    from realtime.composite import Background
+    from realtime.segmentation import MaskSettings
+
+    run(RunSettings(style=args.style, stylize=args.stylize, background=Background.parse(args.background),
+                    mask=MaskSettings(threshold=args.mask_threshold, feather=args.mask_feather, smoothing=args.mask_smoothing), camera=args.camera, input=args.input, demo=args.demo, output=args.output,
                     device=args.device, model=args.model, size=args.size, max_frames=args.max_frames,
                     display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir,
                     record_dir=args.record_dir,
@@ -202,6 +225,74 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--half", action="store_true", help="fp16 weights (for GPUs)")
 
 
+def comma_list(convert):
+    def parse(text: str) -> list:
+        return [convert(item.strip()) for item in text.split(",") if item.strip()]
+    return parse
+
+
+def on_off(text: str) -> bool:
+    if text not in ("on", "off"):
+        raise argparse.ArgumentTypeError(f"use on, off or on,off, not {text!r}")
+    return text == "on"
+
+
+def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    data = os.environ.get("REALTIME_DATA")
+    default_input = Path(data) / "video" / "room_people_walking_in_one_by_one.mp4" if data else None
+    parser.add_argument("--input", type=Path, default=default_input,
+                        help="a real video file (default: $REALTIME_DATA/video/room_people_walking_in_one_by_one.mp4)")
+    parser.add_argument("--frames", type=positive_int, default=60, help="frames per measurement, after 5 warm-up frames")
+    parser.add_argument("--devices", type=comma_list(str), default=["auto"], help="e.g. cpu,cuda")
+    parser.add_argument("--models", type=comma_list(str), default=["lite", "full"], help="lite,full")
+    parser.add_argument("--sizes", type=comma_list(parse_size), default=[(640, 360)],
+                        help="processing sizes, e.g. 320x180,640x360,1280x720,1920x1080")
+    parser.add_argument("--precisions", type=comma_list(str), default=["auto"],
+                        help="auto,fp32,fp16,bf16 (auto: fp16 on CUDA, fp32 on a CPU)")
+    parser.add_argument("--torchscript", type=comma_list(on_off), default=[True], help="on, off or on,off (eager)")
+    parser.add_argument("--record", type=comma_list(on_off), default=[False], help="encode the output too: off, on or off,on")
+    parser.add_argument("--display", type=comma_list(on_off), default=[False], help="show it in the real window: off, on or off,on")
+    parser.add_argument("--json", type=Path, help="write the full report as JSON here")
+    parser.add_argument("--markdown", type=Path, default=PROJECT_DOCS / "benchmarks.md",
+                        help="append a table here (default: docs/benchmarks.md)")
+    parser.add_argument("--no-markdown", dest="markdown", action="store_const", const=None, help="do not append a table")
+
+
+def command_bench(args: argparse.Namespace) -> None:
+    from realtime.bench import configs_from, markdown_table, run_bench, write_outputs
+
+    if args.input is None:
+        raise UserError("pass --input VIDEO (a real video file) or set REALTIME_DATA")
+    for model in args.models:
+        if model not in ("lite", "full"):
+            raise UserError(f"unknown model {model!r}; use lite, full or lite,full")
+    for precision in args.precisions:
+        if precision not in ("auto", "fp32", "fp16", "bf16"):
+            raise UserError(f"unknown precision {precision!r}; use auto, fp32, fp16 or bf16")
+    configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display)
+    report = run_bench(args.input, configs, args.frames)
+    write_outputs(report, args.json, args.markdown)
+    print(markdown_table(report))
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    kinds = parser.add_subparsers(dest="evaluation", metavar="WHAT", required=True, parser_class=OneLineErrorParser)
+    segmentation = kinds.add_parser("segmentation", help="person mask IoU against ground truth, and parity with MediaPipe")
+    data = os.environ.get("REALTIME_DATA")
+    segmentation.add_argument("--data", type=Path, default=Path(data) / "portraits" if data else None,
+                              help="folder with images/ and masks/ (default: $REALTIME_DATA/portraits)")
+    segmentation.add_argument("--no-parity", dest="parity", action="store_false",
+                              help="skip the comparison with MediaPipe's runtime")
+
+
+def command_eval(args: argparse.Namespace) -> None:
+    from realtime.evaluate import report_segmentation
+
+    if args.data is None:
+        raise UserError("pass --data DIR or set REALTIME_DATA")
+    print(report_segmentation(args.data, args.parity))
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = OneLineErrorParser(prog="realtime", description="Real-time style transfer for webcams and video files.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
@@ -215,7 +306,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     export = commands.add_parser("export", help="write a style as a frozen TorchScript file")
     add_export_arguments(export)
     export.set_defaults(handler=command_export)
-    return parser, {"run": run, "train": train, "export": export}
+    bench = commands.add_parser("bench", help="measure the pipeline's speed against the naive loop")
+    add_bench_arguments(bench)
+    bench.set_defaults(handler=command_bench)
+    evaluate = commands.add_parser("eval", help="measure mask quality (segmentation)")
+    add_eval_arguments(evaluate)
+    evaluate.set_defaults(handler=command_eval)
+    return parser, {"run": run, "train": train, "export": export, "bench": bench, "eval": evaluate}
 
 
 class Terminated(BaseException):

@@ -10,15 +10,22 @@ returns before the frame is done, so the next frame's upload overlaps this one.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from realtime.checkpoint import load_style
+from realtime.composite import Background, BackgroundLayer, compose
 from realtime.errors import UserError
 from realtime.registry import StyleRef, StyleRegistry
+from realtime.segmentation import MaskSettings, PersonSegmenter
+
+LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) segmenter
 
 # On a CPU the network runs at no more than this many pixels and is upsampled:
 # the lite network takes about 30 ms a frame at this size on two cores.
@@ -32,15 +39,22 @@ class Look:
     strength: float = 1.0  # 0 = original, 1 = fully stylized
     mirror: bool = False
     compare: bool = False  # left half original, right half stylized
+    stylize: str = "all"  # all, person or background
+    background: Background = Background("keep")
+    show_mask: bool = False
 
     def snapshot(self) -> "Look":
-        return Look(self.style, self.strength, self.mirror, self.compare)
+        return replace(self)
+
+    @property
+    def needs_mask(self) -> bool:
+        return self.stylize != "all" or self.background.kind != "keep" or self.show_mask
 
 
 @dataclass
 class LoadedStyle:
     ref: StyleRef
-    module: torch.jit.ScriptModule
+    module: torch.jit.ScriptModule | torch.nn.Module  # eager only when benchmarking against TorchScript
     dtype: torch.dtype  # what the module computes in
     meta: dict = field(default_factory=dict)
 
@@ -62,14 +76,23 @@ class PendingResult:
         return self._host.numpy().copy()
 
 
+PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
 class StyleEngine:
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
-                 output_size: tuple[int, int] | None = None):
+                 output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True):
         self.registry, self.device, self.variant = registry, device, variant
         self.output_size = output_size
-        self.half = device.type == "cuda"
-        self.dtype = torch.float16 if self.half else torch.float32
+        # Pixels are handled in fp16 on a GPU and fp32 on a CPU; the network may differ (bf16 on a CPU).
+        self.dtype = torch.float16 if device.type == "cuda" else torch.float32
+        self.net_dtype = self.dtype if precision == "auto" else PRECISIONS[precision]
+        self.torchscript = torchscript
         self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
+        self.stage_times: dict[str, list[float]] | None = None  # set to a dict to time each stage (slower)
+        self.mask_settings = MaskSettings()
+        self.backgrounds = BackgroundLayer()
+        self._segmenters: dict[bool, PersonSegmenter] = {}
         self._styles: dict[str, LoadedStyle] = {}
         self._slot = 0
         self._pinned_in: list[torch.Tensor | None] = [None, None]
@@ -84,12 +107,14 @@ class StyleEngine:
 
     def _load_checkpoint(self, ref: StyleRef) -> LoadedStyle:
         net, meta = load_style(ref.path)
-        net = net.to(self.device, self.dtype)
+        net = net.to(self.device, self.net_dtype)
         if self.device.type == "cuda":
             net = net.to(memory_format=torch.channels_last)
+        if not self.torchscript:
+            return LoadedStyle(ref, net, self.net_dtype, meta)
         with torch.no_grad():
             module = torch.jit.freeze(torch.jit.script(net))
-        return LoadedStyle(ref, module, self.dtype, meta)
+        return LoadedStyle(ref, module, self.net_dtype, meta)
 
     def _load_exported(self, ref: StyleRef) -> LoadedStyle:
         extra = {"meta.json": "", "dtype": ""}
@@ -99,6 +124,12 @@ class StyleEngine:
             raise UserError(f"cannot load TorchScript file {ref.path}: {str(exc).splitlines()[0]}") from exc
         dtype = torch.float16 if extra["dtype"] == "float16" else torch.float32
         return LoadedStyle(ref, module, dtype, json.loads(extra["meta.json"] or "{}"))
+
+    def segmenter(self, width: int, height: int) -> PersonSegmenter:
+        landscape = width / height >= LANDSCAPE_ASPECT
+        if landscape not in self._segmenters:
+            self._segmenters[landscape] = PersonSegmenter(self.device, self.dtype, landscape, torchscript=self.torchscript)
+        return self._segmenters[landscape]
 
     def inference_size(self, width: int, height: int) -> tuple[int, int]:
         scale = 1.0
@@ -118,15 +149,18 @@ class StyleEngine:
         frame = torch.from_numpy(np.ascontiguousarray(image))
         if self.stream is None:
             with torch.inference_mode():
-                return PendingResult(self._composite(frame, look, style).cpu(), None)
+                out = self._composite(frame, look, style)
+                with self._stage("download"):
+                    return PendingResult(out.cpu(), None)
         slot = self._slot = 1 - self._slot
         pinned_in = self._pinned_buffer(self._pinned_in, slot, frame.shape)
         pinned_in.copy_(frame)
         width, height = self.processing_size(image)
         pinned_out = self._pinned_buffer(self._pinned_out, slot, (height, width, 3))
         with torch.cuda.stream(self.stream), torch.inference_mode():
-            on_device = pinned_in.to(self.device, non_blocking=True)
-            pinned_out.copy_(self._composite(on_device, look, style), non_blocking=True)
+            out = self._composite(pinned_in, look, style)
+            with self._stage("download"):
+                pinned_out.copy_(out, non_blocking=True)
             event = torch.cuda.Event()
             event.record(self.stream)
         return PendingResult(pinned_out, event)
@@ -138,28 +172,54 @@ class StyleEngine:
             buffer = buffers[slot] = torch.empty(tuple(shape), dtype=torch.uint8, pin_memory=True)
         return buffer
 
+    @contextmanager
+    def _stage(self, name: str) -> Iterator[None]:
+        """Time a stage when profiling (waiting for the device, so only in benchmarks)."""
+        if self.stage_times is None:
+            yield
+            return
+        if self.stream is not None:
+            self.stream.synchronize()
+        start = time.perf_counter()
+        yield
+        if self.stream is not None:
+            self.stream.synchronize()
+        self.stage_times.setdefault(name, []).append(time.perf_counter() - start)
+
     def _composite(self, frame: torch.Tensor, look: Look, style: LoadedStyle) -> torch.Tensor:
         """uint8 H x W x 3 BGR on the device -> uint8 h x w x 3 BGR at the processing size."""
         height, width = frame.shape[:2]
         out_w, out_h = self.output_size or (width, height)
-        original = frame.permute(2, 0, 1).unsqueeze(0).to(self.dtype).div_(255.0).flip(1)
-        if look.mirror:
-            original = original.flip(3)
-        if (out_h, out_w) != (height, width):
-            original = F.interpolate(original, size=(out_h, out_w), mode="bilinear", antialias=True, align_corners=False)
         inf_w, inf_h = self.inference_size(out_w, out_h)
-        small = original
-        if (inf_h, inf_w) != (out_h, out_w):
-            small = F.interpolate(original, size=(inf_h, inf_w), mode="bilinear", antialias=True, align_corners=False)
-        if self.device.type == "cuda":
-            small = small.contiguous(memory_format=torch.channels_last)
-        styled = style.module(small.to(style.dtype))
-        if styled.shape[-2:] != original.shape[-2:]:
-            styled = F.interpolate(styled.float(), size=(out_h, out_w), mode="bilinear", align_corners=False).to(self.dtype)
-        out = torch.lerp(original, styled.to(self.dtype), float(np.clip(look.strength, 0.0, 1.0)))
-        if look.compare:
-            out[..., : out_w // 2] = original[..., : out_w // 2]
-        return out.flip(1).clamp_(0, 1).mul_(255).round_().to(torch.uint8)[0].permute(1, 2, 0).contiguous()
+        with self._stage("upload"):
+            original = frame.to(self.device, non_blocking=True).permute(2, 0, 1).unsqueeze(0)
+            original = original.to(self.dtype).div_(255.0).flip(1)
+            if look.mirror:
+                original = original.flip(3)
+            if (out_h, out_w) != (height, width):
+                original = F.interpolate(original, size=(out_h, out_w), mode="bilinear", antialias=True, align_corners=False)
+            small = original
+            if (inf_h, inf_w) != (out_h, out_w):
+                small = F.interpolate(original, size=(inf_h, inf_w), mode="bilinear", antialias=True, align_corners=False)
+            if self.device.type == "cuda":
+                small = small.contiguous(memory_format=torch.channels_last)
+        alpha = None
+        if look.needs_mask:
+            with self._stage("segmentation"):
+                alpha = self.segmenter(out_w, out_h).alpha(original, self.mask_settings).to(self.dtype)
+        with self._stage("style"):
+            styled = style.module(small.to(style.dtype))
+        with self._stage("composite"):
+            if styled.shape[-2:] != original.shape[-2:]:
+                styled = F.interpolate(styled.float(), size=(out_h, out_w), mode="bilinear", align_corners=False)
+            out = torch.lerp(original, styled.to(self.dtype), float(np.clip(look.strength, 0.0, 1.0)))
+            if alpha is not None and look.show_mask:
+                out = original * 0.25 + alpha * 0.75  # the mask, over a dimmed frame for orientation
+            elif alpha is not None:
+                out = compose(original, out, alpha, look.stylize, self.backgrounds.render(look.background, original, alpha))
+            if look.compare:
+                out[..., : out_w // 2] = original[..., : out_w // 2]
+            return out.flip(1).clamp_(0, 1).mul_(255).round_().to(torch.uint8)[0].permute(1, 2, 0).contiguous()
 
 
 def check_style_loads(engine: StyleEngine, name: str) -> LoadedStyle:

@@ -7,6 +7,8 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("Right / N", "next_style", "next style"),
     ("Left / P", "previous_style", "previous style"),
     ("+ / -", "stronger / weaker", "stylization strength (blend with the original)"),
+    ("G", "stylize_mode", "stylize all / the person / the background"),
+    ("V", "mask", "show the person mask"),
     ("C", "compare", "split screen: original | stylized"),
     ("M", "mirror", "mirror the image"),
     ("Space", "pause", "pause / resume"),
@@ -24,7 +26,7 @@ CHAR_ACTIONS: dict[str, str] = {
     **{str(n): f"style:{n}" for n in range(1, 10)},
     "n": "next_style", "N": "next_style", "p": "previous_style", "P": "previous_style",
     "+": "stronger", "=": "stronger", "-": "weaker", "_": "weaker",
-    "c": "compare", "C": "compare", "m": "mirror", "M": "mirror",
+    "c": "compare", "C": "compare", "g": "stylize_mode", "G": "stylize_mode", "v": "mask", "V": "mask", "m": "mirror", "M": "mirror",
     " ": "pause", "r": "record", "R": "record", "s": "screenshot", "S": "screenshot", "f": "fullscreen", "F": "fullscreen",
     "y": "vsync", "Y": "vsync", "h": "hud", "H": "hud", "?": "help", "q": "quit", "Q": "quit",
 }

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from realtime.capture import CaptureThread, Frame
+from realtime.composite import STYLIZE_MODES
 from realtime.engine import Look, StyleEngine
 from realtime.hotkeys import key_list_rows
 from realtime.hud import RECORDING_DOT, text_image
@@ -225,6 +226,10 @@ class LiveApp:
             look.strength = round(min(1.0, max(0.0, look.strength + delta)), 2)
         elif action == "compare":
             look.compare = not look.compare
+        elif action == "stylize_mode":
+            look.stylize = STYLIZE_MODES[(STYLIZE_MODES.index(look.stylize) + 1) % len(STYLIZE_MODES)]
+        elif action == "mask":
+            look.show_mask = not look.show_mask
         elif action == "mirror":
             look.mirror = not look.mirror
         elif action == "pause":
@@ -266,7 +271,8 @@ class LiveApp:
 
     def hud_lines(self) -> list[str]:
         look = self.look
-        state = [f"strength {look.strength:.0%}"]
+        state = [f"strength {look.strength:.0%}", f"stylize {look.stylize}"]
+        state += [f"background {look.background.kind}"] * (look.background.kind != "keep") + ["MASK"] * look.show_mask
         state += ["mirror"] * look.mirror + ["compare"] * look.compare + ["PAUSED"] * self.worker.paused
         if self.recorder is not None:
             state.insert(0, f"REC {time.monotonic() - self.recording_started:5.1f} s")

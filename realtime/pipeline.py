@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from realtime.composite import Background
 from realtime.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, DemoSource, Source, open_camera, open_video
 from realtime.device import pick_device
 from realtime.engine import Look, StyleEngine, check_style_loads
@@ -14,12 +15,16 @@ from realtime.errors import UserError
 from realtime.images import read_bgr
 from realtime.recorder import Recorder
 from realtime.registry import StyleRegistry
+from realtime.segmentation import MaskSettings
 from realtime.writer import RecordingOptions, VideoWriter, check_output_path, is_image_path, nvenc_available, write_image
 
 
 @dataclass
 class RunSettings:
     style: str = "starry_night"
+    stylize: str = "all"
+    background: Background = field(default_factory=lambda: Background("keep"))
+    mask: MaskSettings = field(default_factory=MaskSettings)
     camera: int | None = None
     input: str | None = None
     demo: bool = False
@@ -33,6 +38,9 @@ class RunSettings:
     screenshot_dir: Path = Path(".")
     record_dir: Path = Path(".")
     recording: RecordingOptions = field(default_factory=RecordingOptions)
+
+    def look(self) -> Look:
+        return Look(self.style, stylize=self.stylize, background=self.background)
 
 
 def say(message: str) -> None:
@@ -65,6 +73,9 @@ def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     device = pick_device(settings.device)
     variant = settings.model if settings.model != "auto" else ("lite" if device.type == "cpu" else "full")
     engine = StyleEngine(registry, device, variant, settings.size)
+    engine.mask_settings = settings.mask
+    if settings.look().needs_mask:
+        engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
     loaded = check_style_loads(engine, settings.style)
     if loaded.ref.variant not in (variant, "file"):
         say(f"style {settings.style} has no {variant} model; using its {loaded.ref.variant} model")
@@ -96,7 +107,7 @@ def run(settings: RunSettings) -> None:
 
 def run_image(settings: RunSettings, engine: StyleEngine) -> None:
     image = read_bgr(Path(settings.input))
-    result = engine.process(image, Look(settings.style))
+    result = engine.process(image, settings.look())
     output = settings.output or Path(settings.input).with_name(f"{Path(settings.input).stem}_{engine.style(settings.style).ref.name}.png")
     if not is_image_path(output):
         raise UserError(f"image input needs an image output (.png or .jpg), not {output.name}")
@@ -120,7 +131,7 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
         styles.insert(0, settings.style)
     renderer = Renderer(*(settings.size or source.frame_size), title=f"realtime - {settings.style}", vsync=settings.vsync)
     capture = CaptureThread(source, settings.max_frames, paced=not source.live)
-    app = LiveApp(capture, engine, Look(settings.style), styles, renderer,
+    app = LiveApp(capture, engine, settings.look(), styles, renderer,
                   new_recording=lambda path: open_recorder(path, source, settings.recording, settings.input),
                   screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir)
     try:
@@ -135,7 +146,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread."""
     capture = CaptureThread(source, settings.max_frames)
     recorder = open_recorder(settings.output, source, settings.recording, settings.input)
-    look = Look(settings.style)
+    look = settings.look()
     total = min(filter(None, (source.frame_count, settings.max_frames)), default=None)
     capture.start()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
@@ -17,6 +18,7 @@ class Recorder:
         self.dropped = 0
         self.error: BaseException | None = None
         self._stopped = threading.Event()  # set when the encoder thread ends
+        self.encode_seconds: list[float] = []
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
 
@@ -31,7 +33,9 @@ class Recorder:
     def _run(self) -> None:
         try:
             while (item := self.queue.get()) is not None:
+                start = time.perf_counter()
                 self.writer.write(*item)
+                self.encode_seconds.append(time.perf_counter() - start)
         except BaseException as exc:  # reported by close()
             self.error = exc
         finally:

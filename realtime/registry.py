@@ -10,7 +10,8 @@ from realtime.errors import UserError
 from realtime.model.transformer import VARIANTS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CHECKPOINTS = Path(os.environ.get("REALTIME_CHECKPOINTS", PROJECT_ROOT / "checkpoints"))
+SHIPPED_CHECKPOINTS = PROJECT_ROOT / "checkpoints"  # styles and the segmentation weights the project ships
+CHECKPOINTS = Path(os.environ.get("REALTIME_CHECKPOINTS", SHIPPED_CHECKPOINTS))  # where styles are looked up
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
 
 

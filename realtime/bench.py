@@ -1,0 +1,276 @@
+"""`realtime bench`: the real pipeline's speed, next to the naive loop, in one run.
+
+For each configuration it runs the real pipeline on a real video file twice:
+- throughput: the capture thread reads the file as fast as the engine takes frames;
+  frames per second end to end, and (in a separate, synchronizing pass) the median
+  time of every stage;
+- live: the file is played at its own frame rate through the live one-slot mailbox,
+  as a camera would deliver it; latency from capture to the sink, and dropped frames.
+In the same process it times the loop tutorials write (OpenCV read, the pytorch/examples
+TransformerNet in eager fp32 on the whole frame, numpy conversions) at the same size, and
+reports our speed over that. Network weights are random: speed does not depend on them.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from realtime.capture import CaptureThread, Frame, open_video
+from realtime.checkpoint import save_style
+from realtime.device import pick_device
+from realtime.engine import Look, StyleEngine
+from realtime.errors import UserError
+from realtime.model.transformer import FULL, VARIANTS, Architecture, TransformerNet
+from realtime.recorder import Recorder
+from realtime.registry import StyleRegistry
+from realtime.writer import VideoWriter
+
+STAGES = ("decode", "upload", "style", "segmentation", "composite", "download", "display", "encode")
+BENCH_STYLE = "bench"
+WARMUP_FRAMES = 5
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    device: str
+    model: str  # lite or full
+    size: tuple[int, int]
+    precision: str = "auto"
+    torchscript: bool = True
+    record: bool = False
+    display: bool = False
+    segmentation: bool = False  # the segmentation stage joins when that network lands
+
+    def label(self) -> str:
+        parts = [self.device, self.model, f"{self.size[0]}x{self.size[1]}", self.precision,
+                 "torchscript" if self.torchscript else "eager"]
+        return " ".join(parts + ["record"] * self.record + ["window"] * self.display)
+
+
+@dataclass
+class BenchResult:
+    config: BenchConfig
+    fps: float
+    frames: int
+    stage_ms: dict[str, float | None]
+    latency_ms: dict[str, float]
+    dropped: int
+    baseline_fps: float
+    speedup: float  # ours / the naive loop (always the full network), same size
+    auto_model: bool = False  # whether --model auto picks this model on this device
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["config"]["label"] = self.config.label()
+        return data
+
+
+def random_style_registry(folder: Path) -> StyleRegistry:
+    torch.manual_seed(0)
+    for variant, arch in VARIANTS.items():
+        save_style(folder / f"{BENCH_STYLE}.{variant}.pt", TransformerNet(arch), arch, {"name": BENCH_STYLE})
+    return StyleRegistry(folder)
+
+
+def _median_ms(values: list[float]) -> float | None:
+    return round(statistics.median(values) * 1000, 3) if values else None
+
+
+class Sink:
+    """Where results go: the real window, the encoder, or nowhere (headless)."""
+
+    def __init__(self, config: BenchConfig, source_fps, workdir: Path, live: bool):
+        self.renderer = None
+        if config.display:
+            from realtime.renderer import Renderer
+
+            self.renderer = Renderer(*config.size, title="realtime bench", vsync=False)
+        self.recorder = Recorder(VideoWriter(workdir / "bench.mp4", source_fps, live=live)) if config.record else None
+        self.display_seconds: list[float] = []
+
+    def put(self, image: np.ndarray, frame: Frame) -> None:
+        if self.renderer is not None:
+            start = time.perf_counter()
+            self.renderer.poll_actions()
+            self.renderer.show(image, BENCH_STYLE)
+            self.renderer.draw()
+            self.renderer.present()
+            self.display_seconds.append(time.perf_counter() - start)
+        if self.recorder is not None:
+            self.recorder.put(image, frame.timestamp)
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+        if self.renderer is not None:
+            self.renderer.close()
+
+
+def run_pipeline(engine: StyleEngine, config: BenchConfig, input_path: Path, frames: int, workdir: Path,
+                 live: bool) -> tuple[float, list[float], int, Sink, list[Frame]]:
+    """The real pipeline (capture thread -> engine, overlapped -> sink); returns fps, latencies, drops."""
+    source = open_video(str(input_path))
+    capture = CaptureThread(source, max_frames=WARMUP_FRAMES + frames, paced=live, live=live)
+    sink = Sink(config, source.fps, workdir, live)
+    look = Look(BENCH_STYLE)
+    latencies, done, started = [], [], None
+    capture.start()
+    try:
+        pending = None
+        while True:
+            frame = capture.frames.get(timeout=0 if pending else 30)
+            if frame is None and pending is None:
+                break
+            submitted = (engine.submit(frame.image, look), frame) if frame is not None else None
+            if pending is not None:
+                result, source_frame = pending
+                sink.put(result.wait(), source_frame)
+                if source_frame.index == WARMUP_FRAMES - 1:
+                    started = time.perf_counter()
+                elif source_frame.index >= WARMUP_FRAMES:
+                    latencies.append(time.monotonic() - source_frame.timestamp)
+                    done.append(source_frame)
+            pending = submitted
+        elapsed = time.perf_counter() - (started or time.perf_counter())
+    finally:
+        capture.stop()
+        sink.close()
+    fps = len(done) / elapsed if elapsed > 0 else 0.0
+    return fps, latencies, capture.frames.dropped, sink, done
+
+
+def profile_stages(engine: StyleEngine, input_path: Path, frames: int) -> dict[str, list[float]]:
+    """Stage times from a sequential pass that waits for the device after every stage."""
+    source = open_video(str(input_path))
+    engine.stage_times = {}
+    try:
+        for index in range(WARMUP_FRAMES + frames):
+            image = source.read()
+            if image is None:
+                break
+            if index == WARMUP_FRAMES:
+                engine.stage_times = {}
+            engine.process(image, Look(BENCH_STYLE))
+        return engine.stage_times
+    finally:
+        engine.stage_times = None
+        source.release()
+
+
+def naive_loop_fps(input_path: Path, size: tuple[int, int], device: torch.device, frames: int) -> float:
+    """The loop tutorials write: OpenCV read, the pytorch/examples network in eager fp32 on
+    the whole frame, numpy conversions back; the same input and output size as ours."""
+    examples = Architecture(FULL.base_channels, FULL.residual_blocks, pixel_range=255.0, bounded_output=False)
+    torch.manual_seed(0)
+    net = TransformerNet(examples).eval().to(device)
+    capture = cv2.VideoCapture(str(input_path))
+    count, started = 0, None
+    with torch.no_grad():
+        for index in range(WARMUP_FRAMES + frames):
+            ok, frame = capture.read()
+            if not ok:
+                break
+            if index == WARMUP_FRAMES:
+                started = time.perf_counter()
+            frame = cv2.resize(frame, size)
+            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            x = torch.from_numpy(rgb).permute(2, 0, 1).float().unsqueeze(0).div(255).to(device)
+            y = net(x)[0].mul(255).clamp(0, 255).permute(1, 2, 0).cpu().numpy().astype(np.uint8)
+            cv2.cvtColor(y, cv2.COLOR_RGB2BGR)
+            count += index >= WARMUP_FRAMES
+    capture.release()
+    return count / (time.perf_counter() - started) if started and count else 0.0
+
+
+def bench_config(config: BenchConfig, registry: StyleRegistry, input_path: Path, frames: int, baseline_fps: float,
+                 workdir: Path) -> BenchResult:
+    device = pick_device(config.device)
+    engine = StyleEngine(registry, device, config.model, config.size, config.precision, config.torchscript)
+    fps, _, _, sink, done = run_pipeline(engine, config, input_path, frames, workdir, live=False)
+    stages = profile_stages(engine, input_path, min(frames, 30))
+    stages["decode"] = [frame.decode_seconds for frame in done]
+    stages["display"] = sink.display_seconds
+    stages["encode"] = sink.recorder.encode_seconds if sink.recorder else []
+    _, latencies, dropped, _, _ = run_pipeline(engine, config, input_path, frames, workdir, live=True)
+    latency = {"median": _median_ms(latencies) or 0.0,
+               "p95": round(float(np.percentile(latencies, 95)) * 1000, 3) if latencies else 0.0}
+    notes = [] if not config.segmentation else ["segmentation is not built yet"]
+    return BenchResult(config, round(fps, 2), len(done), {stage: _median_ms(stages.get(stage, [])) for stage in STAGES},
+                       latency, dropped, round(baseline_fps, 2), round(fps / baseline_fps, 2) if baseline_fps else 0.0,
+                       notes=notes)
+
+
+def machine_description() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    return {"cpu": f"{cpu} ({os.cpu_count()} cores)", "gpu": gpu, "torch": torch.__version__,
+            "python": platform.python_version(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def run_bench(input_path: Path, configs: list[BenchConfig], frames: int) -> dict:
+    if not input_path.is_file():
+        raise UserError(f"benchmark input not found: {input_path}; pass --input VIDEO or set REALTIME_DATA")
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        registry = random_style_registry(Path(folder))
+        baselines: dict[tuple, float] = {}
+        for config in configs:
+            key = (config.device, config.size)
+            if key not in baselines:
+                baselines[key] = naive_loop_fps(input_path, config.size, pick_device(config.device), frames)
+            results.append(bench_config(config, registry, input_path, frames, baselines[key], Path(folder)))
+    for result in results:
+        result.auto_model = result.config.model == ("lite" if pick_device(result.config.device).type == "cpu" else "full")
+    return {"machine": machine_description(), "input": str(input_path), "frames": frames,
+            "results": [result.to_dict() for result in results]}
+
+
+def markdown_table(report: dict) -> str:
+    machine = report["machine"]
+    lines = [f"## {machine['date']}: {machine['cpu']}, GPU {machine['gpu']}, torch {machine['torch']}",
+             "", f"Input: `{Path(report['input']).name}`, {report['frames']} frames per measurement.", "",
+             "| configuration | FPS | naive FPS | speedup | " + " | ".join(STAGES) + " | latency p50 / p95 ms | dropped |",
+             "|" + " --- |" * (len(STAGES) + 6)]
+    for result in report["results"]:
+        stages = " | ".join("-" if result["stage_ms"][s] is None else f"{result['stage_ms'][s]:.1f}" for s in STAGES)
+        label = result["config"]["label"] + (" (auto)" if result["auto_model"] else "")
+        lines.append(f"| {label} | {result['fps']:.1f} | {result['baseline_fps']:.2f} | "
+                     f"{result['speedup']:.1f}x | {stages} | {result['latency_ms']['median']:.0f} / "
+                     f"{result['latency_ms']['p95']:.0f} | {result['dropped']} |")
+    return "\n".join(lines) + ("\n\nFPS: end to end, frames read as fast as they are taken. Speedup: FPS over the naive"
+                                " loop (pytorch/examples full network, eager fp32, whole frame) at the same size. Stage"
+                                " times: medians in ms, from a pass that waits after each stage. Latency and drops: the"
+                                " file played at its own rate through the live mailbox. (auto): the model --model auto"
+                                " picks on this device.\n")
+
+
+def configs_from(devices: list[str], models: list[str], sizes: list[tuple[int, int]], precisions: list[str],
+                 torchscript: list[bool], record: list[bool], display: list[bool]) -> list[BenchConfig]:
+    return [BenchConfig(*combo) for combo in itertools.product(devices, models, sizes, precisions, torchscript, record, display)]
+
+
+def write_outputs(report: dict, json_path: Path | None, markdown_path: Path | None) -> None:
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2))
+    if markdown_path is not None:
+        markdown_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(markdown_path, "a") as out:
+            out.write("\n" + markdown_table(report))

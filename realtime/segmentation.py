@@ -1,0 +1,117 @@
+"""Person masks on the engine's device: the ported MediaPipe segmenter, made steady and sharp.
+
+- Input sampling copies MediaPipe's (corner-aligned bilinear warp), so the port
+  matches MediaPipe's own runtime.
+- Temporal smoothing blends each pixel with the previous mask by its uncertainty
+  (binary entropy, as MediaPipe's smoothing calculator does): confident pixels follow
+  the new frame at once, so motion does not smear; unsure edge pixels are steadied.
+  A scene cut (the mask changes a lot at once) resets the history.
+- The 256 px mask is upsampled with a fast guided filter (He & Sun 2015) steered by
+  the full-size frame, so edges follow hair and shoulders, not the low-res grid.
+- Threshold and feather turn the probability into the alpha used for compositing.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from realtime.model.segmenter import SegmentationNet, load_segmenter
+from realtime.registry import SHIPPED_CHECKPOINTS
+
+GENERAL = SHIPPED_CHECKPOINTS / "selfie_segmentation.pt"  # 256 x 256
+LANDSCAPE = SHIPPED_CHECKPOINTS / "selfie_segmentation_landscape.pt"  # 144 x 256, for wide frames
+
+
+@dataclass
+class MaskSettings:
+    threshold: float = 0.5
+    feather: float = 0.15  # half-width of the soft edge around the threshold, in probability
+    smoothing: float = 0.9  # how much an unsure pixel keeps of the previous mask (0: none)
+    cut_reset: float = 0.25  # mean mask change that counts as a scene cut
+    guided_radius: int = 4  # in full-resolution pixels of the working size
+    guided_eps: float = 1e-3
+
+
+def mediapipe_sample(rgb: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Resize N x 3 x H x W to (height, width) the way MediaPipe's CPU ImageToTensor does:
+    bilinear point sampling at src = dst * scale (corners aligned, no half-pixel shift)."""
+    height, width = size
+    src_h, src_w = rgb.shape[-2:]
+    ys = torch.arange(height, device=rgb.device, dtype=torch.float32) * (src_h / height)
+    xs = torch.arange(width, device=rgb.device, dtype=torch.float32) * (src_w / width)
+    grid_y = (2 * ys + 1) / src_h - 1  # pixel -> normalized, for align_corners=False
+    grid_x = (2 * xs + 1) / src_w - 1
+    grid = torch.stack(torch.meshgrid(grid_y, grid_x, indexing="ij")[::-1], dim=-1)
+    grid = grid.unsqueeze(0).expand(rgb.shape[0], -1, -1, -1).to(rgb.dtype)
+    return F.grid_sample(rgb, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def box_filter(x: torch.Tensor, radius: int) -> torch.Tensor:
+    return F.avg_pool2d(x, 2 * radius + 1, stride=1, padding=radius, count_include_pad=False)
+
+
+def guided_upsample(mask: torch.Tensor, guide: torch.Tensor, radius: int, eps: float) -> torch.Tensor:
+    """Fast guided filter: fit mask ~ a * guide + b locally at the mask's resolution,
+    then apply the upsampled (a, b) to the full-resolution guide."""
+    low_guide = F.interpolate(guide, size=mask.shape[-2:], mode="bilinear", align_corners=False, antialias=True)
+    low_radius = max(1, round(radius * mask.shape[-1] / guide.shape[-1]))
+    mean_i, mean_p = box_filter(low_guide, low_radius), box_filter(mask, low_radius)
+    cov_ip = box_filter(low_guide * mask, low_radius) - mean_i * mean_p
+    var_i = box_filter(low_guide * low_guide, low_radius) - mean_i * mean_i
+    a = cov_ip / (var_i + eps)
+    b = mean_p - a * mean_i
+    a = F.interpolate(box_filter(a, low_radius), size=guide.shape[-2:], mode="bilinear", align_corners=False)
+    b = F.interpolate(box_filter(b, low_radius), size=guide.shape[-2:], mode="bilinear", align_corners=False)
+    return (a * guide + b).clamp(0, 1)
+
+
+def uncertainty(probability: torch.Tensor) -> torch.Tensor:
+    """1 where p = 0.5, 0 where p is 0 or 1: one minus the squared confidence (1 - binary entropy)."""
+    p = probability.clamp(1e-6, 1 - 1e-6)
+    confidence = 1 + (p * torch.log(p) + (1 - p) * torch.log(1 - p)) / math.log(2)
+    return 1 - confidence * confidence
+
+
+class PersonSegmenter:
+    def __init__(self, device: torch.device, dtype: torch.dtype = torch.float32, landscape: bool = False,
+                 weights: Path | None = None, torchscript: bool = True):
+        net: SegmentationNet = load_segmenter(weights or (LANDSCAPE if landscape else GENERAL)).to(device)
+        self.input_size: tuple[int, int] = tuple(net.input_size)
+        self.dtype = dtype
+        net = net.to(dtype)
+        if torchscript:
+            with torch.no_grad():
+                net = torch.jit.freeze(torch.jit.script(net))
+        self.net = net
+        self.previous: torch.Tensor | None = None
+
+    def probabilities(self, rgb: torch.Tensor) -> torch.Tensor:
+        """The raw person probability at the network's resolution for N x 3 x H x W RGB in [0, 1]."""
+        return self.net(mediapipe_sample(rgb.float(), self.input_size).to(self.dtype)).float()
+
+    def smooth(self, probability: torch.Tensor, settings: MaskSettings) -> torch.Tensor:
+        previous = self.previous
+        if previous is None or previous.shape != probability.shape or settings.smoothing <= 0:
+            smoothed = probability
+        elif (probability - previous).abs().mean() > settings.cut_reset:
+            smoothed = probability  # a cut: the old mask says nothing about the new scene
+        else:
+            mix = uncertainty(probability) * settings.smoothing
+            smoothed = probability + (previous - probability) * mix
+        self.previous = smoothed
+        return smoothed
+
+    def alpha(self, rgb: torch.Tensor, settings: MaskSettings) -> torch.Tensor:
+        """Compositing alpha (N x 1 x H x W, 1 = person) at rgb's size."""
+        probability = self.smooth(self.probabilities(rgb), settings)
+        guide = rgb.float().mean(dim=1, keepdim=True)
+        full = guided_upsample(probability, guide, settings.guided_radius, settings.guided_eps)
+        low, high = settings.threshold - settings.feather, settings.threshold + settings.feather
+        return ((full - low) / max(high - low, 1e-6)).clamp(0, 1)
+
+    def reset(self) -> None:
+        self.previous = None
