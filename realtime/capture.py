@@ -7,6 +7,7 @@ through a bounded queue, and nothing is dropped: the reader waits instead.
 """
 from __future__ import annotations
 
+import logging
 import math
 import os
 import threading
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import cv2
 import numpy as np
@@ -28,6 +29,8 @@ from realtime.mailbox import LatestMailbox, OrderedQueue
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 CAMERA_INDEXES_TO_TRY = (0, 1, 2)
+RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY = 0.5, 8.0  # seconds between tries to reopen a lost camera
+log = logging.getLogger("realtime")
 
 
 @dataclass
@@ -43,8 +46,13 @@ class Source(Protocol):
     fps: Fraction
     frame_count: int | None  # None for live sources
     frame_size: tuple[int, int]  # width, height
+    description: str  # for messages: "camera 0", "video clip.mp4"
 
     def read(self) -> np.ndarray | None: ...
+
+    def restart(self) -> bool:
+        """Start again: rewind a file, reopen a camera or stream. False when it cannot (yet)."""
+        ...
 
     def release(self) -> None: ...
 
@@ -60,11 +68,18 @@ def _fps_fraction(value: float, default: int = 30) -> Fraction:
     return Fraction(value).limit_denominator(1001)
 
 
+Opener = Callable[[], "tuple[cv2.VideoCapture, np.ndarray] | None"]
+
+
 class OpenCVSource:
     """A camera index, a video file or a stream URL, read with cv2.VideoCapture."""
 
-    def __init__(self, capture: cv2.VideoCapture, live: bool, first_frame: np.ndarray):
-        self.capture, self.live = capture, live
+    def __init__(self, opener: Opener, live: bool, description: str):
+        opened = opener()
+        if opened is None:
+            raise UserError(f"cannot open {description}")
+        capture, first_frame = opened
+        self.opener, self.capture, self.live, self.description = opener, capture, live, description
         self.fps = _fps_fraction(capture.get(cv2.CAP_PROP_FPS))
         count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
         self.frame_count = None if live or count <= 0 else count
@@ -78,27 +93,47 @@ class OpenCVSource:
         ok, image = self.capture.read()
         return image if ok else None
 
+    def restart(self) -> bool:
+        if not self.live:
+            return self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        self.capture.release()
+        opened = self.opener()
+        if opened is None:
+            return False
+        self.capture, self._pending = opened
+        return True
+
     def release(self) -> None:
         self.capture.release()
+
+
+def _first_frame(capture: cv2.VideoCapture) -> tuple[cv2.VideoCapture, np.ndarray] | None:
+    ok, image = capture.read() if capture.isOpened() else (False, None)
+    if not ok:
+        capture.release()
+        return None
+    return capture, image
 
 
 def open_camera(index: int, width: int | None = None, height: int | None = None, fps: float | None = None) -> OpenCVSource | None:
     """Open camera `index` asking for MJPG at the given mode; None when it delivers no frame."""
     _silence_opencv()
-    capture = cv2.VideoCapture(index)
-    if not capture.isOpened():
+
+    def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:
+        capture = cv2.VideoCapture(index)
+        if capture.isOpened():
+            capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+            if width and height:
+                capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+                capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+            if fps:
+                capture.set(cv2.CAP_PROP_FPS, fps)
+        return _first_frame(capture)
+
+    try:
+        return OpenCVSource(opener, live=True, description=f"camera {index}")
+    except UserError:
         return None
-    capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
-    if width and height:
-        capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-    if fps:
-        capture.set(cv2.CAP_PROP_FPS, fps)
-    ok, image = capture.read()
-    if not ok:
-        capture.release()
-        return None
-    return OpenCVSource(capture, live=True, first_frame=image)
 
 
 def open_video(path_or_url: str) -> OpenCVSource:
@@ -107,13 +142,13 @@ def open_video(path_or_url: str) -> OpenCVSource:
     if not is_url and not Path(path_or_url).is_file():
         raise UserError(f"input not found: {path_or_url}")
     _silence_opencv()
-    capture = cv2.VideoCapture(path_or_url)
-    ok, image = capture.read() if capture.isOpened() else (False, None)
-    if not ok:
-        capture.release()
-        what = "stream" if is_url else "video"
-        raise UserError(f"cannot read {what} {path_or_url}; check that it is a playable video (mp4, mkv, avi, webm) or a reachable URL")
-    return OpenCVSource(capture, live=is_url, first_frame=image)
+    what = "stream" if is_url else "video"
+    try:
+        return OpenCVSource(lambda: _first_frame(cv2.VideoCapture(path_or_url)), live=is_url,
+                            description=f"{what} {path_or_url}")
+    except UserError:
+        raise UserError(f"cannot read {what} {path_or_url}; check that it is a playable video "
+                        "(mp4, mkv, avi, webm) or a reachable URL") from None
 
 
 class DemoSource:
@@ -121,6 +156,7 @@ class DemoSource:
 
     live = True
     frame_count = None
+    description = "demo"
 
     def __init__(self, width: int = 640, height: int = 360, fps: int = 30):
         photo_path = resources.files("skimage") / "data" / "astronaut.png"
@@ -153,6 +189,9 @@ class DemoSource:
         matrix = np.array([[scale_x, 0, -(cx - crop_w / 2) * scale_x], [0, scale_y, -(cy - crop_h / 2) * scale_y]])
         return cv2.warpAffine(self.photo, matrix, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
+    def restart(self) -> bool:
+        return True
+
     def release(self) -> None:
         pass
 
@@ -160,9 +199,14 @@ class DemoSource:
 class CaptureThread(threading.Thread):
     """Reads a source on its own thread and hands frames to a mailbox (live) or a queue (file)."""
 
-    def __init__(self, source: Source, max_frames: int | None = None, paced: bool = False, live: bool | None = None):
+    def __init__(self, source: Source, max_frames: int | None = None, paced: bool = False, live: bool | None = None,
+                 loop: bool = False, reconnect: bool = False):
         super().__init__(name="capture", daemon=True)
         self.source = source
+        self.loop = loop  # a file starts over at its end
+        self.reconnect = reconnect  # a camera or stream that stops is reopened, with back-off
+        self.lost = False  # the live source stopped delivering and is being reopened
+        self.reconnects = 0
         live = source.live if live is None else live  # a benchmark plays a file as if it were a camera
         self.frames: LatestMailbox[Frame] | OrderedQueue[Frame] = LatestMailbox() if live else OrderedQueue()
         self.max_frames = max_frames
@@ -171,7 +215,7 @@ class CaptureThread(threading.Thread):
         self._stop_event = threading.Event()
 
     def run(self) -> None:
-        index = 0
+        index = index_offset = 0
         start = time.monotonic()
         try:
             while not self._stop_event.is_set() and (self.max_frames is None or index < self.max_frames):
@@ -179,9 +223,14 @@ class CaptureThread(threading.Thread):
                 image = self.source.read()
                 decode_seconds = time.perf_counter() - read_start
                 if image is None:
+                    if self.source.live and self.reconnect and self._reopen():
+                        continue
+                    if not self.source.live and self.loop and self.source.restart():
+                        start, index_offset = time.monotonic(), index
+                        continue
                     break
                 if self.paced:
-                    delay = start + index / float(self.source.fps) - time.monotonic()
+                    delay = start + (index - index_offset) / float(self.source.fps) - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
                 if not self.frames.put(Frame(image, index, time.monotonic(), decode_seconds), self._stop_event):
@@ -192,6 +241,20 @@ class CaptureThread(threading.Thread):
         finally:
             self.frames.close()
             self.source.release()
+
+    def _reopen(self) -> bool:
+        """Retry a lost live source with back-off until it returns (True) or we are stopped."""
+        self.lost = True
+        log.warning("%s stopped delivering frames; reconnecting", self.source.description)
+        delay = RECONNECT_FIRST_DELAY
+        while not self._stop_event.wait(delay):
+            if self.source.restart():
+                self.lost = False
+                self.reconnects += 1
+                log.warning("%s is back", self.source.description)
+                return True
+            delay = min(delay * 2, RECONNECT_MAX_DELAY)
+        return False
 
     def stop(self) -> None:
         self._stop_event.set()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import tomllib
@@ -35,6 +36,18 @@ def parse_size(text: str) -> tuple[int, int]:
     if width < 16 or height < 16:
         raise argparse.ArgumentTypeError(f"size {text} is too small; use at least 16x16")
     return width, height
+
+
+def parse_playlist(text: str) -> list[tuple[str, str | None]]:
+    playlist = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, mode = item.partition(":")
+        if mode and mode not in STYLIZE_MODES:
+            raise argparse.ArgumentTypeError(f"{item!r}: the mode after ':' must be one of {', '.join(STYLIZE_MODES)}")
+        playlist.append((name, mode or None))
+    if not playlist:
+        raise argparse.ArgumentTypeError("the playlist is empty")
+    return playlist
 
 
 def unit_interval(text: str) -> float:
@@ -89,39 +102,54 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     rec.add_argument("--record-size", type=parse_size, metavar="WxH", help="scale recorded frames to this size")
     rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=None,
                      help="fragmented mp4/mov, playable even after a kill -9 (default: on for live sources)")
+    show = parser.add_argument_group("installations")
+    show.add_argument("--loop", action="store_true", help="play a video file in a loop (window; with --max-frames in file mode)")
+    show.add_argument("--playlist", type=parse_playlist, default=[], metavar="STYLE[:MODE],...",
+                      help="styles (and stylize modes) for --cycle, e.g. starry_night,udnie:person (default: all styles)")
+    show.add_argument("--cycle", type=float, metavar="SECONDS", help="step through the playlist every SECONDS, with crossfades")
+    show.add_argument("--log-file", type=Path, metavar="FILE", help="rotating log: start/stop, styles, camera loss, drops, health")
+    show.add_argument("--health-every", type=float, default=60.0, metavar="SECONDS", help="how often to log a health line")
     parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
 
 
 def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:
     """Make the file's values the parser's defaults, so flags on the command line still win."""
     try:
-        values: dict[str, Any] = tomllib.loads(path.read_text())
+        text = path.read_text()
+        values: dict[str, Any] = tomllib.loads(text)
     except FileNotFoundError:
         raise UserError(f"config file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"{path} is not valid TOML: {exc}") from None
+
+    def where(key: str) -> str:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
+                return f"{path}:{number}"
+        return str(path)
+
     actions = {option.lstrip("-"): action for action in parser._actions for option in action.option_strings}
     defaults = {}
     for key, value in values.items():
         action = actions.get(key.replace("_", "-"))
         if action is None or key in ("config", "help"):
-            raise UserError(f"unknown key {key!r} in {path}; keys are the long options of 'realtime run --help'")
+            raise UserError(f"unknown key {key!r} at {where(key)}; keys are the long options of 'realtime run --help'")
         if isinstance(action, argparse.BooleanOptionalAction):
             if not isinstance(value, bool):
-                raise UserError(f"{key} in {path} must be true or false, not {value!r}")
+                raise UserError(f"{key} at {where(key)} must be true or false, not {value!r}")
             defaults[action.dest] = value != key.replace("_", "-").startswith("no-")
             continue
         if action.nargs == 0:  # an on/off flag
             if not isinstance(value, bool):
-                raise UserError(f"{key} in {path} must be true or false, not {value!r}")
+                raise UserError(f"{key} at {where(key)} must be true or false, not {value!r}")
             defaults[action.dest] = action.const if value else action.default
             continue
         try:
             converted = action.type(str(value)) if action.type else value
         except (argparse.ArgumentTypeError, ValueError) as exc:
-            raise UserError(f"bad value for {key} in {path}: {exc}") from None
+            raise UserError(f"bad value for {key} at {where(key)}: {exc}") from None
         if action.choices and converted not in action.choices:
-            raise UserError(f"bad value for {key} in {path}: {value!r}; choose from {', '.join(action.choices)}")
+            raise UserError(f"bad value for {key} at {where(key)}: {value!r}; choose from {', '.join(action.choices)}")
         defaults[action.dest] = converted
     parser.set_defaults(**defaults)
 
@@ -147,6 +175,9 @@ def command_run(args: argparse.Namespace) -> None:
         return
     from realtime.pipeline import RunSettings, run
 
+    from realtime.logs import setup_logging
+
+    setup_logging(args.log_file)
     sources = [args.camera is not None, args.input is not None, args.demo]
     if sum(sources) > 1:
         raise UserError("choose one source: --camera, --input or --demo")
@@ -159,7 +190,8 @@ def command_run(args: argparse.Namespace) -> None:
                     display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir,
                     record_dir=args.record_dir,
                     recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset,
-                                               size=args.record_size, fragmented=args.fragmented)))
+                                               size=args.record_size, fragmented=args.fragmented),
+                    loop=args.loop, playlist=args.playlist, cycle_seconds=args.cycle, health_every=args.health_every))
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -283,14 +315,30 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                               help="folder with images/ and masks/ (default: $REALTIME_DATA/portraits)")
     segmentation.add_argument("--no-parity", dest="parity", action="store_false",
                               help="skip the comparison with MediaPipe's runtime")
+    temporal = kinds.add_parser("temporal", help="flicker of the stylized video and of the person mask (warping error)")
+    temporal.add_argument("--input", type=Path, required=True, help="a video clip")
+    temporal.add_argument("--style", default="starry_night", metavar="NAME|PATH")
+    temporal.add_argument("--model", default="auto", choices=("auto", "lite", "full"))
+    temporal.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
+    temporal.add_argument("--size", type=parse_size, metavar="WxH", help="evaluation size (default: the clip's)")
+    temporal.add_argument("--max-frames", type=positive_int, default=90, metavar="N")
 
 
 def command_eval(args: argparse.Namespace) -> None:
-    from realtime.evaluate import report_segmentation
+    from realtime import evaluate
 
-    if args.data is None:
-        raise UserError("pass --data DIR or set REALTIME_DATA")
-    print(report_segmentation(args.data, args.parity))
+    if args.evaluation == "segmentation":
+        if args.data is None:
+            raise UserError("pass --data DIR or set REALTIME_DATA")
+        print(evaluate.report_segmentation(args.data, args.parity))
+        return
+    from realtime.pipeline import build_engine, RunSettings
+    from realtime.registry import StyleRegistry
+
+    if not args.input.is_file():
+        raise UserError(f"input not found: {args.input}")
+    engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model), StyleRegistry())
+    print(evaluate.report_temporal(args.input, engine, args.style, args.max_frames, args.size))
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -309,7 +357,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     bench = commands.add_parser("bench", help="measure the pipeline's speed against the naive loop")
     add_bench_arguments(bench)
     bench.set_defaults(handler=command_bench)
-    evaluate = commands.add_parser("eval", help="measure mask quality (segmentation)")
+    evaluate = commands.add_parser("eval", help="measure mask quality (segmentation) and flicker (temporal)")
     add_eval_arguments(evaluate)
     evaluate.set_defaults(handler=command_eval)
     return parser, {"run": run, "train": train, "export": export, "bench": bench, "eval": evaluate}

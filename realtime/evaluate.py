@@ -1,4 +1,6 @@
-"""`realtime eval segmentation`: how good the person masks are.
+"""`realtime eval`: how good the person masks are, and how steady the video is.
+
+`eval segmentation`:
 
 Accuracy: IoU of the mask (probability > 0.5) against ground-truth masks
 (DIR/images/NAME.jpg with DIR/masks/NAME.png), for the raw network output upsampled
@@ -6,6 +8,12 @@ bilinearly and for the app's refined mask (guided upsampling, threshold and feat
 Parity: with mediapipe==0.10.14 installed (the test extra), the same images through
 MediaPipe's own runtime, compared with the port: IoU at 0.5 and mean absolute
 difference of the probabilities.
+
+`eval temporal`: the warping error of Lai et al. (2018): optical flow (OpenCV DIS) on
+the source frames warps the previous output onto the current one, and the mean
+squared difference over pixels that stay visible (forward-backward flow check) is
+the flicker. The same measure on the source itself is the floor. The person mask's
+flicker is measured the same way (mean absolute change), with and without smoothing.
 """
 from __future__ import annotations
 
@@ -20,6 +28,7 @@ import torch.nn.functional as F
 
 from realtime.errors import UserError
 from realtime.images import bgr_to_tensor, list_images
+from realtime.engine import Look, StyleEngine
 from realtime.segmentation import MaskSettings, PersonSegmenter
 
 MODELS = {"general": False, "landscape": True}  # name -> landscape
@@ -45,6 +54,8 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def portrait_pairs(data: Path) -> list[tuple[Path, Path]]:
+    if not (data / "images").is_dir():
+        raise UserError(f"{data} needs images/NAME.jpg with masks/NAME.png")
     images = list_images(data / "images")
     pairs = [(image, data / "masks" / f"{image.stem}.png") for image in images]
     missing = [mask for _, mask in pairs if not mask.is_file()]
@@ -107,3 +118,91 @@ def report_segmentation(data: Path, with_parity: bool) -> str:
             lines.append(f"{'':<10} parity with MediaPipe: IoU {match['iou']}; "
                          f"mean |difference| {match['mean_abs_difference']}")
     return "\n".join(lines)
+
+
+class FlowWarper:
+    """Warps the previous frame's pixels onto the current frame along the source's optical flow."""
+
+    def __init__(self) -> None:
+        self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+
+    def pair(self, previous: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(map for cv2.remap taking previous -> current, mask of pixels visible in both)."""
+        gray_prev, gray_cur = (cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in (previous, current))
+        backward = self.dis.calc(gray_cur, gray_prev, None)  # current pixel -> where it was
+        forward = self.dis.calc(gray_prev, gray_cur, None)
+        height, width = gray_cur.shape
+        grid = np.dstack(np.meshgrid(np.arange(width), np.arange(height))).astype(np.float32)
+        where_before = grid + backward
+        forward_there = cv2.remap(forward, where_before[..., 0], where_before[..., 1], cv2.INTER_LINEAR)
+        # Visible in both frames when going back and forth returns to the start (Sundaram et al. 2010).
+        round_trip = np.sum((backward + forward_there) ** 2, axis=2)
+        size = np.sum(backward ** 2, axis=2) + np.sum(forward_there ** 2, axis=2)
+        inside = (where_before[..., 0] >= 0) & (where_before[..., 0] <= width - 1) & \
+                 (where_before[..., 1] >= 0) & (where_before[..., 1] <= height - 1)
+        return where_before, (round_trip < 0.01 * size + 0.5) & inside
+
+
+def warping_error(frames: list[np.ndarray], outputs: list[np.ndarray], warper: FlowWarper,
+                  squared: bool = True, edges_only: bool = False) -> float:
+    """Mean (squared) difference between each output and the previous one warped onto it.
+    edges_only: only where the output (a mask) is neither clearly 0 nor clearly 1."""
+    errors = []
+    for index in range(1, len(frames)):
+        where, visible = warper.pair(frames[index - 1], frames[index])
+        warped = cv2.remap(outputs[index - 1], where[..., 0], where[..., 1], cv2.INTER_LINEAR)
+        difference = (outputs[index].astype(np.float32) - warped.astype(np.float32)) / 255.0
+        difference = difference ** 2 if squared else np.abs(difference)
+        if difference.ndim == 3:
+            difference = difference.mean(axis=2)
+        if edges_only:
+            band = cv2.dilate(((outputs[index] > 12) & (outputs[index] < 243)).astype(np.uint8), np.ones((5, 5), np.uint8))
+            visible = visible & (band > 0)
+        if visible.any():
+            errors.append(float(difference[visible].mean()))
+    return statistics.fmean(errors) if errors else 0.0
+
+
+def read_clip(path: Path, max_frames: int, size: tuple[int, int] | None) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while len(frames) < max_frames:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(cv2.resize(frame, size, interpolation=cv2.INTER_AREA) if size else frame)
+    capture.release()
+    if len(frames) < 2:
+        raise UserError(f"cannot read two frames from {path}; use a playable video file")
+    return frames
+
+
+def mask_sequence(segmenter: PersonSegmenter, frames: list[np.ndarray], settings: MaskSettings) -> list[np.ndarray]:
+    segmenter.reset()
+    with torch.no_grad():
+        return [(segmenter.alpha(bgr_to_tensor(f), settings)[0, 0].numpy() * 255).astype(np.uint8) for f in frames]
+
+
+def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int, size: tuple[int, int] | None) -> str:
+    frames = read_clip(clip, max_frames, size)
+    warper = FlowWarper()
+    with torch.no_grad():
+        outputs = [engine.process(frame, Look(style)) for frame in frames]
+    source_error = warping_error(frames, frames, warper)
+    styled_error = warping_error(frames, outputs, warper)
+    height, width = frames[0].shape[:2]
+    segmenter = engine.segmenter(width, height)
+    raw_settings = MaskSettings(**{**vars(engine.mask_settings), "smoothing": 0.0})
+    masks = {"smoothed": mask_sequence(segmenter, frames, engine.mask_settings),
+             "unsmoothed": mask_sequence(segmenter, frames, raw_settings)}
+    flicker = {(name, edges): warping_error(frames, sequence, warper, squared=False, edges_only=edges)
+               for name, sequence in masks.items() for edges in (False, True)}
+    return "\n".join([
+        f"temporal stability of {clip.name}: {len(frames)} frames at {width}x{height}",
+        f"warping error (mean squared, visible pixels): source {source_error:.5f}; "
+        f"stylized ({style}, {engine.variant}) {styled_error:.5f} = {styled_error / max(source_error, 1e-9):.2f}x the source",
+        f"mask flicker (mean |change| after warping), whole frame: smoothed {flicker['smoothed', False]:.5f}; "
+        f"unsmoothed {flicker['unsmoothed', False]:.5f}",
+        f"mask flicker along the mask's edges: smoothed {flicker['smoothed', True]:.5f}; "
+        f"unsmoothed {flicker['unsmoothed', True]:.5f}",
+    ])

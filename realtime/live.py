@@ -7,6 +7,8 @@ reads once per frame.
 """
 from __future__ import annotations
 
+import logging
+import os
 import sys
 import threading
 import time
@@ -28,6 +30,8 @@ from realtime.renderer import Renderer
 from realtime.writer import write_image
 
 STRENGTH_STEP = 0.1
+CAMERA_LOST = text_image(["camera lost, reconnecting..."])
+log = logging.getLogger("realtime")
 IDLE_REDRAW_SECONDS = 0.1  # redraw this often even when nothing changes (window exposure)
 
 
@@ -97,6 +101,17 @@ def finish_recording(recorder: Recorder) -> None:
     print(recorder.summary(), file=sys.stderr)
 
 
+def resident_megabytes() -> float:
+    """This process's resident memory (Linux /proc; elsewhere the peak from getrusage)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 class FrameRateMeter:
     def __init__(self, window_seconds: float = 1.0):
         self.window_seconds = window_seconds
@@ -113,16 +128,28 @@ class FrameRateMeter:
         return (len(self.times) - 1) / max(self.times[-1] - self.times[0], 1e-6)
 
 
+@dataclass
+class Show:
+    """An unattended show: step through a playlist of (style, stylize mode) every `cycle_seconds`."""
+    playlist: list[tuple[str, str | None]]
+    cycle_seconds: float
+    position: int = 0
+    last_change: float = 0.0
+
+
 class LiveApp:
     def __init__(self, capture: CaptureThread, engine: StyleEngine, look: Look, styles: list[str],
                  renderer: Renderer, new_recording: Callable[[Path], Recorder] | None = None,
-                 screenshot_dir: Path = Path("."), record_dir: Path = Path(".")):
+                 screenshot_dir: Path = Path("."), record_dir: Path = Path("."), show: Show | None = None,
+                 health_every: float = 60.0):
         self.capture, self.engine, self.look, self.styles = capture, engine, look, styles
         self.renderer, self.new_recording = renderer, new_recording
         self.screenshot_dir, self.record_dir = screenshot_dir, record_dir
         self.worker = EngineWorker(engine, capture, look)
         self.recording_started = 0.0
         self._finishing: list[threading.Thread] = []
+        self.show = show
+        self.health_every, self._last_health = health_every, time.monotonic()
         self.meter = FrameRateMeter()
         self.show_hud, self.show_keys = True, False
         self.last: Stylized | None = None
@@ -132,8 +159,12 @@ class LiveApp:
         self._last_draw = 0.0
 
     def start(self) -> None:
+        log.info("started: %s, style %s, %s / %s", self.capture.source.description, self.look.style,
+                 self.engine.device.type, self.engine.variant)
         self.capture.start()
         self.worker.start()
+        if self.show is not None:
+            self.show.last_change = time.monotonic()
 
     def step(self) -> bool:
         """Handle keys, show the newest frame, draw. False once the app should stop."""
@@ -146,7 +177,10 @@ class LiveApp:
             self.renderer.show(result.image, result.style)
         for thread in (self.worker, self.capture):
             if thread.error is not None:
+                log.error("%s thread failed: %r", thread.name, thread.error)
                 raise thread.error
+        self._advance_show()
+        self._log_health()
         overlays_changed = self._update_overlays()
         now = time.monotonic()
         if result is not None or overlays_changed or self.renderer.fading or now - self._last_draw > IDLE_REDRAW_SECONDS:
@@ -162,6 +196,28 @@ class LiveApp:
         while self.step():
             pass
 
+    def _advance_show(self) -> None:
+        show = self.show
+        if show is None or time.monotonic() - show.last_change < show.cycle_seconds:
+            return
+        show.position = (show.position + 1) % len(show.playlist)
+        show.last_change = time.monotonic()
+        style, stylize = show.playlist[show.position]
+        self.set_style(style)
+        if stylize is not None:
+            self.look.stylize = stylize
+
+    def _log_health(self) -> None:
+        now = time.monotonic()
+        if now - self._last_health < self.health_every:
+            return
+        self._last_health = now
+        latency = (now - self.last.timestamp) * 1000 if self.last else float("nan")
+        recorder = self.recorder
+        log.info("health: %.1f FPS, latency %.0f ms, capture dropped %d, recording dropped %d, memory %.0f MB%s",
+                 self.meter.fps, latency, self.capture.frames.dropped, recorder.dropped if recorder else 0,
+                 resident_megabytes(), ", camera lost" if self.capture.lost else "")
+
     def close(self) -> None:
         """Stop the threads and finalize every recording."""
         self.capture.stop()
@@ -173,6 +229,8 @@ class LiveApp:
             self.wait_for_recordings()
         finally:
             self.renderer.close()
+            log.info("stopped after %d frames (capture dropped %d)", self.last.index + 1 if self.last else 0,
+                     self.capture.frames.dropped)
 
     # -- recording ----------------------------------------------------------------
     @property
@@ -256,6 +314,8 @@ class LiveApp:
         except Exception as exc:  # a broken checkpoint must not end the show
             self.flash(f"cannot load {name}: {exc}")
             return
+        if name != self.look.style:
+            log.info("style: %s", name)
         self.look.style = name
 
     def save_screenshot(self) -> None:
@@ -284,7 +344,7 @@ class LiveApp:
 
     def _update_overlays(self) -> bool:
         text = self.hud_lines() if self.show_hud else []
-        text_and_dot = (text, self.recorder is not None)
+        text_and_dot = (text, self.recorder is not None, self.capture.lost)
         keys = [f"{k}\t{d}" for k, d in key_list_rows()] if self.show_keys else []
         if (text_and_dot, keys) == self._hud_text:
             return False
@@ -292,6 +352,8 @@ class LiveApp:
         overlays = []
         if text:
             overlays.append((text_image(text), "top-left"))
+        if self.capture.lost:
+            overlays.append((CAMERA_LOST, "center"))
         if self.recorder is not None:
             overlays.append((RECORDING_DOT, "top-right"))
         if keys:

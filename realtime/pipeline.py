@@ -38,6 +38,10 @@ class RunSettings:
     screenshot_dir: Path = Path(".")
     record_dir: Path = Path(".")
     recording: RecordingOptions = field(default_factory=RecordingOptions)
+    loop: bool = False
+    playlist: list[tuple[str, str | None]] = field(default_factory=list)
+    cycle_seconds: float | None = None
+    health_every: float = 60.0
 
     def look(self) -> Look:
         return Look(self.style, stylize=self.stylize, background=self.background)
@@ -96,6 +100,8 @@ def run(settings: RunSettings) -> None:
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
     engine = build_engine(settings, registry)
+    for name, _ in settings.playlist:  # a show must not stop at its fifth style
+        check_style_loads(engine, name)
     if settings.recording.codec is None and engine.device.type == "cuda" and nvenc_available():
         settings.recording.codec = "h264_nvenc"  # the GPU's encoder leaves the CPU free
     source = open_source(settings)
@@ -123,17 +129,23 @@ def open_recorder(path: Path, source: Source, options: RecordingOptions, input_p
 
 def run_window(settings: RunSettings, source: Source, engine: StyleEngine, registry: StyleRegistry) -> None:
     """The live window; a file plays at its own frame rate."""
-    from realtime.live import LiveApp  # needs GLFW and OpenGL, which file mode does not
+    from realtime.live import LiveApp, Show  # needs GLFW and OpenGL, which file mode does not
     from realtime.renderer import Renderer
 
     styles = registry.names()
     if settings.style not in styles:
         styles.insert(0, settings.style)
     renderer = Renderer(*(settings.size or source.frame_size), title=f"realtime - {settings.style}", vsync=settings.vsync)
-    capture = CaptureThread(source, settings.max_frames, paced=not source.live)
+    capture = CaptureThread(source, settings.max_frames, paced=not source.live, loop=settings.loop,
+                            reconnect=source.live)
+    show = None
+    if settings.cycle_seconds:
+        playlist = settings.playlist or [(name, None) for name in styles]
+        show = Show(playlist, settings.cycle_seconds)
     app = LiveApp(capture, engine, settings.look(), styles, renderer,
                   new_recording=lambda path: open_recorder(path, source, settings.recording, settings.input),
-                  screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir)
+                  screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir, show=show,
+                  health_every=settings.health_every)
     try:
         if settings.output is not None:
             app.start_recording(settings.output)
@@ -144,7 +156,8 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
 
 def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None:
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread."""
-    capture = CaptureThread(source, settings.max_frames)
+    capture = CaptureThread(source, settings.max_frames, loop=settings.loop and settings.max_frames is not None,
+                            reconnect=source.live)
     recorder = open_recorder(settings.output, source, settings.recording, settings.input)
     look = settings.look()
     total = min(filter(None, (source.frame_count, settings.max_frames)), default=None)

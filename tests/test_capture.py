@@ -17,6 +17,7 @@ class FastCamera:
     fps = Fraction(500)
     frame_count = None
     frame_size = (32, 24)
+    description = "fast test camera"
 
     def __init__(self, count: int):
         self.count, self.sent = count, 0
@@ -27,6 +28,9 @@ class FastCamera:
         time.sleep(0.002)
         self.sent += 1
         return np.full((24, 32, 3), self.sent % 256, np.uint8)
+
+    def restart(self):
+        return False
 
     def release(self):
         pass

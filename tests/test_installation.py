@@ -1,0 +1,111 @@
+"""Unattended shows: lost cameras come back, files loop, playlists cycle, logs and config errors help."""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import run_cli
+from realtime.capture import CaptureThread, open_video
+from realtime.logs import setup_logging
+
+
+class FlakyCamera:
+    """A live source that stops after 10 frames and refuses two reconnection tries before it returns."""
+
+    live = True
+    fps = Fraction(100)
+    frame_count = None
+    frame_size = (32, 24)
+    description = "flaky test camera"
+
+    def __init__(self):
+        self.sent, self.failed_reopens, self.unplugged = 0, 0, False
+
+    def read(self):
+        if self.unplugged:
+            return None
+        time.sleep(0.01)
+        self.sent += 1
+        if self.sent == 10:
+            self.unplugged = True
+        return np.full((24, 32, 3), self.sent, np.uint8)
+
+    def restart(self):
+        if self.failed_reopens < 2:
+            self.failed_reopens += 1
+            return False
+        self.unplugged = False
+        return True
+
+    def release(self):
+        pass
+
+
+def test_lost_camera_is_reopened_and_frames_resume(caplog):
+    source = FlakyCamera()
+    capture = CaptureThread(source, max_frames=30, reconnect=True)
+    with caplog.at_level(logging.WARNING, logger="realtime"):
+        capture.start()
+        seen_lost, frames = False, []
+        while (frame := capture.frames.get(timeout=10)) is not None:
+            frames.append(frame.index)
+            seen_lost = seen_lost or capture.lost
+            time.sleep(0.005)
+        capture.join(timeout=10)
+    assert capture.reconnects == 1 and source.failed_reopens == 2 and not capture.lost
+    assert frames[-1] == 29  # it went on after the camera came back
+    assert "stopped delivering frames" in caplog.text and "is back" in caplog.text
+
+
+def test_file_loops(clip):
+    capture = CaptureThread(open_video(str(clip)), max_frames=80, loop=True)
+    capture.start()
+    indexes = []
+    while (frame := capture.frames.get(timeout=10)) is not None:
+        indexes.append(frame.index)
+    assert indexes == list(range(80))  # 36 frames a pass, so more than two passes
+
+
+def test_config_errors_name_the_line(tmp_path):
+    config = tmp_path / "show.toml"
+    config.write_text('style = "warm"\n\n# the show\ncycle = 5\nmodle = "lite"\n')
+    result = run_cli("--config", str(config))
+    assert result.returncode == 2
+    assert f"unknown key 'modle' at {config}:5" in result.stderr
+
+
+def test_log_file_records_health_and_styles(tmp_path, still_clip, style_dir):
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("the show runs in the window: needs xvfb-run")
+    from realtime.engine import Look, StyleEngine
+    from realtime.live import LiveApp, Show
+    from realtime.registry import StyleRegistry
+    from realtime.renderer import Renderer
+
+    log_file = tmp_path / "show.log"
+    setup_logging(log_file)
+    registry = StyleRegistry(style_dir)
+    engine = StyleEngine(registry, torch.device("cpu"), "lite")
+    app = LiveApp(CaptureThread(open_video(str(still_clip)), paced=True, loop=True), engine, Look("warm"),
+                  registry.names(), Renderer(192, 112), show=Show([("cool", None), ("warm", "person")], 0.5),
+                  health_every=0.5)
+    app.start()
+    styles_seen = set()
+    try:
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            app.step()
+            if app.last is not None:
+                styles_seen.add(app.last.style)
+    finally:
+        app.close()
+        setup_logging(None)
+    assert styles_seen == {"warm", "cool"}  # the playlist cycled
+    text = log_file.read_text()
+    assert "started: video" in text and "style: cool" in text and "health:" in text and "MB" in text
