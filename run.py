@@ -4,8 +4,8 @@
 other subcommands work as in `python -m realtime`."""
 import sys
 
-from realtime.cli import SUBCOMMANDS, main
+from realtime.cli import COMMANDS, main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sys.exit(main(args if args and args[0] in SUBCOMMANDS else ["run", *args]))
+    sys.exit(main(args if args and args[0] in COMMANDS else ["run", *args]))

@@ -19,7 +19,6 @@ from realtime.hotkeys import key_list_text
 from realtime.registry import PROJECT_ROOT
 from realtime.writer import CODECS, RecordingOptions
 
-SUBCOMMANDS = ("run", "train", "export", "bench", "eval")
 PROJECT_DOCS = PROJECT_ROOT / "docs"
 
 
@@ -341,26 +340,55 @@ def command_eval(args: argparse.Namespace) -> None:
     print(evaluate.report_temporal(args.input, engine, args.style, args.max_frames, args.size))
 
 
+def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
+    data = os.environ.get("REALTIME_DATA")
+    parser.add_argument("--photos", type=Path, nargs="+", required=True, help="photos not used in training")
+    parser.add_argument("--output", type=Path, required=True, metavar="FILE.png")
+    parser.add_argument("--styles", type=comma_list(str), help="default: every style in checkpoints/")
+    parser.add_argument("--paintings", type=Path, default=Path(data) / "styles" if data else Path("."),
+                        help="folder of the paintings (default: $REALTIME_DATA/styles)")
+    parser.add_argument("--model", default="lite", choices=("lite", "full"))
+
+
+def command_sheet(args: argparse.Namespace) -> None:
+    import torch
+
+    from realtime.contact_sheet import contact_sheet
+    from realtime.engine import StyleEngine
+    from realtime.registry import StyleRegistry
+    from realtime.writer import write_image
+
+    registry = StyleRegistry()
+    styles = args.styles or registry.names()
+    if not styles:
+        raise UserError(f"no styles in {registry.folder}")
+    engine = StyleEngine(registry, torch.device("cpu"), args.model)
+    write_image(args.output, contact_sheet(engine, styles, args.photos, args.paintings))
+    print(f"wrote {args.output}")
+
+
+# name -> (help, arguments, handler); `realtime --help` lists them in this order.
+COMMANDS = {
+    "run": ("stylize a camera, video, image or the demo (the default command)", add_run_arguments, command_run),
+    "train": ("train a style network from a painting", add_train_arguments, command_train),
+    "export": ("write a style as a frozen TorchScript file", add_export_arguments, command_export),
+    "bench": ("measure the pipeline's speed against the naive loop", add_bench_arguments, command_bench),
+    "eval": ("measure mask quality (segmentation) and flicker (temporal)", add_eval_arguments, command_eval),
+    "sheet": ("a contact sheet: every style on a few photos, next to its painting", add_sheet_arguments, command_sheet),
+}
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = OneLineErrorParser(prog="realtime", description="Real-time style transfer for webcams and video files.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
-    run = commands.add_parser("run", help="stylize a camera, video, image or the demo (the default command)",
-                              epilog=f"keys in the window:\n{key_list_text()}", formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_run_arguments(run)
-    run.set_defaults(handler=command_run)
-    train = commands.add_parser("train", help="train a style network from a painting")
-    add_train_arguments(train)
-    train.set_defaults(handler=command_train)
-    export = commands.add_parser("export", help="write a style as a frozen TorchScript file")
-    add_export_arguments(export)
-    export.set_defaults(handler=command_export)
-    bench = commands.add_parser("bench", help="measure the pipeline's speed against the naive loop")
-    add_bench_arguments(bench)
-    bench.set_defaults(handler=command_bench)
-    evaluate = commands.add_parser("eval", help="measure mask quality (segmentation) and flicker (temporal)")
-    add_eval_arguments(evaluate)
-    evaluate.set_defaults(handler=command_eval)
-    return parser, {"run": run, "train": train, "export": export, "bench": bench, "eval": evaluate}
+    subparsers = {}
+    for name, (summary, add_arguments, handler) in COMMANDS.items():
+        extra = {"epilog": f"keys in the window:\n{key_list_text()}",
+                 "formatter_class": argparse.RawDescriptionHelpFormatter} if name == "run" else {}
+        subparsers[name] = commands.add_parser(name, help=summary, **extra)
+        add_arguments(subparsers[name])
+        subparsers[name].set_defaults(handler=handler)
+    return parser, subparsers
 
 
 class Terminated(BaseException):
@@ -373,7 +401,7 @@ def _raise_terminated(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")  # `realtime --camera 0` means `realtime run --camera 0`
     parser, subparsers = build_parser()
     signal.signal(signal.SIGTERM, _raise_terminated)

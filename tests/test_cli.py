@@ -125,3 +125,14 @@ def test_bad_config_key(style_dir, tmp_path):
     config = tmp_path / "bad.toml"
     config.write_text('style = "warm"\nstyel = "cool"\n')
     assert_user_error(run_cli("--config", str(config), checkpoints=style_dir), "unknown key 'styel'")
+
+
+def test_contact_sheet(style_dir, tmp_path):
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 300, 200))
+    out = tmp_path / "sheet.png"
+    result = run_cli("sheet", "--photos", str(photo), str(photo), "--output", str(out), checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    sheet = cv2.imread(str(out))
+    # header + photos, then a label row and an image row per style (cool, warm); 3 columns
+    assert sheet.shape == (36 + 256 + 2 * (36 + 256), 3 * 256, 3)

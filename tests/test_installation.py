@@ -4,37 +4,31 @@ from __future__ import annotations
 import logging
 import os
 import time
-from fractions import Fraction
 
-import numpy as np
 import pytest
 import torch
 
 from conftest import run_cli
+from test_capture import FastCamera
 from realtime.capture import CaptureThread, open_video
 from realtime.logs import setup_logging
 
 
-class FlakyCamera:
+class FlakyCamera(FastCamera):
     """A live source that stops after 10 frames and refuses two reconnection tries before it returns."""
 
-    live = True
-    fps = Fraction(100)
-    frame_count = None
-    frame_size = (32, 24)
     description = "flaky test camera"
 
     def __init__(self):
-        self.sent, self.failed_reopens, self.unplugged = 0, 0, False
+        super().__init__(count=10**6)
+        self.failed_reopens, self.unplugged = 0, False
 
     def read(self):
         if self.unplugged:
             return None
-        time.sleep(0.01)
-        self.sent += 1
-        if self.sent == 10:
+        if self.sent == 9:
             self.unplugged = True
-        return np.full((24, 32, 3), self.sent, np.uint8)
+        return super().read()
 
     def restart(self):
         if self.failed_reopens < 2:
@@ -42,9 +36,6 @@ class FlakyCamera:
             return False
         self.unplugged = False
         return True
-
-    def release(self):
-        pass
 
 
 def test_lost_camera_is_reopened_and_frames_resume(caplog):
