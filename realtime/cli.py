@@ -108,6 +108,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--cycle", type=float, metavar="SECONDS", help="step through the playlist every SECONDS, with crossfades")
     show.add_argument("--log-file", type=Path, metavar="FILE", help="rotating log: start/stop, styles, camera loss, drops, health")
     show.add_argument("--health-every", type=float, default=60.0, metavar="SECONDS", help="how often to log a health line")
+    show.add_argument("--http-port", type=int, metavar="PORT", help="HTTP remote control: GET /status, POST /style?value=NAME ...")
+    show.add_argument("--osc-port", type=int, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop")
+    show.add_argument("--remote-host", default="127.0.0.1", metavar="ADDRESS",
+                      help="where remote control listens (default: this machine only)")
     parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
 
 
@@ -190,7 +194,8 @@ def command_run(args: argparse.Namespace) -> None:
                     record_dir=args.record_dir,
                     recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset,
                                                size=args.record_size, fragmented=args.fragmented),
-                    loop=args.loop, playlist=args.playlist, cycle_seconds=args.cycle, health_every=args.health_every))
+                    loop=args.loop, playlist=args.playlist, cycle_seconds=args.cycle, health_every=args.health_every,
+                    remote_host=args.remote_host, http_port=args.http_port, osc_port=args.osc_port))
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:

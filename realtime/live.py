@@ -26,6 +26,7 @@ from realtime.hotkeys import key_list_rows
 from realtime.hud import RECORDING_DOT, text_image
 from realtime.mailbox import LatestMailbox
 from realtime.recorder import Recorder
+from realtime.remote import RemoteControl
 from realtime.renderer import Renderer
 from realtime.writer import write_image
 
@@ -141,14 +142,14 @@ class LiveApp:
     def __init__(self, capture: CaptureThread, engine: StyleEngine, look: Look, styles: list[str],
                  renderer: Renderer, new_recording: Callable[[Path], Recorder] | None = None,
                  screenshot_dir: Path = Path("."), record_dir: Path = Path("."), show: Show | None = None,
-                 health_every: float = 60.0):
+                 health_every: float = 60.0, remote: RemoteControl | None = None):
         self.capture, self.engine, self.look, self.styles = capture, engine, look, styles
         self.renderer, self.new_recording = renderer, new_recording
         self.screenshot_dir, self.record_dir = screenshot_dir, record_dir
         self.worker = EngineWorker(engine, capture, look)
         self.recording_started = 0.0
         self._finishing: list[threading.Thread] = []
-        self.show = show
+        self.show, self.remote = show, remote
         self.health_every, self._last_health = health_every, time.monotonic()
         self.meter = FrameRateMeter()
         self.show_hud, self.show_keys = True, False
@@ -180,6 +181,7 @@ class LiveApp:
                 log.error("%s thread failed: %r", thread.name, thread.error)
                 raise thread.error
         self._advance_show()
+        self._apply_remote()
         self._log_health()
         overlays_changed = self._update_overlays()
         now = time.monotonic()
@@ -207,6 +209,24 @@ class LiveApp:
         if stylize is not None:
             self.look.stylize = stylize
 
+    def _apply_remote(self) -> None:
+        if self.remote is None:
+            return
+        for name, value in self.remote.pending():
+            if name == "style":
+                self.set_style(value)
+            elif name == "mode":
+                self.look.stylize = value
+            elif name == "strength":
+                self.look.strength = value
+            elif name == "record" and (value == "start") != (self.recorder is not None):
+                self.toggle_recording()
+        self.remote.status = {
+            "style": self.look.style, "mode": self.look.stylize, "strength": self.look.strength,
+            "fps": round(self.meter.fps, 1), "recording": self.recorder is not None,
+            "camera_lost": self.capture.lost, "frames_shown": self.last.index + 1 if self.last else 0,
+        }
+
     def _log_health(self) -> None:
         now = time.monotonic()
         if now - self._last_health < self.health_every:
@@ -225,6 +245,8 @@ class LiveApp:
         if self.worker.is_alive():
             self.worker.join(timeout=5)
         try:
+            if self.remote is not None:
+                self.remote.close()
             self.stop_recording(wait=True)
             self.wait_for_recordings()
         finally:

@@ -15,6 +15,7 @@ from realtime.errors import UserError
 from realtime.images import read_bgr
 from realtime.recorder import Recorder
 from realtime.registry import StyleRegistry
+from realtime.remote import RemoteControl
 from realtime.segmentation import MaskSettings
 from realtime.writer import RecordingOptions, VideoWriter, check_output_path, is_image_path, nvenc_available, write_image
 
@@ -42,6 +43,9 @@ class RunSettings:
     playlist: list[tuple[str, str | None]] = field(default_factory=list)
     cycle_seconds: float | None = None
     health_every: float = 60.0
+    remote_host: str = "127.0.0.1"
+    http_port: int | None = None
+    osc_port: int | None = None
 
     def look(self) -> Look:
         return Look(self.style, stylize=self.stylize, background=self.background)
@@ -142,10 +146,23 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
     if settings.cycle_seconds:
         playlist = settings.playlist or [(name, None) for name in styles]
         show = Show(playlist, settings.cycle_seconds)
+    remote = None
+    if settings.http_port is not None or settings.osc_port is not None:
+        remote = RemoteControl(styles)
+        try:
+            if settings.http_port is not None:
+                remote.serve_http(settings.remote_host, settings.http_port)
+            if settings.osc_port is not None:
+                remote.serve_osc(settings.remote_host, settings.osc_port)
+        except OSError as exc:
+            remote.close()
+            renderer.close()
+            raise UserError(f"cannot listen for remote control on {settings.remote_host}: {exc.strerror}; "
+                            "pick another --http-port/--osc-port") from None
     app = LiveApp(capture, engine, settings.look(), styles, renderer,
                   new_recording=lambda path: open_recorder(path, source, settings.recording, settings.input),
                   screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir, show=show,
-                  health_every=settings.health_every)
+                  health_every=settings.health_every, remote=remote)
     try:
         if settings.output is not None:
             app.start_recording(settings.output)

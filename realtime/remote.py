@@ -1,0 +1,136 @@
+"""Remote control for operators: a small HTTP endpoint and an OSC server, localhost by default.
+
+Both turn messages into validated commands on a queue that the window's main thread
+applies between frames; anything invalid is answered with an error and logged, and
+never reaches the app. Commands (HTTP: POST /NAME?value=V; OSC: /NAME V):
+  style NAME            switch style
+  mode all|person|background
+  strength 0..1         blend with the original
+  record start|stop
+Status: HTTP GET /status (JSON); OSC /status replies nothing (UDP is one-way here).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlparse
+
+from realtime.composite import STYLIZE_MODES
+
+log = logging.getLogger("realtime")
+Command = tuple[str, Any]
+
+
+def parse_command(name: str, value: Any, styles: list[str]) -> Command:
+    """A checked (name, value) pair; ValueError with a readable reason otherwise."""
+    if name == "style":
+        if value not in styles:
+            raise ValueError(f"unknown style {value!r}; available: {', '.join(styles)}")
+        return name, value
+    if name == "mode":
+        if value not in STYLIZE_MODES:
+            raise ValueError(f"mode must be one of {', '.join(STYLIZE_MODES)}")
+        return name, value
+    if name == "strength":
+        strength = float(value)
+        if not 0.0 <= strength <= 1.0:
+            raise ValueError("strength must be between 0 and 1")
+        return name, strength
+    if name == "record":
+        if value not in ("start", "stop"):
+            raise ValueError("record takes start or stop")
+        return name, value
+    raise ValueError(f"unknown command {name!r}; use style, mode, strength or record")
+
+
+class RemoteControl:
+    """The command queue and the status both servers share."""
+
+    def __init__(self, styles: list[str]):
+        self.styles = styles
+        self.commands: queue.Queue[Command] = queue.Queue(maxsize=100)
+        self.status: dict[str, Any] = {}
+        self._servers: list[Callable[[], None]] = []
+
+    def submit(self, name: str, value: Any, origin: str) -> Command:
+        command = parse_command(name, value, self.styles)
+        self.commands.put_nowait(command)
+        log.info("remote %s: %s %s", origin, name, value)
+        return command
+
+    def pending(self) -> list[Command]:
+        commands = []
+        while not self.commands.empty():
+            commands.append(self.commands.get_nowait())
+        return commands
+
+    def serve_http(self, host: str, port: int) -> int:
+        server = ThreadingHTTPServer((host, port), _http_handler(self))
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, name="http-control", daemon=True).start()
+        self._servers.append(server.shutdown)
+        log.info("HTTP control on http://%s:%d", host, server.server_address[1])
+        return server.server_address[1]
+
+    def serve_osc(self, host: str, port: int) -> int:
+        from pythonosc.dispatcher import Dispatcher
+        from pythonosc.osc_server import ThreadingOSCUDPServer
+
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(self._on_osc)
+        server = ThreadingOSCUDPServer((host, port), dispatcher)
+        threading.Thread(target=server.serve_forever, name="osc-control", daemon=True).start()
+        self._servers.append(server.shutdown)
+        log.info("OSC control on udp://%s:%d", host, server.server_address[1])
+        return server.server_address[1]
+
+    def _on_osc(self, address: str, *arguments: Any) -> None:
+        try:
+            if len(arguments) != 1:
+                raise ValueError("send exactly one argument")
+            self.submit(address.strip("/"), arguments[0], "OSC")
+        except (ValueError, TypeError, queue.Full) as exc:
+            log.warning("rejected OSC %s %r: %s", address, arguments, exc)
+
+    def close(self) -> None:
+        for shutdown in self._servers:
+            shutdown()
+
+
+def _http_handler(control: RemoteControl) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if urlparse(self.path).path != "/status":
+                self._reply(404, {"error": "GET /status, or POST /style|/mode|/strength|/record?value=V"})
+                return
+            self._reply(200, control.status)
+
+        def do_POST(self) -> None:
+            url = urlparse(self.path)
+            try:
+                values = parse_qs(url.query).get("value", [])
+                if len(values) != 1:
+                    raise ValueError("give exactly one ?value=")
+                name, value = control.submit(url.path.strip("/"), values[0], "HTTP")
+            except (ValueError, queue.Full) as exc:
+                log.warning("rejected HTTP %s: %s", self.path, exc)
+                self._reply(400, {"error": str(exc)})
+                return
+            self._reply(200, {"ok": True, name: value})
+
+        def _reply(self, code: int, body: dict) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            log.debug("http: " + format, *args)
+
+    return Handler

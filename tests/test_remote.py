@@ -1,0 +1,107 @@
+"""Remote control over real HTTP and OSC sockets on localhost; bad messages never reach the app."""
+from __future__ import annotations
+
+import json
+import socket
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from pythonosc.udp_client import SimpleUDPClient
+
+from realtime.cli import apply_config, build_parser
+from realtime.errors import UserError
+from realtime.remote import RemoteControl
+
+STYLES = ["cool", "warm"]
+
+
+@pytest.fixture()
+def control():
+    remote = RemoteControl(STYLES)
+    yield remote
+    remote.close()
+
+
+def post(port: int, path: str) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_http_commands_and_status(control):
+    port = control.serve_http("127.0.0.1", 0)
+    assert post(port, "/style?value=cool") == (200, {"ok": True, "style": "cool"})
+    assert post(port, "/strength?value=0.4")[0] == 200
+    assert control.pending() == [("style", "cool"), ("strength", 0.4)]
+    control.status = {"style": "cool", "fps": 30.0}
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/status", timeout=5) as response:
+        assert json.loads(response.read()) == {"style": "cool", "fps": 30.0}
+
+
+@pytest.mark.parametrize("path", ["/style?value=nope", "/strength?value=7", "/strength?value=abc", "/mode?value=x",
+                                  "/record?value=maybe", "/explode?value=1", "/style", "/style?value=a&value=b"])
+def test_http_rejects_bad_commands(control, path):
+    port = control.serve_http("127.0.0.1", 0)
+    code, body = post(port, path)
+    assert code == 400 and body["error"]
+    assert control.pending() == []
+
+
+def test_http_survives_garbage_bytes(control):
+    port = control.serve_http("127.0.0.1", 0)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(b"\x00\xff garbage \r\n\r\n")
+        raw.recv(1024)
+    assert post(port, "/mode?value=person")[0] == 200  # still serving
+
+
+def test_osc_commands_and_bad_messages(control, caplog):
+    port = control.serve_osc("127.0.0.1", 0)
+    client = SimpleUDPClient("127.0.0.1", port)
+    client.send_message("/mode", "background")
+    client.send_message("/strength", 2.5)  # out of range
+    client.send_message("/style", ["warm", "extra"])  # two arguments
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as raw:
+        raw.sendto(b"\x13not osc at all", ("127.0.0.1", port))
+    client.send_message("/record", "start")
+    deadline = time.monotonic() + 5
+    received = []
+    while len(received) < 2 and time.monotonic() < deadline:
+        received += control.pending()
+        time.sleep(0.05)
+    assert received == [("mode", "background"), ("record", "start")]
+    assert "rejected OSC /strength" in caplog.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_fuzzed_config_files_never_crash(tmp_path_factory, text):
+    path = tmp_path_factory.mktemp("fuzz") / "show.toml"
+    path.write_text(text)
+    _, subparsers = build_parser()
+    try:
+        apply_config(subparsers["run"], path)
+    except UserError:
+        pass  # a clear error is the right answer to a bad file
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["style", "size", "cycle", "crf", "stylize", "no-display", "loop", "model",
+                                        "mask-feather", "playlist", "fragmented", "bogus"]),
+                       st.one_of(st.text(max_size=12), st.integers(), st.floats(allow_nan=False), st.booleans()),
+                       max_size=4))
+def test_fuzzed_config_values_never_crash(tmp_path_factory, values):
+    lines = [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+    path = tmp_path_factory.mktemp("fuzz") / "show.toml"
+    path.write_text("\n".join(lines))
+    _, subparsers = build_parser()
+    try:
+        apply_config(subparsers["run"], path)
+    except UserError:
+        pass
