@@ -5,6 +5,7 @@ Bad input ends with one line on stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -102,6 +103,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=None,
                      help="fragmented mp4/mov, playable even after a kill -9 (default: on for live sources)")
     show = parser.add_argument_group("installations")
+    show.add_argument("--fullscreen", action="store_true", help="fullscreen without a cursor, on --monitor")
+    show.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for --fullscreen (see --list-monitors)")
+    show.add_argument("--list-monitors", action="store_true", help="list the monitors and exit")
+    show.add_argument("--keep-going", action="store_true",
+                      help="restart the engine thread when it fails (logged), instead of stopping")
     show.add_argument("--loop", action="store_true", help="play a video file in a loop (window; with --max-frames in file mode)")
     show.add_argument("--playlist", type=parse_playlist, default=[], metavar="STYLE[:MODE],...",
                       help="styles (and stylize modes) for --cycle, e.g. starry_night,udnie:person (default: all styles)")
@@ -176,6 +182,11 @@ def command_run(args: argparse.Namespace) -> None:
     if args.list_styles:
         list_styles()
         return
+    if args.list_monitors:
+        from realtime.renderer import monitor_list
+
+        print("\n".join(monitor_list()))
+        return
     from realtime.pipeline import RunSettings, run
 
     from realtime.logs import setup_logging
@@ -195,7 +206,8 @@ def command_run(args: argparse.Namespace) -> None:
                     recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset,
                                                size=args.record_size, fragmented=args.fragmented),
                     loop=args.loop, playlist=args.playlist, cycle_seconds=args.cycle, health_every=args.health_every,
-                    remote_host=args.remote_host, http_port=args.http_port, osc_port=args.osc_port))
+                    remote_host=args.remote_host, http_port=args.http_port, osc_port=args.osc_port,
+                    fullscreen=args.fullscreen, monitor=args.monitor, keep_going=args.keep_going))
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -319,6 +331,12 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                               help="folder with images/ and masks/ (default: $REALTIME_DATA/portraits)")
     segmentation.add_argument("--no-parity", dest="parity", action="store_false",
                               help="skip the comparison with MediaPipe's runtime")
+    soak = kinds.add_parser("soak", help="run the live app for a long time on a looping file: memory and FPS")
+    soak.add_argument("--input", type=Path, required=True, help="a video file, played in a loop")
+    soak.add_argument("--minutes", type=float, default=30.0)
+    soak.add_argument("--cycle", type=float, default=5.0, metavar="SECONDS", help="style change interval")
+    soak.add_argument("--size", type=parse_size, default=(640, 360), metavar="WxH")
+    soak.add_argument("--json", type=Path, help="write the report with every sample as JSON")
     temporal = kinds.add_parser("temporal", help="flicker of the stylized video and of the person mask (warping error)")
     temporal.add_argument("--input", type=Path, required=True, help="a video clip")
     temporal.add_argument("--style", default="starry_night", metavar="NAME|PATH")
@@ -331,6 +349,17 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
 def command_eval(args: argparse.Namespace) -> None:
     from realtime import evaluate
 
+    if args.evaluation == "soak":
+        from realtime.registry import StyleRegistry
+        from realtime.soak import soak
+
+        if not args.input.is_file():
+            raise UserError(f"input not found: {args.input}")
+        report = soak(args.input, StyleRegistry(), args.minutes, args.cycle, args.size)
+        if args.json is not None:
+            args.json.write_text(json.dumps(report.to_dict(), indent=2))
+        print(report.summary())
+        return
     if args.evaluation == "segmentation":
         if args.data is None:
             raise UserError("pass --data DIR or set REALTIME_DATA")
@@ -378,7 +407,7 @@ COMMANDS = {
     "train": ("train a style network from a painting", add_train_arguments, command_train),
     "export": ("write a style as a frozen TorchScript file", add_export_arguments, command_export),
     "bench": ("measure the pipeline's speed against the naive loop", add_bench_arguments, command_bench),
-    "eval": ("measure mask quality (segmentation) and flicker (temporal)", add_eval_arguments, command_eval),
+    "eval": ("measure mask quality (segmentation), flicker (temporal) and long runs (soak)", add_eval_arguments, command_eval),
     "sheet": ("a contact sheet: every style on a few photos, next to its painting", add_sheet_arguments, command_sheet),
 }
 

@@ -32,6 +32,7 @@ from realtime.writer import write_image
 
 STRENGTH_STEP = 0.1
 CAMERA_LOST = text_image(["camera lost, reconnecting..."])
+MAX_RESTARTS_PER_MINUTE = 5
 log = logging.getLogger("realtime")
 IDLE_REDRAW_SECONDS = 0.1  # redraw this often even when nothing changes (window exposure)
 
@@ -142,14 +143,15 @@ class LiveApp:
     def __init__(self, capture: CaptureThread, engine: StyleEngine, look: Look, styles: list[str],
                  renderer: Renderer, new_recording: Callable[[Path], Recorder] | None = None,
                  screenshot_dir: Path = Path("."), record_dir: Path = Path("."), show: Show | None = None,
-                 health_every: float = 60.0, remote: RemoteControl | None = None):
+                 health_every: float = 60.0, remote: RemoteControl | None = None, keep_going: bool = False):
         self.capture, self.engine, self.look, self.styles = capture, engine, look, styles
         self.renderer, self.new_recording = renderer, new_recording
         self.screenshot_dir, self.record_dir = screenshot_dir, record_dir
         self.worker = EngineWorker(engine, capture, look)
         self.recording_started = 0.0
         self._finishing: list[threading.Thread] = []
-        self.show, self.remote = show, remote
+        self.show, self.remote, self.keep_going = show, remote, keep_going
+        self.worker_restarts: list[float] = []
         self.health_every, self._last_health = health_every, time.monotonic()
         self.meter = FrameRateMeter()
         self.show_hud, self.show_keys = True, False
@@ -176,10 +178,11 @@ class LiveApp:
             self.last = result
             self.meter.tick()
             self.renderer.show(result.image, result.style)
-        for thread in (self.worker, self.capture):
-            if thread.error is not None:
-                log.error("%s thread failed: %r", thread.name, thread.error)
-                raise thread.error
+        if self.worker.error is not None:
+            self._restart_worker()
+        if self.capture.error is not None:
+            log.error("capture thread failed: %r", self.capture.error)
+            raise self.capture.error
         self._advance_show()
         self._apply_remote()
         self._log_health()
@@ -197,6 +200,20 @@ class LiveApp:
         self.start()
         while self.step():
             pass
+
+    def _restart_worker(self) -> None:
+        """With --keep-going, a failed engine thread is replaced (at most 5 times a minute); else re-raised."""
+        error = self.worker.error
+        now = time.monotonic()
+        self.worker_restarts = [t for t in self.worker_restarts if now - t < 60] + [now]
+        if not self.keep_going or len(self.worker_restarts) > MAX_RESTARTS_PER_MINUTE:
+            log.error("engine thread failed: %r", error)
+            raise error
+        log.error("engine thread failed, restarting it: %r", error)
+        recorder = self.worker.recorder
+        self.worker = EngineWorker(self.engine, self.capture, self.look)
+        self.worker.recorder = recorder
+        self.worker.start()
 
     def _advance_show(self) -> None:
         show = self.show

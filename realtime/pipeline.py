@@ -46,6 +46,9 @@ class RunSettings:
     remote_host: str = "127.0.0.1"
     http_port: int | None = None
     osc_port: int | None = None
+    fullscreen: bool = False
+    monitor: int = 0
+    keep_going: bool = False
 
     def look(self) -> Look:
         return Look(self.style, stylize=self.stylize, background=self.background)
@@ -139,7 +142,8 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
     styles = registry.names()
     if settings.style not in styles:
         styles.insert(0, settings.style)
-    renderer = Renderer(*(settings.size or source.frame_size), title=f"realtime - {settings.style}", vsync=settings.vsync)
+    renderer = Renderer(*(settings.size or source.frame_size), title=f"realtime - {settings.style}", vsync=settings.vsync,
+                        fullscreen=settings.fullscreen, monitor=settings.monitor)
     capture = CaptureThread(source, settings.max_frames, paced=not source.live, loop=settings.loop,
                             reconnect=source.live)
     show = None
@@ -162,7 +166,7 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
     app = LiveApp(capture, engine, settings.look(), styles, renderer,
                   new_recording=lambda path: open_recorder(path, source, settings.recording, settings.input),
                   screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir, show=show,
-                  health_every=settings.health_every, remote=remote)
+                  health_every=settings.health_every, remote=remote, keep_going=settings.keep_going)
     try:
         if settings.output is not None:
             app.start_recording(settings.output)

@@ -61,20 +61,46 @@ def _new_texture() -> int:
     return texture
 
 
+def init_glfw() -> None:
+    glfw.ERROR_REPORTING = "ignore"  # failures are reported by us, in one line
+    if not glfw.init():
+        raise UserError("no display available; use --no-display --output FILE, or run under xvfb-run")
+
+
+def monitor_list() -> list[str]:
+    """One line per monitor: its number for --monitor, name and current mode."""
+    init_glfw()
+    lines = []
+    for number, monitor in enumerate(glfw.get_monitors()):
+        mode = glfw.get_video_mode(monitor)
+        lines.append(f"{number}: {glfw.get_monitor_name(monitor).decode(errors='replace')} "
+                     f"{mode.size.width}x{mode.size.height} @ {mode.refresh_rate} Hz")
+    return lines
+
+
 class Renderer:
-    def __init__(self, width: int, height: int, title: str = "realtime", vsync: bool = True):
-        glfw.ERROR_REPORTING = "ignore"  # failures are reported below, in one line
-        if not glfw.init():
-            raise UserError("no display available; use --no-display --output FILE, or run under xvfb-run")
+    def __init__(self, width: int, height: int, title: str = "realtime", vsync: bool = True,
+                 fullscreen: bool = False, monitor: int = 0):
+        init_glfw()
+        monitors = glfw.get_monitors()
+        if fullscreen and not 0 <= monitor < len(monitors):
+            glfw.terminate()
+            raise UserError(f"there is no monitor {monitor}; --list-monitors shows the {len(monitors)} there are")
         glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
         glfw.window_hint(glfw.OPENGL_PROFILE, glfw.OPENGL_CORE_PROFILE)
         glfw.window_hint(glfw.OPENGL_FORWARD_COMPAT, True)
+        self._windowed_geometry: tuple[int, int, int, int] | None = None
         self.window = glfw.create_window(width, height, title, None, None)
         if not self.window:
             glfw.terminate()
             raise UserError("could not open an OpenGL 3.3 window; use --no-display --output FILE, or run under xvfb-run")
         glfw.make_context_current(self.window)
+        self.wanted_monitor = monitor
+        if fullscreen:
+            self._go_fullscreen(monitors[monitor])
+            glfw.set_input_mode(self.window, glfw.CURSOR, glfw.CURSOR_HIDDEN)  # an installation shows no cursor
+        glfw.set_monitor_callback(self._on_monitor_change)
         self.vsync = vsync
         glfw.swap_interval(1 if vsync else 0)
         self.actions: list[str] = []
@@ -91,7 +117,6 @@ class Renderer:
         self.frame_style: str | None = None
         self.fade_started = -FADE_SECONDS
         self.overlays: list[tuple[np.ndarray, str]] = []
-        self._windowed_geometry: tuple[int, int, int, int] | None = None
 
     # -- input ---------------------------------------------------------------
     def _on_char(self, _window, codepoint: int) -> None:
@@ -208,15 +233,33 @@ class Renderer:
         self.vsync = not self.vsync
         glfw.swap_interval(1 if self.vsync else 0)
 
-    def toggle_fullscreen(self) -> None:
+    def _go_fullscreen(self, monitor) -> None:
+        mode = glfw.get_video_mode(monitor)
         if self._windowed_geometry is None:
-            monitor = glfw.get_primary_monitor()
-            if not monitor:
-                return
-            mode = glfw.get_video_mode(monitor)
             self._windowed_geometry = (*glfw.get_window_pos(self.window), *glfw.get_window_size(self.window))
-            glfw.set_window_monitor(self.window, monitor, 0, 0, mode.size.width, mode.size.height, mode.refresh_rate)
-        else:
+        glfw.set_window_monitor(self.window, monitor, 0, 0, mode.size.width, mode.size.height, mode.refresh_rate)
+
+    @property
+    def fullscreen(self) -> bool:
+        return bool(glfw.get_window_monitor(self.window))
+
+    def _on_monitor_change(self, monitor, event: int) -> None:
+        """Keep a fullscreen show on a screen: move to the primary monitor when ours goes away,
+        and back when it returns."""
+        if not self.fullscreen and self._windowed_geometry is None:
+            return
+        monitors = glfw.get_monitors()
+        if event == glfw.DISCONNECTED and monitors:
+            self._go_fullscreen(glfw.get_primary_monitor())
+        elif event == glfw.CONNECTED and self.wanted_monitor < len(monitors):
+            self._go_fullscreen(monitors[self.wanted_monitor])
+
+    def toggle_fullscreen(self) -> None:
+        if not self.fullscreen:
+            monitor = glfw.get_primary_monitor()
+            if monitor:
+                self._go_fullscreen(monitor)
+        elif self._windowed_geometry is not None:
             x, y, w, h = self._windowed_geometry
             self._windowed_geometry = None
             glfw.set_window_monitor(self.window, None, x, y, w, h, 0)

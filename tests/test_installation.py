@@ -1,6 +1,7 @@
 """Unattended shows: lost cameras come back, files loop, playlists cycle, logs and config errors help."""
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -100,3 +101,47 @@ def test_log_file_records_health_and_styles(tmp_path, still_clip, style_dir):
     assert styles_seen == {"warm", "cool"}  # the playlist cycled
     text = log_file.read_text()
     assert "started: video" in text and "style: cool" in text and "health:" in text and "MB" in text
+
+
+def test_one_minute_soak(clip, style_dir, tmp_path):
+    """The CI version of the 30-minute soak: no crash, memory flat, styles cycling."""
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("the soak runs the real window: needs xvfb-run")
+    report_path = tmp_path / "soak.json"
+    result = run_cli("eval", "soak", "--input", str(clip), "--minutes", "1", "--cycle", "3", "--size", "320x180",
+                     "--json", str(report_path), checkpoints=style_dir, timeout=240)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(report_path.read_text())
+    assert report["memory_growth_mb"] < 50
+    assert report["style_changes"] >= 10 and report["fps_min"] > 0
+    assert len(report["samples"]) >= 10
+
+
+def test_keep_going_restarts_a_failed_engine_thread(still_clip, style_dir, tmp_path, caplog):
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("needs xvfb-run")
+    from realtime.engine import Look, StyleEngine
+    from realtime.live import LiveApp
+    from realtime.registry import StyleRegistry
+    from realtime.renderer import Renderer
+
+    registry = StyleRegistry(style_dir)
+    engine = StyleEngine(registry, torch.device("cpu"), "lite")
+    app = LiveApp(CaptureThread(open_video(str(still_clip)), paced=True), engine, Look("warm"), registry.names(),
+                  Renderer(192, 112), keep_going=True)
+    app.start()
+    try:
+        deadline = time.monotonic() + 10
+        while app.last is None and time.monotonic() < deadline:
+            app.step()
+        app.look.style = "missing"  # the engine thread fails on the next frame: no such style
+        while not app.worker_restarts and time.monotonic() < deadline:
+            app.step()
+        app.look.style = "cool"
+        shown = app.last.index
+        while app.last.index < shown + 5 and time.monotonic() < deadline:
+            app.step()
+    finally:
+        app.close()
+    assert app.worker_restarts and app.last.style == "cool" and app.last.index >= shown + 5
+    assert "restarting it" in caplog.text
