@@ -19,8 +19,8 @@ import platform
 import statistics
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass
+from datetime import datetime, UTC
 from pathlib import Path
 
 import cv2
@@ -51,12 +51,16 @@ class BenchConfig:
     torchscript: bool = True
     record: bool = False
     display: bool = False
-    segmentation: bool = False  # the segmentation stage joins when that network lands
+    segmentation: bool = False  # stylize only the person: the segmenter runs too
 
     def label(self) -> str:
         parts = [self.device, self.model, f"{self.size[0]}x{self.size[1]}", self.precision,
                  "torchscript" if self.torchscript else "eager"]
-        return " ".join(parts + ["record"] * self.record + ["window"] * self.display)
+        extras = ["segmentation"] * self.segmentation + ["record"] * self.record + ["window"] * self.display
+        return " ".join(parts + extras)
+
+    def look(self) -> Look:
+        return Look(BENCH_STYLE, stylize="person" if self.segmentation else "all")
 
 
 @dataclass
@@ -70,7 +74,6 @@ class BenchResult:
     baseline_fps: float
     speedup: float  # ours / the naive loop (always the full network), same size
     auto_model: bool = False  # whether --model auto picks this model on this device
-    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -125,7 +128,7 @@ def run_pipeline(engine: StyleEngine, config: BenchConfig, input_path: Path, fra
     source = open_video(str(input_path))
     capture = CaptureThread(source, max_frames=WARMUP_FRAMES + frames, paced=live, live=live)
     sink = Sink(config, source.fps, workdir, live)
-    look = Look(BENCH_STYLE)
+    look = config.look()
     latencies, done, started = [], [], None
     capture.start()
     try:
@@ -152,7 +155,7 @@ def run_pipeline(engine: StyleEngine, config: BenchConfig, input_path: Path, fra
     return fps, latencies, capture.frames.dropped, sink, done
 
 
-def profile_stages(engine: StyleEngine, input_path: Path, frames: int) -> dict[str, list[float]]:
+def profile_stages(engine: StyleEngine, config: BenchConfig, input_path: Path, frames: int) -> dict[str, list[float]]:
     """Stage times from a sequential pass that waits for the device after every stage."""
     source = open_video(str(input_path))
     engine.stage_times = {}
@@ -163,7 +166,7 @@ def profile_stages(engine: StyleEngine, input_path: Path, frames: int) -> dict[s
                 break
             if index == WARMUP_FRAMES:
                 engine.stage_times = {}
-            engine.process(image, Look(BENCH_STYLE))
+            engine.process(image, config.look())
         return engine.stage_times
     finally:
         engine.stage_times = None
@@ -200,17 +203,15 @@ def bench_config(config: BenchConfig, registry: StyleRegistry, input_path: Path,
     device = pick_device(config.device)
     engine = StyleEngine(registry, device, config.model, config.size, config.precision, config.torchscript)
     fps, _, _, sink, done = run_pipeline(engine, config, input_path, frames, workdir, live=False)
-    stages = profile_stages(engine, input_path, min(frames, 30))
+    stages = profile_stages(engine, config, input_path, min(frames, 30))
     stages["decode"] = [frame.decode_seconds for frame in done]
     stages["display"] = sink.display_seconds
     stages["encode"] = sink.recorder.encode_seconds if sink.recorder else []
     _, latencies, dropped, _, _ = run_pipeline(engine, config, input_path, frames, workdir, live=True)
     latency = {"median": _median_ms(latencies) or 0.0,
                "p95": round(float(np.percentile(latencies, 95)) * 1000, 3) if latencies else 0.0}
-    notes = [] if not config.segmentation else ["segmentation is not built yet"]
     return BenchResult(config, round(fps, 2), len(done), {stage: _median_ms(stages.get(stage, [])) for stage in STAGES},
-                       latency, dropped, round(baseline_fps, 2), round(fps / baseline_fps, 2) if baseline_fps else 0.0,
-                       notes=notes)
+                       latency, dropped, round(baseline_fps, 2), round(fps / baseline_fps, 2) if baseline_fps else 0.0)
 
 
 def machine_description() -> dict[str, str]:
@@ -222,7 +223,7 @@ def machine_description() -> dict[str, str]:
         pass
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     return {"cpu": f"{cpu} ({os.cpu_count()} cores)", "gpu": gpu, "torch": torch.__version__,
-            "python": platform.python_version(), "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+            "python": platform.python_version(), "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def run_bench(input_path: Path, configs: list[BenchConfig], frames: int) -> dict:
@@ -263,8 +264,10 @@ def markdown_table(report: dict) -> str:
 
 
 def configs_from(devices: list[str], models: list[str], sizes: list[tuple[int, int]], precisions: list[str],
-                 torchscript: list[bool], record: list[bool], display: list[bool]) -> list[BenchConfig]:
-    return [BenchConfig(*combo) for combo in itertools.product(devices, models, sizes, precisions, torchscript, record, display)]
+                 torchscript: list[bool], record: list[bool], display: list[bool],
+                 segmentation: list[bool]) -> list[BenchConfig]:
+    return [BenchConfig(*combo) for combo in
+            itertools.product(devices, models, sizes, precisions, torchscript, record, display, segmentation)]
 
 
 def write_outputs(report: dict, json_path: Path | None, markdown_path: Path | None) -> None:

@@ -12,7 +12,8 @@ import signal
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from realtime.errors import UserError
 from realtime.composite import STYLIZE_MODES
@@ -300,6 +301,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--torchscript", type=comma_list(on_off), default=[True], help="on, off or on,off (eager)")
     parser.add_argument("--record", type=comma_list(on_off), default=[False], help="encode the output too: off, on or off,on")
     parser.add_argument("--display", type=comma_list(on_off), default=[False], help="show it in the real window: off, on or off,on")
+    parser.add_argument("--segmentation", type=comma_list(on_off), default=[False, True],
+                        help="stylize only the person, so the segmenter runs too: off, on or off,on (default)")
     parser.add_argument("--json", type=Path, help="write the full report as JSON here")
     parser.add_argument("--markdown", type=Path, default=PROJECT_DOCS / "benchmarks.md",
                         help="append a table here (default: docs/benchmarks.md)")
@@ -317,7 +320,8 @@ def command_bench(args: argparse.Namespace) -> None:
     for precision in args.precisions:
         if precision not in ("auto", "fp32", "fp16", "bf16"):
             raise UserError(f"unknown precision {precision!r}; use auto, fp32, fp16 or bf16")
-    configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display)
+    configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display,
+                           args.segmentation)
     report = run_bench(args.input, configs, args.frames)
     write_outputs(report, args.json, args.markdown)
     print(markdown_table(report))

@@ -128,7 +128,7 @@ class StyleEngine:
     def segmenter(self, width: int, height: int) -> PersonSegmenter:
         landscape = width / height >= LANDSCAPE_ASPECT
         if landscape not in self._segmenters:
-            self._segmenters[landscape] = PersonSegmenter(self.device, self.dtype, landscape, torchscript=self.torchscript)
+            self._segmenters[landscape] = PersonSegmenter(self.device, self.net_dtype, landscape, torchscript=self.torchscript)
         return self._segmenters[landscape]
 
     def inference_size(self, width: int, height: int) -> tuple[int, int]:

@@ -186,7 +186,7 @@ class Renderer:
         GL.glBindVertexArray(self.vertex_array)
         GL.glViewport(*letterbox(*self.frame_size, window_w, window_h))
         GL.glUseProgram(self.frame_program)
-        for unit, (texture, uniform) in enumerate(zip(self.textures, ("current_frame", "previous_frame"))):
+        for unit, (texture, uniform) in enumerate(zip(self.textures, ("current_frame", "previous_frame"), strict=True)):
             GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
             GL.glBindTexture(GL.GL_TEXTURE_2D, texture)
             GL.glUniform1i(GL.glGetUniformLocation(self.frame_program, uniform), unit)

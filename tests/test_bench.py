@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import json
 
-from conftest import ROOT, run_cli
+from conftest import run_cli
 from realtime.bench import STAGES
 
 
 def test_bench_writes_well_formed_json_and_markdown(clip, tmp_path):
     report_path, table_path = tmp_path / "bench.json", tmp_path / "benchmarks.md"
     result = run_cli("bench", "--input", str(clip), "--frames", "6", "--devices", "cpu", "--models", "lite",
-                     "--sizes", "64x48", "--record", "off,on", "--json", str(report_path), "--markdown", str(table_path))
+                     "--sizes", "64x48", "--record", "off,on", "--segmentation", "off,on", "--json", str(report_path), "--markdown", str(table_path))
     assert result.returncode == 0, result.stderr
     report = json.loads(report_path.read_text())
     assert set(report["machine"]) == {"cpu", "gpu", "torch", "python", "date"}
-    assert len(report["results"]) == 2
+    assert len(report["results"]) == 4
     for entry in report["results"]:
         assert entry["config"]["model"] == "lite" and entry["config"]["size"] == [64, 48]
         assert entry["fps"] > 0 and entry["baseline_fps"] > 0 and entry["speedup"] > 0
@@ -26,5 +26,8 @@ def test_bench_writes_well_formed_json_and_markdown(clip, tmp_path):
         assert entry["dropped"] >= 0 and entry["auto_model"] is True
     recorded = [entry for entry in report["results"] if entry["config"]["record"]]
     assert recorded[0]["stage_ms"]["encode"] > 0
+    segmented = [entry for entry in report["results"] if entry["config"]["segmentation"]]
+    assert segmented[0]["stage_ms"]["segmentation"] > 0
+    assert all(entry["stage_ms"]["segmentation"] is None for entry in report["results"] if not entry["config"]["segmentation"])
     table = table_path.read_text()
     assert "| cpu lite 64x48 auto torchscript (auto) |" in table and "record" in table

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from fractions import Fraction
 
 import cv2
 import pytest
 
-from conftest import ROOT, decode, run_cli, shared_data, pattern_frame, write_clip
+from conftest import ROOT, decode, run_cli, shared_data, pattern_frame
 
 
 def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from conftest import ROOT, decode, pattern_frame, write_clip
 from realtime.recorder import Recorder
