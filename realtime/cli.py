@@ -78,6 +78,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                        help="auto picks CUDA, then MPS, then the CPU")
     style.add_argument("--model", default="auto", choices=("auto", "lite", "full"),
                        help="network size; auto: full on a GPU, lite on a CPU")
+    style.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
+                       help="style network precision; auto: fp16 on CUDA, bf16 on CPUs with native bf16 (AMX), else fp32")
     style.add_argument("--size", type=parse_size, metavar="WxH", help="processing and output size (default: the source's)")
     person = parser.add_argument_group("person segmentation")
     person.add_argument("--stylize", default="all", choices=STYLIZE_MODES, help="what to stylize (G cycles)")
@@ -199,7 +201,7 @@ def command_run(args: argparse.Namespace) -> None:
     from realtime.composite import Background
     from realtime.segmentation import MaskSettings
 
-    run(RunSettings(style=args.style, stylize=args.stylize, background=Background.parse(args.background),
+    run(RunSettings(style=args.style, precision=args.precision, stylize=args.stylize, background=Background.parse(args.background),
                     mask=MaskSettings(threshold=args.mask_threshold, feather=args.mask_feather, smoothing=args.mask_smoothing), camera=args.camera, input=args.input, demo=args.demo, output=args.output,
                     device=args.device, model=args.model, size=args.size, max_frames=args.max_frames,
                     display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir,
@@ -297,7 +299,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", type=comma_list(parse_size), default=[(640, 360)],
                         help="processing sizes, e.g. 320x180,640x360,1280x720,1920x1080")
     parser.add_argument("--precisions", type=comma_list(str), default=["auto"],
-                        help="auto,fp32,fp16,bf16 (auto: fp16 on CUDA, fp32 on a CPU)")
+                        help="auto,fp32,fp16,bf16 (auto: fp16 on CUDA; bf16 on CPUs with native bf16, else fp32)")
     parser.add_argument("--torchscript", type=comma_list(on_off), default=[True], help="on, off or on,off (eager)")
     parser.add_argument("--record", type=comma_list(on_off), default=[False], help="encode the output too: off, on or off,on")
     parser.add_argument("--display", type=comma_list(on_off), default=[False], help="show it in the real window: off, on or off,on")

@@ -23,6 +23,7 @@ from realtime.writer import RecordingOptions, VideoWriter, check_output_path, is
 @dataclass
 class RunSettings:
     style: str = "starry_night"
+    precision: str = "auto"
     stylize: str = "all"
     background: Background = field(default_factory=lambda: Background("keep"))
     mask: MaskSettings = field(default_factory=MaskSettings)
@@ -83,7 +84,7 @@ def open_source(settings: RunSettings) -> Source:
 def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     device = pick_device(settings.device)
     variant = settings.model if settings.model != "auto" else ("lite" if device.type == "cpu" else "full")
-    engine = StyleEngine(registry, device, variant, settings.size)
+    engine = StyleEngine(registry, device, variant, settings.size, settings.precision)
     engine.mask_settings = settings.mask
     if settings.look().needs_mask:
         engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing

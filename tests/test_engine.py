@@ -34,13 +34,22 @@ def test_strength_zero_gives_the_original(engine):
     assert np.array_equal(engine.process(frame, Look("warm", strength=0.0)), frame)
 
 
-def test_full_strength_is_the_network_output(engine, style_dir):
+def test_full_strength_is_the_network_output(style_dir):
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32")
     frame = pattern_frame(3, 160, 96)
     net, _ = load_style(style_dir / "warm.lite.pt")
     with torch.no_grad():
         expected = tensor_to_bgr(net(bgr_to_tensor(frame)))
     got = engine.process(frame, Look("warm"))
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_bfloat16_keeps_the_look(style_dir):
+    frame = pattern_frame(3, 160, 96)
+    exact = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32").process(frame, Look("cool"))
+    fast = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="bf16").process(frame, Look("cool"))
+    difference = np.abs(fast.astype(int) - exact.astype(int))
+    assert difference.mean() < 1.5 and np.percentile(difference, 99) <= 6
 
 
 def test_half_strength_is_the_blend(engine):
@@ -92,7 +101,7 @@ def test_pytorch_examples_checkpoint_loads_and_matches(tmp_path, style_dir):
     reference = TransformerNet(examples_arch).eval()
     path = tmp_path / "mosaic.pth"
     torch.save(examples_state_dict(reference), path)
-    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "full")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "full", precision="fp32")
     frame = pattern_frame(5, 128, 96)
     with torch.no_grad():
         expected = tensor_to_bgr(reference(bgr_to_tensor(frame)))
