@@ -151,19 +151,11 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
     if settings.cycle_seconds:
         playlist = settings.playlist or [(name, None) for name in styles]
         show = Show(playlist, settings.cycle_seconds)
-    remote = None
-    if settings.http_port is not None or settings.osc_port is not None:
-        remote = RemoteControl(styles)
-        try:
-            if settings.http_port is not None:
-                remote.serve_http(settings.remote_host, settings.http_port)
-            if settings.osc_port is not None:
-                remote.serve_osc(settings.remote_host, settings.osc_port)
-        except OSError as exc:
-            remote.close()
-            renderer.close()
-            raise UserError(f"cannot listen for remote control on {settings.remote_host}: {exc.strerror}; "
-                            "pick another --http-port/--osc-port") from None
+    try:
+        remote = start_remote_control(settings, styles)
+    except UserError:
+        renderer.close()
+        raise
     app = LiveApp(capture, engine, settings.look(), styles, renderer,
                   new_recording=lambda path: open_recorder(path, source, settings.recording, settings.input),
                   screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir, show=show,
@@ -176,13 +168,29 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
         app.close()
 
 
+def start_remote_control(settings: RunSettings, styles: list[str]) -> RemoteControl | None:
+    if settings.http_port is None and settings.osc_port is None:
+        return None
+    remote = RemoteControl(styles)
+    try:
+        if settings.http_port is not None:
+            remote.serve_http(settings.remote_host, settings.http_port)
+        if settings.osc_port is not None:
+            remote.serve_osc(settings.remote_host, settings.osc_port)
+    except OSError as exc:
+        remote.close()
+        raise UserError(f"cannot listen for remote control on {settings.remote_host}: {exc.strerror}; "
+                        "pick another --http-port/--osc-port") from None
+    return remote
+
+
 def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None:
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread."""
     capture = CaptureThread(source, settings.max_frames, loop=settings.loop and settings.max_frames is not None,
                             reconnect=source.live)
     recorder = open_recorder(settings.output, source, settings.recording, settings.input)
     look = settings.look()
-    total = min(filter(None, (source.frame_count, settings.max_frames)), default=None)
+    total = settings.max_frames if capture.loop else min(filter(None, (source.frame_count, settings.max_frames)), default=None)
     capture.start()
     try:
         with tqdm(total=total, desc=f"stylizing ({settings.style})", unit="frame") as bar:
