@@ -181,11 +181,11 @@ class DemoSource:
     def _view(self, t: float) -> np.ndarray:
         ph, pw = self.photo.shape[:2]
         aspect = self.width / self.height
-        zoom = 1.0 + 0.25 * (1 - math.cos(t * 0.4))  # 1.0 .. 1.5
+        zoom = 1.0 + 0.15 * (1 - math.cos(t * 0.4))  # 1.0 .. 1.3: the person stays in view
         crop_w = min(pw, ph * aspect) / zoom
         crop_h = crop_w / aspect
         cx = pw / 2 + (pw - crop_w) / 2 * 0.8 * math.sin(t * 0.3)
-        cy = ph / 2 + (ph - crop_h) / 2 * 0.8 * math.sin(t * 0.21)
+        cy = ph / 2 - (ph - crop_h) / 2 * 0.8 * math.cos(t * 0.21)  # starts on the face, at the top
         scale_x, scale_y = self.width / crop_w, self.height / crop_h
         matrix = np.array([[scale_x, 0, -(cx - crop_w / 2) * scale_x], [0, scale_y, -(cy - crop_h / 2) * scale_y]])
         return cv2.warpAffine(self.photo, matrix, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
