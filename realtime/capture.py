@@ -31,6 +31,7 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 CAMERA_INDEXES_TO_TRY = (0, 1, 2)
 RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY = 0.5, 8.0  # seconds between tries to reopen a lost camera
+STOP_TIMEOUT = 5.0  # seconds to wait for a read to return when stopping; a hung camera is left behind
 log = logging.getLogger("realtime")
 
 
@@ -257,5 +258,9 @@ class CaptureThread(threading.Thread):
             delay = min(delay * 2, RECONNECT_MAX_DELAY)
         return False
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop reading and wait for the thread: a daemon thread still inside OpenCV while the
+        interpreter exits can abort the process ("terminate called without an active exception")."""
         self._stop_event.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
