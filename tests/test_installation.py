@@ -4,12 +4,17 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import cv2
+import numpy as np
 
 import pytest
 import torch
 
-from conftest import run_cli
+from conftest import decode, run_cli
 from test_capture import FastCamera
 from realtime.capture import CaptureThread, open_video
 from realtime.logs import setup_logging
@@ -53,6 +58,67 @@ def test_lost_camera_is_reopened_and_frames_resume(caplog):
     assert capture.reconnects == 1 and source.failed_reopens == 2 and not capture.lost
     assert frames[-1] == 29  # it went on after the camera came back
     assert "stopped delivering frames" in caplog.text and "is back" in caplog.text
+
+
+class UnpluggableCamera(BaseHTTPRequestHandler):
+    """An IP camera (MJPEG over HTTP): the first viewer gets 30 frames, then the camera is
+    unplugged for `down_seconds` (503 to everyone), then it streams until the test ends."""
+
+    connections = 0
+    unplugged_until = 0.0
+    down_seconds = 2.0
+    finished = threading.Event()
+
+    def do_GET(self) -> None:
+        if time.monotonic() < self.unplugged_until:
+            self.send_error(503)
+            return
+        cls = type(self)
+        cls.connections += 1
+        first = cls.connections == 1
+        self.send_response(200)
+        self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+        self.end_headers()
+        index = 0
+        while not self.finished.is_set() and (index < 30 or not first):
+            image = np.full((180, 320, 3), 40 + index % 200, np.uint8)
+            jpeg = cv2.imencode(".jpg", image)[1].tobytes()
+            try:
+                self.wfile.write(b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n" % len(jpeg)
+                                 + jpeg + b"\r\n")
+            except OSError:  # the app closed the connection
+                return
+            index += 1
+            time.sleep(1 / 20)
+        if first:
+            cls.unplugged_until = time.monotonic() + self.down_seconds
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_lost_stream_is_reconnected_by_the_running_app(style_dir, tmp_path):
+    """A real process on a real network camera that drops out: it keeps recording once the camera is back."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), UnpluggableCamera)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    output, log_file = tmp_path / "reconnected.mp4", tmp_path / "show.log"
+    try:
+        result = run_cli("--input", f"http://127.0.0.1:{server.server_port}/stream.mjpg", "--style", "warm",
+                         "--no-display", "--output", str(output), "--max-frames", "100", "--log-file", str(log_file),
+                         checkpoints=style_dir, timeout=120)
+    finally:
+        UnpluggableCamera.finished.set()
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    log = log_file.read_text()
+    assert "stopped delivering frames; reconnecting" in log and "is back" in log
+    assert UnpluggableCamera.connections >= 2
+    times = decode(output)["times"]  # live recordings keep capture times, so the outage shows as a gap
+    gaps = np.diff(times)
+    outage = int(np.argmax(gaps))
+    assert gaps[outage] >= UnpluggableCamera.down_seconds * 0.8, times
+    assert len(times) - outage - 1 >= 3, times  # it went on recording after the camera came back
+    assert "Traceback" not in result.stderr
 
 
 def test_file_loops(clip):
