@@ -11,6 +11,7 @@ returns before the frame is done, so the next frame's upload overlaps this one.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,10 @@ LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) seg
 # On a CPU the network runs at no more than this many pixels and is upsampled: the lite
 # network takes about 20 ms a frame at this size on two cores in bf16 (58 ms in fp32).
 CPU_INFERENCE_PIXELS = 384 * 216
+# Out of memory, the network's size is halved (in pixels) until it fits, but not below this.
+MIN_INFERENCE_PIXELS = 160 * 90
+
+log = logging.getLogger("realtime")
 
 
 @dataclass
@@ -65,6 +70,12 @@ def multiple_of_4(value: float) -> int:
     return max(4, int(round(value / 4)) * 4)
 
 
+def is_out_of_memory(exc: BaseException) -> bool:
+    # CUDA raises OutOfMemoryError; the CPU allocator raises a plain RuntimeError.
+    return isinstance(exc, torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc))
+
+
 class PendingResult:
     """A frame in flight; wait() returns it as H x W x 3 uint8 BGR."""
 
@@ -86,6 +97,8 @@ class StyleEngine:
                  output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True):
         self.registry, self.device, self.variant = registry, device, variant
         self.output_size = output_size
+        # The style network runs at most this many pixels and is upsampled; None: at the output size.
+        self.max_inference_pixels = CPU_INFERENCE_PIXELS if device.type == "cpu" else None
         # Pixels (and the segmenter) are handled in fp16 on a GPU and fp32 on a CPU. The style
         # network runs in bf16 on CPUs that compute it natively: 3x faster there, same look.
         self.dtype = torch.float16 if device.type == "cuda" else torch.float32
@@ -137,8 +150,8 @@ class StyleEngine:
 
     def inference_size(self, width: int, height: int) -> tuple[int, int]:
         scale = 1.0
-        if self.device.type == "cpu" and width * height > CPU_INFERENCE_PIXELS:
-            scale = (CPU_INFERENCE_PIXELS / (width * height)) ** 0.5
+        if self.max_inference_pixels is not None and width * height > self.max_inference_pixels:
+            scale = (self.max_inference_pixels / (width * height)) ** 0.5
         return multiple_of_4(width * scale), multiple_of_4(height * scale)
 
     def processing_size(self, image: np.ndarray) -> tuple[int, int]:
@@ -148,7 +161,27 @@ class StyleEngine:
         return self.submit(image, look).wait()
 
     def submit(self, image: np.ndarray, look: Look) -> PendingResult:
-        """Start stylizing one H x W x 3 uint8 BGR frame."""
+        """Start stylizing one H x W x 3 uint8 BGR frame; out of memory, go on at a smaller size."""
+        while True:
+            try:
+                return self._submit(image, look)
+            except (torch.OutOfMemoryError, RuntimeError) as exc:
+                if not is_out_of_memory(exc):
+                    raise
+                self._shrink_after_out_of_memory(*self.processing_size(image))
+
+    def _shrink_after_out_of_memory(self, width: int, height: int) -> None:
+        old_w, old_h = self.inference_size(width, height)
+        if old_w * old_h <= MIN_INFERENCE_PIXELS:
+            raise UserError(f"{self.device} ran out of memory even at {old_w}x{old_h}; "
+                            "close other programs using it, or choose a smaller --size")
+        self.max_inference_pixels = old_w * old_h // 2
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        new_w, new_h = self.inference_size(width, height)
+        log.warning("%s ran out of memory at %dx%d; processing at %dx%d from now on", self.device, old_w, old_h, new_w, new_h)
+
+    def _submit(self, image: np.ndarray, look: Look) -> PendingResult:
         style = self.style(look.style)
         frame = torch.from_numpy(np.ascontiguousarray(image))
         if self.stream is None:

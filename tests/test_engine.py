@@ -1,6 +1,8 @@
 """Engine: compositing is exact, sizes are kept, and pytorch/examples checkpoints load."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import OrderedDict
 
 import numpy as np
@@ -123,3 +125,35 @@ def test_exported_torchscript_runs_in_the_engine(style_dir, tmp_path):
     engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite")
     frame = pattern_frame(1, 64, 48)
     assert np.abs(engine.process(frame, Look(str(path))).astype(int) - engine.process(frame, Look("cool")).astype(int)).max() <= 1
+
+
+OUT_OF_MEMORY_SCRIPT = """
+import logging, resource, sys
+from pathlib import Path
+import numpy as np, torch
+from realtime.engine import Look, StyleEngine
+from realtime.registry import StyleRegistry
+
+logging.basicConfig(format="%(message)s")
+engine = StyleEngine(StyleRegistry(Path(sys.argv[1])), torch.device("cpu"), "lite", precision="fp32")
+engine.process(np.zeros((90, 160, 3), np.uint8), Look("warm"))  # libraries and threads are loaded
+engine.max_inference_pixels = None  # the network at 1920x1080 needs about 1 GB
+with open("/proc/self/status") as status:
+    virtual = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize"))
+resource.setrlimit(resource.RLIMIT_AS, (virtual + 300 * 2**20, resource.RLIM_INFINITY))
+out = engine.process(np.random.default_rng(0).integers(0, 255, (1080, 1920, 3), np.uint8), Look("warm"))
+print(out.shape, engine.inference_size(1920, 1080))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="limits memory with RLIMIT_AS and /proc")
+def test_out_of_memory_drops_to_a_smaller_size(style_dir):
+    """A real allocation failure (the process is capped at 300 MB more than it uses) is survived."""
+    result = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY_SCRIPT, str(style_dir)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "cpu ran out of memory at 1920x1080; processing at 1356x764 from now on" in result.stderr
+    shape, size = result.stdout.strip().split(") (")
+    assert shape == "(1080, 1920, 3"
+    width, height = map(int, size.rstrip(")").split(", "))
+    assert width * height < 1920 * 1080 / 2
