@@ -20,7 +20,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2

@@ -12,12 +12,12 @@ import math
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
-from collections.abc import Callable
 
 import cv2
 import numpy as np

@@ -11,12 +11,12 @@ import re
 import signal
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
 
-from realtime.errors import UserError
 from realtime.composite import STYLIZE_MODES
+from realtime.errors import UserError
 from realtime.hotkeys import key_list_text
 from realtime.registry import PROJECT_ROOT
 from realtime.writer import CODECS, RecordingOptions
@@ -93,6 +93,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--output", type=Path, metavar="FILE", help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg)")
     out.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N frames")
     out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible")
+    out.add_argument("--virtual-camera", action="store_true",
+                     help="also send the stylized stream to a virtual camera for OBS or video calls (needs pyvirtualcam)")
     out.add_argument("--no-vsync", dest="vsync", action="store_false", help="start with vsync off")
     out.add_argument("--screenshot-dir", type=Path, default=Path("."), metavar="DIR", help="where S saves screenshots")
     rec = parser.add_argument_group("recording (--output, or R in the window)")
@@ -190,9 +192,8 @@ def command_run(args: argparse.Namespace) -> None:
 
         print("\n".join(monitor_list()))
         return
-    from realtime.pipeline import RunSettings, run
-
     from realtime.logs import setup_logging
+    from realtime.pipeline import RunSettings, run
 
     setup_logging(args.log_file)
     sources = [args.camera is not None, args.input is not None, args.demo]
@@ -210,7 +211,8 @@ def command_run(args: argparse.Namespace) -> None:
                                                size=args.record_size, fragmented=args.fragmented),
                     loop=args.loop, playlist=args.playlist, cycle_seconds=args.cycle, health_every=args.health_every,
                     remote_host=args.remote_host, http_port=args.http_port, osc_port=args.osc_port,
-                    fullscreen=args.fullscreen, monitor=args.monitor, keep_going=args.keep_going))
+                    fullscreen=args.fullscreen, monitor=args.monitor, keep_going=args.keep_going,
+                    virtual_camera=args.virtual_camera))
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -371,7 +373,7 @@ def command_eval(args: argparse.Namespace) -> None:
             raise UserError("pass --data DIR or set REALTIME_DATA")
         print(evaluate.report_segmentation(args.data, args.parity))
         return
-    from realtime.pipeline import build_engine, RunSettings
+    from realtime.pipeline import RunSettings, build_engine
     from realtime.registry import StyleRegistry
 
     if not args.input.is_file():

@@ -24,7 +24,7 @@ class Background:
     image: np.ndarray | None = None  # BGR uint8
 
     @staticmethod
-    def parse(text: str) -> "Background":
+    def parse(text: str) -> Background:
         if text in ("keep", "blur"):
             return Background(text)
         match = re.fullmatch(r"color:#?([0-9a-fA-F]{6})", text)

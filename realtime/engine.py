@@ -50,7 +50,7 @@ class Look:
     background: Background = Background("keep")
     show_mask: bool = False
 
-    def snapshot(self) -> "Look":
+    def snapshot(self) -> Look:
         return replace(self)
 
     @property

@@ -26,9 +26,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from realtime.engine import Look, StyleEngine
 from realtime.errors import UserError
 from realtime.images import bgr_to_tensor, list_images
-from realtime.engine import Look, StyleEngine
 from realtime.segmentation import MaskSettings, PersonSegmenter
 
 MODELS = {"general": False, "landscape": True}  # name -> landscape
@@ -41,7 +41,7 @@ class Spread:
     minimum: float
 
     @staticmethod
-    def of(values: list[float]) -> "Spread":
+    def of(values: list[float]) -> Spread:
         return Spread(statistics.fmean(values), statistics.pstdev(values), min(values))
 
     def __str__(self) -> str:

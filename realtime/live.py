@@ -12,10 +12,10 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Callable
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from realtime.engine import Look, StyleEngine
 from realtime.hotkeys import key_list_rows
 from realtime.hud import RECORDING_DOT, text_image
 from realtime.mailbox import LatestMailbox
-from realtime.recorder import Recorder
+from realtime.recorder import Recorder, close_all
 from realtime.remote import RemoteControl
 from realtime.renderer import Renderer
 from realtime.writer import write_image
@@ -48,10 +48,11 @@ class Stylized:
 class EngineWorker(threading.Thread):
     """Stylizes frames from the capture thread; publishes the newest result and records every one."""
 
-    def __init__(self, engine: StyleEngine, capture: CaptureThread, look: Look):
+    def __init__(self, engine: StyleEngine, capture: CaptureThread, look: Look, sinks: list[Recorder] = ()):
         super().__init__(name="engine", daemon=True)
         self.engine, self.capture, self.look = engine, capture, look
         self.recorder: Recorder | None = None  # swapped by the main thread to start/stop recording
+        self.sinks = list(sinks)  # outputs for the whole run, such as the virtual camera
         self.results: LatestMailbox[Stylized] = LatestMailbox()
         self.paused = False
         self.error: BaseException | None = None
@@ -90,8 +91,8 @@ class EngineWorker(threading.Thread):
     def _publish(self, result, frame: Frame, style: str) -> None:
         stylized = Stylized(result.wait(), frame.index, frame.timestamp, style)
         recorder = self.recorder
-        if recorder is not None:
-            recorder.put(stylized.image, stylized.timestamp)
+        for sink in ([recorder] if recorder is not None else []) + self.sinks:
+            sink.put(stylized.image, stylized.timestamp)
         self.results.put(stylized)
 
     def stop(self) -> None:
@@ -143,11 +144,12 @@ class LiveApp:
     def __init__(self, capture: CaptureThread, engine: StyleEngine, look: Look, styles: list[str],
                  renderer: Renderer, new_recording: Callable[[Path], Recorder] | None = None,
                  screenshot_dir: Path = Path("."), record_dir: Path = Path("."), show: Show | None = None,
-                 health_every: float = 60.0, remote: RemoteControl | None = None, keep_going: bool = False):
+                 health_every: float = 60.0, remote: RemoteControl | None = None, keep_going: bool = False,
+                 sinks: list[Recorder] = ()):
         self.capture, self.engine, self.look, self.styles = capture, engine, look, styles
         self.renderer, self.new_recording = renderer, new_recording
         self.screenshot_dir, self.record_dir = screenshot_dir, record_dir
-        self.worker = EngineWorker(engine, capture, look)
+        self.worker = EngineWorker(engine, capture, look, sinks)
         self.recording_started = 0.0
         self._finishing: list[threading.Thread] = []
         self.show, self.remote, self.keep_going = show, remote, keep_going
@@ -211,7 +213,7 @@ class LiveApp:
             raise error
         log.error("engine thread failed, restarting it: %r", error)
         recorder = self.worker.recorder
-        self.worker = EngineWorker(self.engine, self.capture, self.look)
+        self.worker = EngineWorker(self.engine, self.capture, self.look, self.worker.sinks)
         self.worker.recorder = recorder
         self.worker.start()
 
@@ -268,6 +270,7 @@ class LiveApp:
             self.wait_for_recordings()
         finally:
             self.renderer.close()
+            close_all(self.worker.sinks)
             log.info("stopped after %d frames (capture dropped %d)", self.last.index + 1 if self.last else 0,
                      self.capture.frames.dropped)
 

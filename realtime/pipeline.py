@@ -7,17 +7,32 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from realtime.capture import (
+    CAMERA_INDEXES_TO_TRY,
+    CaptureThread,
+    DemoSource,
+    Source,
+    open_camera,
+    open_video,
+)
 from realtime.composite import Background
-from realtime.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, DemoSource, Source, open_camera, open_video
 from realtime.device import pick_device
 from realtime.engine import Look, StyleEngine, check_style_loads
 from realtime.errors import UserError
 from realtime.images import read_bgr
-from realtime.recorder import Recorder
+from realtime.recorder import Recorder, close_all
 from realtime.registry import StyleRegistry
 from realtime.remote import RemoteControl
 from realtime.segmentation import MaskSettings
-from realtime.writer import RecordingOptions, VideoWriter, check_output_path, is_image_path, nvenc_available, write_image
+from realtime.virtual_camera import open_virtual_camera
+from realtime.writer import (
+    RecordingOptions,
+    VideoWriter,
+    check_output_path,
+    is_image_path,
+    nvenc_available,
+    write_image,
+)
 
 
 @dataclass
@@ -50,6 +65,7 @@ class RunSettings:
     fullscreen: bool = False
     monitor: int = 0
     keep_going: bool = False
+    virtual_camera: bool = False
 
     def look(self) -> Look:
         return Look(self.style, stylize=self.stylize, background=self.background)
@@ -103,8 +119,8 @@ def run(settings: RunSettings) -> None:
     if settings.input is not None and is_image_path(Path(settings.input)):
         run_image(settings, build_engine(settings, registry))
         return
-    if not settings.display and settings.output is None:
-        raise UserError("--no-display needs --output FILE to write the result to")
+    if not settings.display and settings.output is None and not settings.virtual_camera:
+        raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
     engine = build_engine(settings, registry)
@@ -137,7 +153,10 @@ def open_recorder(path: Path, source: Source, options: RecordingOptions, input_p
 
 def run_window(settings: RunSettings, source: Source, engine: StyleEngine, registry: StyleRegistry) -> None:
     """The live window; a file plays at its own frame rate."""
-    from realtime.live import LiveApp, Show  # needs GLFW and OpenGL, which file mode does not
+    from realtime.live import (  # needs GLFW and OpenGL, which file mode does not
+        LiveApp,
+        Show,
+    )
     from realtime.renderer import Renderer
 
     styles = registry.names()
@@ -151,15 +170,19 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
     if settings.cycle_seconds:
         playlist = settings.playlist or [(name, None) for name in styles]
         show = Show(playlist, settings.cycle_seconds)
+    sinks = []
     try:
+        if settings.virtual_camera:
+            sinks.append(open_virtual_camera(*engine_output_size(settings, source), source.fps))
         remote = start_remote_control(settings, styles)
     except UserError:
+        close_all(sinks)
         renderer.close()
         raise
     app = LiveApp(capture, engine, settings.look(), styles, renderer,
                   new_recording=lambda path: open_recorder(path, source, settings.recording, settings.input),
                   screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir, show=show,
-                  health_every=settings.health_every, remote=remote, keep_going=settings.keep_going)
+                  health_every=settings.health_every, remote=remote, keep_going=settings.keep_going, sinks=sinks)
     try:
         if settings.output is not None:
             app.start_recording(settings.output)
@@ -184,11 +207,24 @@ def start_remote_control(settings: RunSettings, styles: list[str]) -> RemoteCont
     return remote
 
 
+def engine_output_size(settings: RunSettings, source: Source) -> tuple[int, int]:
+    return settings.size or source.frame_size
+
+
 def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None:
-    """As fast as possible, every frame in order: capture thread -> engine -> encoder thread."""
+    """As fast as possible, every frame in order: capture thread -> engine -> encoder thread
+    (and the virtual camera)."""
     capture = CaptureThread(source, settings.max_frames, loop=settings.loop and settings.max_frames is not None,
-                            reconnect=source.live)
-    recorder = open_recorder(settings.output, source, settings.recording, settings.input)
+                            reconnect=source.live, paced=settings.virtual_camera and not source.live)  # real time for a camera
+    sinks = []
+    try:
+        if settings.virtual_camera:  # first: a missing device must not leave an empty recording behind
+            sinks.append(open_virtual_camera(*engine_output_size(settings, source), source.fps))
+        if settings.output is not None:
+            sinks.append(open_recorder(settings.output, source, settings.recording, settings.input))
+    except UserError:
+        close_all(sinks)
+        raise
     look = settings.look()
     total = settings.max_frames if capture.loop else min(filter(None, (source.frame_count, settings.max_frames)), default=None)
     capture.start()
@@ -202,12 +238,13 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
                 submitted = (engine.submit(frame.image, look), frame) if frame is not None else None
                 if pending is not None:
                     result, done = pending
-                    recorder.put(result.wait(), done.timestamp)
+                    image = result.wait()
+                    for sink in sinks:
+                        sink.put(image, done.timestamp)
                     bar.update(1)
                 pending = submitted
         if capture.error is not None:
             raise capture.error
     finally:
         capture.stop()
-        recorder.close()
-        say(recorder.summary())
+        close_all(sinks)

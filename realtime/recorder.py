@@ -2,6 +2,7 @@
 (live) or waits instead of dropping (files)."""
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -55,3 +56,18 @@ class Recorder:
     def summary(self) -> str:
         dropped = f", {self.dropped} dropped because the encoder fell behind" if self.dropped else ""
         return f"wrote {self.writer.path} ({self.writer.frames_written} frames{dropped})"
+
+
+def close_all(recorders: list[Recorder]) -> None:
+    """Finalize every recorder, even when one of them fails, saying what each wrote; then
+    raise the first failure."""
+    errors = []
+    for recorder in recorders:
+        try:
+            recorder.close()
+        except RuntimeError as exc:
+            errors.append(exc)
+            continue
+        print(recorder.summary(), file=sys.stderr)
+    if errors:
+        raise errors[0]

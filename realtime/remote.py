@@ -15,9 +15,9 @@ import json
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from collections.abc import Callable
 from urllib.parse import parse_qs, urlparse
 
 from realtime.composite import STYLIZE_MODES
@@ -131,7 +131,7 @@ def _http_handler(control: RemoteControl) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             log.debug("http: " + format, *args)
 
     return Handler

@@ -25,7 +25,13 @@ from tqdm import tqdm
 from realtime.checkpoint import save_style
 from realtime.device import autocast_dtype, pick_device
 from realtime.errors import UserError
-from realtime.images import bgr_to_tensor, fit_long_side, list_images, read_bgr, tensor_to_bgr
+from realtime.images import (
+    bgr_to_tensor,
+    fit_long_side,
+    list_images,
+    read_bgr,
+    tensor_to_bgr,
+)
 from realtime.model.loss_network import CONTENT_LAYERS, STYLE_LAYERS, RandomVGG19, gram
 from realtime.model.transformer import VARIANTS, TransformerNet
 

@@ -6,8 +6,7 @@ import sys
 
 import cv2
 import pytest
-
-from conftest import ROOT, decode, run_cli, shared_data, pattern_frame
+from conftest import ROOT, decode, pattern_frame, run_cli, shared_data
 
 
 def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:

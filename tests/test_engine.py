@@ -8,8 +8,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-
 from conftest import pattern_frame
+
 from realtime.checkpoint import load_style
 from realtime.engine import Look, StyleEngine, multiple_of_4
 from realtime.errors import UserError

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import pattern_frame, run_cli
+
 from realtime.evaluate import FlowWarper, warping_error
 
 

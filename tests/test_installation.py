@@ -1,6 +1,7 @@
 """Unattended shows: lost cameras come back, files loop, playlists cycle, logs and config errors help."""
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -10,12 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import cv2
 import numpy as np
-
 import pytest
 import torch
-
 from conftest import decode, run_cli
 from test_capture import FastCamera
+
 from realtime.capture import CaptureThread, open_video
 from realtime.logs import setup_logging
 
@@ -119,6 +119,18 @@ def test_lost_stream_is_reconnected_by_the_running_app(style_dir, tmp_path):
     assert gaps[outage] >= UnpluggableCamera.down_seconds * 0.8, times
     assert len(times) - outage - 1 >= 3, times  # it went on recording after the camera came back
     assert "Traceback" not in result.stderr
+
+
+def test_virtual_camera_without_a_device_is_one_clear_line(style_dir, tmp_path):
+    if glob.glob("/dev/video*"):
+        pytest.skip("this machine has video devices; the error path needs none")
+    output = tmp_path / "not_started.mp4"
+    result = run_cli("--demo", "--style", "warm", "--no-display", "--virtual-camera", "--output", str(output),
+                     checkpoints=style_dir, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: no virtual camera device (")
+    assert "modprobe v4l2loopback" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not output.exists()  # checked before anything was written
 
 
 def test_file_loops(clip):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, decode, pattern_frame, write_clip
+
 from realtime.recorder import Recorder
 from realtime.writer import RecordingOptions, VideoWriter
 

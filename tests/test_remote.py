@@ -8,7 +8,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pythonosc.udp_client import SimpleUDPClient
 
 from realtime.cli import apply_config, build_parser

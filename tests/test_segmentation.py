@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
-
 from conftest import shared_data
+
 from realtime.composite import Background, BackgroundLayer, compose
 from realtime.engine import Look, StyleEngine
 from realtime.evaluate import MODELS, accuracy, parity

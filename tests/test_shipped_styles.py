@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from conftest import pattern_frame
+
 from realtime.checkpoint import load_style
 from realtime.engine import Look, StyleEngine
 from realtime.registry import CHECKPOINTS, StyleRegistry

@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-
 from conftest import run_cli
+
 from realtime.checkpoint import load_style
 from realtime.model.loss_network import STYLE_LAYERS, RandomVGG19
 from realtime.registry import StyleRegistry

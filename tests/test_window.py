@@ -10,15 +10,15 @@ import glfw
 import numpy as np
 import pytest
 import torch
+from conftest import decode
 
 from realtime.capture import CaptureThread, open_video
 from realtime.engine import Look, StyleEngine
 from realtime.live import LiveApp
 from realtime.pipeline import open_recorder
-from realtime.writer import RecordingOptions
 from realtime.registry import StyleRegistry
-from conftest import decode
 from realtime.renderer import FADE_SECONDS, Renderer, letterbox
+from realtime.writer import RecordingOptions
 
 if not os.environ.get("DISPLAY"):
     if os.environ.get("CI"):
