@@ -146,3 +146,32 @@ def test_r_records_the_frames_without_the_hud(app, tmp_path):
     assert len(written["frames"]) >= 10
     # The file holds the composite frame alone: no HUD text, no dot.
     assert np.abs(written["frames"][-1].astype(int) - app.last.image.astype(int)).mean() < 4
+
+
+def test_fullscreen_show_keeps_its_screen_when_monitors_change():
+    """--fullscreen --monitor 0: covers the monitor, hides the cursor, and stays fullscreen through a
+    disconnect and reconnect. Xvfb cannot unplug its only output, so the events are delivered to
+    the window's own monitor callback; the window, the monitor and the mode changes are real."""
+    renderer = Renderer(192, 112, fullscreen=True, monitor=0)
+    try:
+        monitor = glfw.get_monitors()[0]
+        mode = glfw.get_video_mode(monitor)
+        glfw.poll_events()
+        assert renderer.fullscreen
+        assert glfw.get_window_size(renderer.window) == (mode.size.width, mode.size.height)
+        assert glfw.get_input_mode(renderer.window, glfw.CURSOR) == glfw.CURSOR_HIDDEN
+        for event in (glfw.DISCONNECTED, glfw.CONNECTED):
+            renderer._on_monitor_change(monitor, event)
+            glfw.poll_events()
+            assert glfw.get_monitor_name(glfw.get_window_monitor(renderer.window)) == glfw.get_monitor_name(monitor)
+        renderer.show(np.full((112, 192, 3), (0, 0, 255), np.uint8), "red")
+        time.sleep(FADE_SECONDS + 0.05)  # a first frame fades in from black
+        renderer.draw()
+        renderer.present()  # Mesa resizes the drawable to the new window size at a buffer swap
+        renderer.draw()
+        assert (renderer.read_pixels()[mode.size.height // 2, mode.size.width // 2] == (0, 0, 255)).all()
+        renderer.toggle_fullscreen()  # F: back to the window it was
+        glfw.poll_events()
+        assert not renderer.fullscreen and glfw.get_window_size(renderer.window) == (192, 112)
+    finally:
+        renderer.close()
