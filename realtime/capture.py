@@ -96,7 +96,7 @@ class OpenCVSource:
         return image if ok else None
 
     def restart(self) -> bool:
-        if not self.live:
+        if not self.live and self.capture.isOpened():
             return self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
         self.capture.release()
         opened = self.opener()
@@ -257,6 +257,13 @@ class CaptureThread(threading.Thread):
                 return True
             delay = min(delay * 2, RECONNECT_MAX_DELAY)
         return False
+
+    def restarted(self) -> CaptureThread:
+        """A new thread (a thread runs once) on this one's source, reopened after a failure."""
+        if not self.source.restart():
+            raise self.error or UserError(f"cannot reopen {self.source.description}")
+        return CaptureThread(self.source, self.max_frames, self.paced, live=isinstance(self.frames, LatestMailbox),
+                             loop=self.loop, reconnect=self.reconnect)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop reading and wait for the thread: a daemon thread still inside OpenCV while the

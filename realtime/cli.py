@@ -112,7 +112,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for --fullscreen (see --list-monitors)")
     show.add_argument("--list-monitors", action="store_true", help="list the monitors and exit")
     show.add_argument("--keep-going", action="store_true",
-                      help="restart the engine thread when it fails (logged), instead of stopping")
+                      help="restart a failed engine or capture thread (logged), instead of stopping")
     show.add_argument("--loop", action="store_true", help="play a video file in a loop (window; with --max-frames in file mode)")
     show.add_argument("--playlist", type=parse_playlist, default=[], metavar="STYLE[:MODE],...",
                       help="styles (and stylize modes) for --cycle, e.g. starry_night,udnie:person (default: all styles)")

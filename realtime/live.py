@@ -153,7 +153,7 @@ class LiveApp:
         self.recording_started = 0.0
         self._finishing: list[threading.Thread] = []
         self.show, self.remote, self.keep_going = show, remote, keep_going
-        self.worker_restarts: list[float] = []
+        self.restarts: list[float] = []  # when a failed thread was replaced (--keep-going)
         self.health_every, self._last_health = health_every, time.monotonic()
         self.meter = FrameRateMeter()
         self.show_hud, self.show_keys = True, False
@@ -180,11 +180,10 @@ class LiveApp:
             self.last = result
             self.meter.tick()
             self.renderer.show(result.image, result.style)
-        if self.worker.error is not None:
-            self._restart_worker()
         if self.capture.error is not None:
-            log.error("capture thread failed: %r", self.capture.error)
-            raise self.capture.error
+            self._restart_capture()
+        elif self.worker.error is not None:
+            self._restart_worker()
         self._advance_show()
         self._apply_remote()
         self._log_health()
@@ -203,15 +202,31 @@ class LiveApp:
         while self.step():
             pass
 
-    def _restart_worker(self) -> None:
-        """With --keep-going, a failed engine thread is replaced (at most 5 times a minute); else re-raised."""
-        error = self.worker.error
+    def _allow_restart(self, thread: str, error: BaseException) -> None:
+        """With --keep-going, a failed thread may be replaced (at most 5 times a minute); else re-raise."""
         now = time.monotonic()
-        self.worker_restarts = [t for t in self.worker_restarts if now - t < 60] + [now]
-        if not self.keep_going or len(self.worker_restarts) > MAX_RESTARTS_PER_MINUTE:
-            log.error("engine thread failed: %r", error)
+        self.restarts = [t for t in self.restarts if now - t < 60] + [now]
+        if not self.keep_going or len(self.restarts) > MAX_RESTARTS_PER_MINUTE:
+            log.error("%s thread failed: %r", thread, error)
             raise error
-        log.error("engine thread failed, restarting it: %r", error)
+        log.error("%s thread failed, restarting it: %r", thread, error)
+
+    def _restart_worker(self) -> None:
+        self._allow_restart("engine", self.worker.error)
+        self._new_worker()
+
+    def _restart_capture(self) -> None:
+        """A new capture thread on the reopened source, and a new engine thread reading from it
+        (the old one stops when the failed capture closes its queue)."""
+        error = self.capture.error
+        self._allow_restart("capture", error)
+        self.capture = self.capture.restarted()
+        self.worker.stop()
+        self.worker.join(timeout=5)
+        self._new_worker()
+        self.capture.start()
+
+    def _new_worker(self) -> None:
         recorder = self.worker.recorder
         self.worker = EngineWorker(self.engine, self.capture, self.look, self.worker.sinks)
         self.worker.recorder = recorder

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -195,9 +196,7 @@ def test_one_minute_soak(clip, style_dir, tmp_path):
     assert len(report["samples"]) >= 10
 
 
-def test_keep_going_restarts_a_failed_engine_thread(still_clip, style_dir, tmp_path, caplog):
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("needs xvfb-run")
+def keep_going_app(source, style_dir):
     from realtime.engine import Look, StyleEngine
     from realtime.live import LiveApp
     from realtime.registry import StyleRegistry
@@ -205,21 +204,62 @@ def test_keep_going_restarts_a_failed_engine_thread(still_clip, style_dir, tmp_p
 
     registry = StyleRegistry(style_dir)
     engine = StyleEngine(registry, torch.device("cpu"), "lite")
-    app = LiveApp(CaptureThread(open_video(str(still_clip)), paced=True), engine, Look("warm"), registry.names(),
-                  Renderer(192, 112), keep_going=True)
+    return LiveApp(CaptureThread(source, paced=True), engine, Look("warm"), registry.names(), Renderer(192, 112),
+                   keep_going=True)
+
+
+def step_while(app, condition, deadline: float) -> None:
+    while condition() and time.monotonic() < deadline:
+        app.step()
+
+
+def test_keep_going_restarts_a_failed_engine_thread(still_clip, style_dir, caplog):
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("needs xvfb-run")
+    app = keep_going_app(open_video(str(still_clip)), style_dir)
     app.start()
     try:
         deadline = time.monotonic() + 10
-        while app.last is None and time.monotonic() < deadline:
-            app.step()
+        step_while(app, lambda: app.last is None, deadline)
         app.look.style = "missing"  # the engine thread fails on the next frame: no such style
-        while not app.worker_restarts and time.monotonic() < deadline:
-            app.step()
+        step_while(app, lambda: not app.restarts, deadline)
         app.look.style = "cool"
         shown = app.last.index
-        while app.last.index < shown + 5 and time.monotonic() < deadline:
-            app.step()
+        step_while(app, lambda: app.last.index < shown + 5, deadline)
     finally:
         app.close()
-    assert app.worker_restarts and app.last.style == "cool" and app.last.index >= shown + 5
-    assert "restarting it" in caplog.text
+    assert app.restarts and app.last.style == "cool" and app.last.index >= shown + 5
+    assert "engine thread failed, restarting it" in caplog.text
+
+
+class BreaksOnce:
+    """A real video file whose reader throws once, at the 10th frame, as a flaky driver might."""
+
+    def __init__(self, path: Path):
+        self.source, self.reads = open_video(str(path)), 0
+
+    def __getattr__(self, name: str):
+        return getattr(self.source, name)
+
+    def read(self):
+        self.reads += 1
+        if self.reads == 10:
+            raise cv2.error("driver hiccup")
+        return self.source.read()
+
+
+def test_keep_going_restarts_a_failed_capture_thread(still_clip, style_dir, caplog):
+    if not os.environ.get("DISPLAY"):
+        pytest.skip("needs xvfb-run")
+    source = BreaksOnce(still_clip)
+    app = keep_going_app(source, style_dir)
+    app.start()
+    try:
+        deadline = time.monotonic() + 20
+        step_while(app, lambda: not app.restarts, deadline)
+        restarted = time.monotonic()
+        step_while(app, lambda: app.last.timestamp < restarted + 0.2, deadline)  # frames read after the restart
+    finally:
+        app.close()
+    assert app.restarts and source.reads > 15 and app.last.timestamp >= restarted + 0.2
+    assert "capture thread failed, restarting it: error('driver hiccup')" in caplog.text
