@@ -233,12 +233,16 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tv-weight", type=float, default=defaults.tv_weight)
     parser.add_argument("--temporal-weight", type=float, default=defaults.temporal_weight,
                         help="penalty for changing under small motions (0 turns it off)")
+    parser.add_argument("--temporal-noise", type=float, default=defaults.temporal_noise,
+                        help="std of the noise added to the moved copy in the temporal term, pixels in 0..1 (0: none)")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the loss network and the data order")
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's checkpoints/)")
     parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
     parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
+    parser.add_argument("--init-from", metavar="NAME|PATH",
+                        help="fine-tune this trained style (same model size) instead of starting from random weights")
     parser.add_argument("--resume", action="store_true", help="continue from the run directory's saved state")
     parser.add_argument("--no-mixed-precision", dest="mixed_precision", action="store_false",
                         help="train in fp32 (default: fp16 on CUDA, bf16 on CPUs with native bf16)")
@@ -248,16 +252,18 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_train(args: argparse.Namespace) -> None:
-    from realtime.registry import CHECKPOINTS
+    from realtime.registry import CHECKPOINTS, StyleRegistry
     from realtime.train import TrainConfig, train
 
     painting = {k: v for k, v in (("title", args.title), ("artist", args.artist), ("year", args.year)) if v}
+    init_from = StyleRegistry().resolve(args.init_from, args.model).path if args.init_from else None
     path = train(TrainConfig(
         style_image=args.style_image, name=args.name, data=args.data, variant=args.model,
         image_size=args.image_size, style_size=args.style_size, steps=args.steps, batch_size=args.batch_size,
         learning_rate=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,
-        tv_weight=args.tv_weight, temporal_weight=args.temporal_weight, seed=args.seed, device=args.device,
-        threads=args.threads, checkpoints=args.checkpoints or CHECKPOINTS, run_dir=args.run_dir,
+        tv_weight=args.tv_weight, temporal_weight=args.temporal_weight, temporal_noise=args.temporal_noise,
+        seed=args.seed, device=args.device, threads=args.threads, init_from=init_from,
+        checkpoints=args.checkpoints or CHECKPOINTS, run_dir=args.run_dir,
         preview_every=args.preview_every, save_every=args.preview_every, resume=args.resume,
         mixed_precision=args.mixed_precision, painting=painting))
     print(f"saved {path}")

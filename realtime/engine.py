@@ -70,10 +70,15 @@ def multiple_of_4(value: float) -> int:
     return max(4, int(round(value / 4)) * 4)
 
 
+# CUDA raises OutOfMemoryError; on the CPU, PyTorch's allocator raises "can't allocate memory", and
+# oneDNN reports a failed allocation while it builds a convolution for a new size only as
+# "could not create a primitive" (the same sizes' primitives had been built before with less memory).
+CPU_OUT_OF_MEMORY_MESSAGES = ("can't allocate memory", "could not create a primitive")
+
+
 def is_out_of_memory(exc: BaseException) -> bool:
-    # CUDA raises OutOfMemoryError; the CPU allocator raises a plain RuntimeError.
     return isinstance(exc, torch.OutOfMemoryError) or (
-        isinstance(exc, RuntimeError) and "can't allocate memory" in str(exc))
+        isinstance(exc, RuntimeError) and any(text in str(exc) for text in CPU_OUT_OF_MEMORY_MESSAGES))
 
 
 class PendingResult:

@@ -3,9 +3,10 @@
 Loss = content (relu2_2 + relu4_2) + style (Gram matrices of relu1_1..relu5_1)
 + total variation + a flow-free temporal term, all measured through a seeded
 random VGG-19 (see model/loss_network.py). The temporal term stylizes a crop and a
-slightly shifted, rotated and zoomed copy of it and penalizes the difference
-between the warped output and the output of the warped input: a network that
-commutes with small motions does not flicker on video.
+slightly shifted, rotated and zoomed copy of it, with a little sensor noise added,
+and penalizes the difference between the warped output and the output of the
+warped input: a network that commutes with small motions and ignores noise does
+not flicker on video.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from realtime.checkpoint import save_style
+from realtime.checkpoint import load_style, save_style
 from realtime.device import autocast_dtype, pick_device
 from realtime.errors import UserError
 from realtime.images import (
@@ -53,6 +54,7 @@ class TrainConfig:
     style_weight: float = 10.0
     tv_weight: float = 2.0
     temporal_weight: float = 100.0
+    temporal_noise: float = 0.0
     seed: int = 0
     device: str = "auto"
     threads: int = 0
@@ -61,6 +63,7 @@ class TrainConfig:
     preview_every: int = 250
     save_every: int = 250
     resume: bool = False
+    init_from: Path | None = None  # a style checkpoint to fine-tune instead of starting from random weights
     mixed_precision: bool = True
     painting: dict[str, str] = field(default_factory=dict)
 
@@ -137,7 +140,10 @@ class StyleLoss:
         if cfg.temporal_weight > 0:
             theta = random_small_motion(len(content), rng, content.device)
             margin = content.shape[-1] // 16  # reflection padding at the borders is not motion
-            moved_output = net(warp(content, theta))[..., margin:-margin, margin:-margin]
+            moved = warp(content, theta)
+            if cfg.temporal_noise > 0:  # camera noise and compression change pixels from frame to frame
+                moved = (moved + cfg.temporal_noise * torch.randn_like(moved)).clamp(0.0, 1.0)
+            moved_output = net(moved)[..., margin:-margin, margin:-margin]
             output_moved = warp(output, theta)[..., margin:-margin, margin:-margin]
             losses["temporal"] = cfg.temporal_weight * F.mse_loss(moved_output.float(), output_moved.float())
         losses["total"] = sum(losses.values())
@@ -153,6 +159,16 @@ def preview_grid(net: torch.nn.Module, images: list[np.ndarray], device: torch.d
             tiles_in.append(tile)
             tiles_out.append(tensor_to_bgr(net(bgr_to_tensor(tile).to(device))))
     return np.vstack([np.hstack(tiles_in), np.hstack(tiles_out)])
+
+
+def starting_network(config: TrainConfig) -> tuple[TransformerNet, dict | None]:
+    """Random weights, or a trained style's weights to fine-tune (with that style's metadata)."""
+    if config.init_from is None:
+        return TransformerNet(VARIANTS[config.variant]), None
+    net, meta = load_style(config.init_from)
+    if meta["architecture"] != VARIANTS[config.variant].to_dict():
+        raise UserError(f"{config.init_from} is not a {config.variant} network; pass --model to match it")
+    return net, meta
 
 
 def train(config: TrainConfig) -> Path:
@@ -171,7 +187,8 @@ def train(config: TrainConfig) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
 
     arch = VARIANTS[config.variant]
-    net = TransformerNet(arch).to(device).train()
+    net, parent = starting_network(config)
+    net = net.to(device).train()
     optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps, eta_min=config.learning_rate * 0.1)
     loss_net = RandomVGG19(seed=config.seed).to(device).eval()
@@ -232,10 +249,12 @@ def train(config: TrainConfig) -> Path:
         "painting": config.painting,
         "style_image": config.style_image.name,
         "training": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
-                     if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data")},
+                     if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from")},
         "final_losses": {k: round(v.item(), 5) for k, v in losses.items()},
         "trained_on": str(device),
     }
+    if parent is not None:
+        meta["fine_tuned_from"] = {"file": config.init_from.name, "training": parent.get("training", {})}
     out = config.checkpoints / f"{config.name}.{config.variant}.pt"
     save_style(out, net.eval(), arch, meta)
     return out

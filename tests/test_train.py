@@ -6,10 +6,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 import torch
 from conftest import run_cli
 
 from realtime.checkpoint import load_style
+from realtime.errors import UserError
 from realtime.model.loss_network import STYLE_LAYERS, RandomVGG19
 from realtime.registry import StyleRegistry
 from realtime.train import TrainConfig, train
@@ -75,3 +77,25 @@ def test_train_command_line(tmp_path):
                      "--checkpoints", str(tmp_path / "ck"), "--run-dir", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "ck" / "blue.lite.pt").exists()
+
+
+def first_logged_loss(run_dir: Path) -> float:
+    with open(run_dir / "losses.csv") as log:
+        return float(next(csv.DictReader(log))["total"])
+
+
+def test_fine_tuning_starts_from_the_trained_style(tmp_path):
+    write_photos(tmp_path / "photos", 8)
+    cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (0, 200, 255), np.uint8))
+    common = dict(style_image=tmp_path / "painting.png", data=tmp_path / "photos", image_size=32, style_size=32,
+                  batch_size=2, checkpoints=tmp_path / "ck", preview_every=10, save_every=10)
+    parent = train(TrainConfig(name="orange", steps=30, run_dir=tmp_path / "run", **common))
+    child = train(TrainConfig(name="orange_steady", steps=5, temporal_noise=0.02, init_from=parent,
+                              run_dir=tmp_path / "fine", **common))
+    assert first_logged_loss(tmp_path / "fine") < 0.5 * first_logged_loss(tmp_path / "run")
+    _, meta = load_style(child)
+    assert meta["fine_tuned_from"]["file"] == "orange.lite.pt"
+    assert meta["fine_tuned_from"]["training"]["steps"] == 30
+    assert meta["training"]["temporal_noise"] == 0.02
+    with pytest.raises(UserError, match="not a full network"):
+        train(TrainConfig(name="bigger", variant="full", steps=1, init_from=parent, run_dir=tmp_path / "big", **common))
