@@ -14,8 +14,13 @@ REGISTRY = StyleRegistry(CHECKPOINTS)
 SHIPPED = [(name, variant) for name in REGISTRY.names() for variant in REGISTRY.variants(name)]
 
 
-def test_the_default_style_ships():
-    assert "starry_night" in REGISTRY.names()
+PLANNED = {"starry_night", "the_scream", "great_wave", "composition_vii", "udnie", "la_grande_jatte",
+           "water_lilies", "shipwreck"}
+
+
+def test_the_planned_styles_ship_with_a_lite_variant():
+    assert PLANNED <= set(REGISTRY.names())
+    assert all("lite" in REGISTRY.variants(name) for name in PLANNED)
 
 
 @pytest.mark.parametrize("name, variant", SHIPPED)
