@@ -58,6 +58,13 @@ def unit_interval(text: str) -> float:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -233,8 +240,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tv-weight", type=float, default=defaults.tv_weight)
     parser.add_argument("--temporal-weight", type=float, default=defaults.temporal_weight,
                         help="penalty for changing under small motions (0 turns it off)")
+    parser.add_argument("--steady-steps", type=non_negative_int, default=None,
+                        help="the last steps, which weigh the temporal term more and add camera noise (default: a fifth of --steps; 0: none)")
+    parser.add_argument("--steady-temporal-weight", type=float, default=defaults.steady_temporal_weight,
+                        help="temporal weight in the steady steps")
     parser.add_argument("--temporal-noise", type=float, default=defaults.temporal_noise,
-                        help="std of the noise added to the moved copy in the temporal term, pixels in 0..1 (0: none)")
+                        help="std of the noise added to the moved copy in the steady steps, pixels in 0..1 (0: none)")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the loss network and the data order")
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
@@ -261,7 +272,8 @@ def command_train(args: argparse.Namespace) -> None:
         style_image=args.style_image, name=args.name, data=args.data, variant=args.model,
         image_size=args.image_size, style_size=args.style_size, steps=args.steps, batch_size=args.batch_size,
         learning_rate=args.lr, content_weight=args.content_weight, style_weight=args.style_weight,
-        tv_weight=args.tv_weight, temporal_weight=args.temporal_weight, temporal_noise=args.temporal_noise,
+        tv_weight=args.tv_weight, temporal_weight=args.temporal_weight, steady_steps=args.steady_steps,
+        steady_temporal_weight=args.steady_temporal_weight, temporal_noise=args.temporal_noise,
         seed=args.seed, device=args.device, threads=args.threads, init_from=init_from,
         checkpoints=args.checkpoints or CHECKPOINTS, run_dir=args.run_dir,
         preview_every=args.preview_every, save_every=args.preview_every, resume=args.resume,

@@ -3,10 +3,12 @@
 Loss = content (relu2_2 + relu4_2) + style (Gram matrices of relu1_1..relu5_1)
 + total variation + a flow-free temporal term, all measured through a seeded
 random VGG-19 (see model/loss_network.py). The temporal term stylizes a crop and a
-slightly shifted, rotated and zoomed copy of it, with a little sensor noise added,
-and penalizes the difference between the warped output and the output of the
-warped input: a network that commutes with small motions and ignores noise does
-not flicker on video.
+slightly shifted, rotated and zoomed copy of it and penalizes the difference
+between the warped output and the output of the warped input: a network that
+commutes with small motions does not flicker on video. The last steps of a run
+(the steady phase) weigh that term more and add camera-like noise to the moved
+copy, so the network also learns to ignore sensor noise without losing the style
+it learned first.
 """
 from __future__ import annotations
 
@@ -54,7 +56,9 @@ class TrainConfig:
     style_weight: float = 10.0
     tv_weight: float = 2.0
     temporal_weight: float = 100.0
-    temporal_noise: float = 0.0
+    steady_steps: int | None = None  # the last steps of the run; None: a fifth of them
+    steady_temporal_weight: float = 500.0
+    temporal_noise: float = 0.02  # std of the noise on the moved copy in the steady phase, pixels in 0..1
     seed: int = 0
     device: str = "auto"
     threads: int = 0
@@ -69,6 +73,9 @@ class TrainConfig:
 
     def resolved_run_dir(self) -> Path:
         return self.run_dir or Path("runs") / f"{self.name}-{self.variant}"
+
+    def resolved_steady_steps(self) -> int:
+        return self.steps // 5 if self.steady_steps is None else min(self.steady_steps, self.steps)
 
 
 class ContentCrops:
@@ -124,8 +131,10 @@ class StyleLoss:
         with torch.no_grad():
             self.style_grams = {k: gram(v) for k, v in loss_net(style, STYLE_LAYERS).items()}
 
-    def __call__(self, net: torch.nn.Module, content: torch.Tensor, rng: random.Random) -> dict[str, torch.Tensor]:
+    def __call__(self, net: torch.nn.Module, content: torch.Tensor, rng: random.Random,
+                 steady: bool = False) -> dict[str, torch.Tensor]:
         cfg = self.config
+        temporal_weight = cfg.steady_temporal_weight if steady else cfg.temporal_weight
         output = net(content)
         with torch.no_grad():
             content_features = self.loss_net(content, CONTENT_LAYERS)
@@ -137,15 +146,15 @@ class StyleLoss:
                 for k in STYLE_LAYERS),
             "tv": cfg.tv_weight * total_variation(output.float()),
         }
-        if cfg.temporal_weight > 0:
+        if temporal_weight > 0:
             theta = random_small_motion(len(content), rng, content.device)
             margin = content.shape[-1] // 16  # reflection padding at the borders is not motion
             moved = warp(content, theta)
-            if cfg.temporal_noise > 0:  # camera noise and compression change pixels from frame to frame
+            if steady and cfg.temporal_noise > 0:  # camera noise and compression change pixels from frame to frame
                 moved = (moved + cfg.temporal_noise * torch.randn_like(moved)).clamp(0.0, 1.0)
             moved_output = net(moved)[..., margin:-margin, margin:-margin]
             output_moved = warp(output, theta)[..., margin:-margin, margin:-margin]
-            losses["temporal"] = cfg.temporal_weight * F.mse_loss(moved_output.float(), output_moved.float())
+            losses["temporal"] = temporal_weight * F.mse_loss(moved_output.float(), output_moved.float())
         losses["total"] = sum(losses.values())
         return losses
 
@@ -213,6 +222,7 @@ def train(config: TrainConfig) -> Path:
     log_path = run_dir / "losses.csv"
     new_log = not (config.resume and log_path.exists())
     started = time.monotonic()
+    steady_from = config.steps - config.resolved_steady_steps()
     losses: dict[str, torch.Tensor] = {}
     with open(log_path, "w" if new_log else "a", newline="") as log_file, \
             tqdm(total=config.steps, initial=step, desc=f"train {config.name} ({config.variant})", unit="step") as bar:
@@ -222,7 +232,7 @@ def train(config: TrainConfig) -> Path:
         while step < config.steps:
             content = crops.batch(config.batch_size).to(device)
             with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                losses = style_loss(net, content, rng)
+                losses = style_loss(net, content, rng, steady=step >= steady_from)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(losses["total"]).backward()
             scaler.step(optimizer)
@@ -248,8 +258,9 @@ def train(config: TrainConfig) -> Path:
         "variant": config.variant,
         "painting": config.painting,
         "style_image": config.style_image.name,
-        "training": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
-                     if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from")},
+        "training": {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
+                        if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from")},
+                     "steady_steps": config.resolved_steady_steps()},
         "final_losses": {k: round(v.item(), 5) for k, v in losses.items()},
         "trained_on": str(device),
     }

@@ -90,12 +90,26 @@ def test_fine_tuning_starts_from_the_trained_style(tmp_path):
     common = dict(style_image=tmp_path / "painting.png", data=tmp_path / "photos", image_size=32, style_size=32,
                   batch_size=2, checkpoints=tmp_path / "ck", preview_every=10, save_every=10)
     parent = train(TrainConfig(name="orange", steps=30, run_dir=tmp_path / "run", **common))
-    child = train(TrainConfig(name="orange_steady", steps=5, temporal_noise=0.02, init_from=parent,
+    child = train(TrainConfig(name="orange_steady", steps=5, steady_steps=5, init_from=parent,
                               run_dir=tmp_path / "fine", **common))
     assert first_logged_loss(tmp_path / "fine") < 0.5 * first_logged_loss(tmp_path / "run")
     _, meta = load_style(child)
     assert meta["fine_tuned_from"]["file"] == "orange.lite.pt"
     assert meta["fine_tuned_from"]["training"]["steps"] == 30
-    assert meta["training"]["temporal_noise"] == 0.02
+    assert meta["training"]["steady_steps"] == 5
     with pytest.raises(UserError, match="not a full network"):
         train(TrainConfig(name="bigger", variant="full", steps=1, init_from=parent, run_dir=tmp_path / "big", **common))
+
+
+def test_the_last_steps_weigh_the_temporal_term_more(tmp_path):
+    write_photos(tmp_path / "photos", 8)
+    cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (40, 160, 40), np.uint8))
+    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="green", data=tmp_path / "photos",
+                             image_size=32, style_size=32, batch_size=2, steps=8, steady_steps=3,
+                             temporal_weight=1.0, steady_temporal_weight=1000.0, checkpoints=tmp_path / "ck",
+                             run_dir=tmp_path / "run", preview_every=8, save_every=8))
+    with open(tmp_path / "run" / "losses.csv") as log:
+        temporal = [float(row["temporal"]) for row in csv.DictReader(log)]
+    assert max(temporal[:5]) * 50 < min(temporal[5:])
+    assert load_style(path)[1]["training"]["steady_steps"] == 3
+    assert TrainConfig(style_image=Path(), name="", data=Path(), steps=4000).resolved_steady_steps() == 800
