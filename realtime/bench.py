@@ -30,7 +30,7 @@ import torch
 from realtime.capture import CaptureThread, Frame, open_video
 from realtime.checkpoint import save_style
 from realtime.device import pick_device
-from realtime.engine import Look, StyleEngine
+from realtime.engine import Look, StyleEngine, network_size, resolve_inference_size
 from realtime.errors import UserError
 from realtime.model.transformer import FULL, VARIANTS, Architecture, TransformerNet
 from realtime.recorder import Recorder
@@ -52,6 +52,15 @@ class BenchConfig:
     record: bool = False
     display: bool = False
     segmentation: bool = False  # stylize only the person: the segmenter runs too
+    inference: str | tuple[int, int] = "auto"  # --inference-size, for a live source
+
+    def inference_size(self) -> tuple[int, int] | None:
+        return resolve_inference_size(self.inference, pick_device(self.device), live=True)
+
+    def network_size(self) -> tuple[int, int]:
+        """The size the style network runs at in this configuration."""
+        box = self.inference_size()
+        return network_size(*self.size, box[0] * box[1] if box else None)
 
     def label(self) -> str:
         parts = [self.device, self.model, f"{self.size[0]}x{self.size[1]}", self.precision,
@@ -78,6 +87,7 @@ class BenchResult:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["config"]["label"] = self.config.label()
+        data["network_size"] = list(self.config.network_size())
         return data
 
 
@@ -201,7 +211,8 @@ def naive_loop_fps(input_path: Path, size: tuple[int, int], device: torch.device
 def bench_config(config: BenchConfig, registry: StyleRegistry, input_path: Path, frames: int, baseline_fps: float,
                  workdir: Path) -> BenchResult:
     device = pick_device(config.device)
-    engine = StyleEngine(registry, device, config.model, config.size, config.precision, config.torchscript)
+    engine = StyleEngine(registry, device, config.model, config.size, config.precision, config.torchscript,
+                         config.inference_size())
     fps, _, _, sink, done = run_pipeline(engine, config, input_path, frames, workdir, live=False)
     stages = profile_stages(engine, config, input_path, min(frames, 30))
     stages["decode"] = [frame.decode_seconds for frame in done]
@@ -248,16 +259,19 @@ def markdown_table(report: dict) -> str:
     machine = report["machine"]
     lines = [f"## {machine['date']}: {machine['cpu']}, GPU {machine['gpu']}, torch {machine['torch']}",
              "", f"Input: `{Path(report['input']).name}`, {report['frames']} frames per measurement.", "",
-             "| configuration | FPS | naive FPS | speedup | " + " | ".join(STAGES) + " | latency p50 / p95 ms | dropped |",
-             "|" + " --- |" * (len(STAGES) + 6)]
+             "| configuration | inference size | FPS | naive FPS | speedup | " + " | ".join(STAGES)
+             + " | latency p50 / p95 ms | dropped |",
+             "|" + " --- |" * (len(STAGES) + 7)]
     for result in report["results"]:
         stages = " | ".join("-" if result["stage_ms"][s] is None else f"{result['stage_ms'][s]:.1f}" for s in STAGES)
         label = result["config"]["label"] + (" (auto)" if result["auto_model"] else "")
-        lines.append(f"| {label} | {result['fps']:.1f} | {result['baseline_fps']:.2f} | "
+        net_w, net_h = result["network_size"]
+        lines.append(f"| {label} | {net_w}x{net_h} | {result['fps']:.1f} | {result['baseline_fps']:.2f} | "
                      f"{result['speedup']:.1f}x | {stages} | {result['latency_ms']['median']:.0f} / "
                      f"{result['latency_ms']['p95']:.0f} | {result['dropped']} |")
     return "\n".join(lines) + ("\n\nFPS: end to end, frames read as fast as they are taken. Speedup: FPS over the naive"
-                                " loop (pytorch/examples full network, eager fp32, whole frame) at the same size. Stage"
+                                " loop (pytorch/examples full network, eager fp32, whole frame) at the same size. Inference size: where the"
+                                " style network runs (then upsampled to the configuration's size). Stage"
                                 " times: medians in ms, from a pass that waits after each stage. Latency and drops: the"
                                 " file played at its own rate through the live mailbox. (auto): the model --model auto"
                                 " picks on this device.\n")
@@ -265,9 +279,9 @@ def markdown_table(report: dict) -> str:
 
 def configs_from(devices: list[str], models: list[str], sizes: list[tuple[int, int]], precisions: list[str],
                  torchscript: list[bool], record: list[bool], display: list[bool],
-                 segmentation: list[bool]) -> list[BenchConfig]:
+                 segmentation: list[bool], inference: list[str | tuple[int, int]]) -> list[BenchConfig]:
     return [BenchConfig(*combo) for combo in
-            itertools.product(devices, models, sizes, precisions, torchscript, record, display, segmentation)]
+            itertools.product(devices, models, sizes, precisions, torchscript, record, display, segmentation, inference)]
 
 
 def write_outputs(report: dict, json_path: Path | None, markdown_path: Path | None) -> None:

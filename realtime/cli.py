@@ -39,6 +39,15 @@ def parse_size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def parse_inference_size(text: str) -> str | tuple[int, int]:
+    if text in ("auto", "full"):
+        return text
+    try:
+        return parse_size(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; or use auto or full") from None
+
+
 def parse_playlist(text: str) -> list[tuple[str, str | None]]:
     playlist = []
     for item in filter(None, (part.strip() for part in text.split(","))):
@@ -88,6 +97,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
                        help="style network precision; auto: fp16 on CUDA, bf16 on CPUs with native bf16 (AMX), else fp32")
     style.add_argument("--size", type=parse_size, metavar="WxH", help="processing and output size (default: the source's)")
+    style.add_argument("--inference-size", type=parse_inference_size, default="auto", metavar="WxH|auto|full",
+                       help="run the style network at about WxH pixels (in the frame's aspect) and upsample; full: at the "
+                            "processing size; auto (default): 384x216 for a live source or window on a CPU, else full")
     person = parser.add_argument_group("person segmentation")
     person.add_argument("--stylize", default="all", choices=STYLIZE_MODES, help="what to stylize (G cycles)")
     person.add_argument("--background", default="keep", metavar="keep|blur|color:#RRGGBB|IMAGE",
@@ -211,7 +223,7 @@ def command_run(args: argparse.Namespace) -> None:
 
     run(RunSettings(style=args.style, precision=args.precision, stylize=args.stylize, background=Background.parse(args.background),
                     mask=MaskSettings(threshold=args.mask_threshold, feather=args.mask_feather, smoothing=args.mask_smoothing), camera=args.camera, input=args.input, demo=args.demo, output=args.output,
-                    device=args.device, model=args.model, size=args.size, max_frames=args.max_frames,
+                    device=args.device, model=args.model, size=args.size, inference_size=args.inference_size, max_frames=args.max_frames,
                     display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir,
                     record_dir=args.record_dir,
                     recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset,
@@ -246,7 +258,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="temporal weight in the steady steps")
     parser.add_argument("--temporal-noise", type=float, default=defaults.temporal_noise,
                         help="std of the noise added to the moved copy in the steady steps, pixels in 0..1 (0: none)")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the loss network and the data order")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the starting weights and the data order")
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's checkpoints/)")
@@ -254,7 +266,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
     parser.add_argument("--init-from", metavar="NAME|PATH",
                         help="fine-tune this trained style (same model size) instead of starting from random weights")
-    parser.add_argument("--resume", action="store_true", help="continue from the run directory's saved state")
+    parser.add_argument("--resume", nargs="?", const=True, default=False, type=Path, metavar="STATE",
+                        help="continue the steps, optimizer and schedule from a saved state.pt "
+                             "(default: the run directory's, if there is one)")
     parser.add_argument("--no-mixed-precision", dest="mixed_precision", action="store_false",
                         help="train in fp32 (default: fp16 on CUDA, bf16 on CPUs with native bf16)")
     parser.add_argument("--title", default="", help="painting title, for the metadata")
@@ -318,6 +332,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models", type=comma_list(str), default=["lite", "full"], help="lite,full")
     parser.add_argument("--sizes", type=comma_list(parse_size), default=[(640, 360)],
                         help="processing sizes, e.g. 320x180,640x360,1280x720,1920x1080")
+    parser.add_argument("--inference-sizes", type=comma_list(parse_inference_size), default=["auto"],
+                        help="where the style network runs: auto (384x216 on a CPU), full (the processing size) or WxH, "
+                             "e.g. auto,full")
     parser.add_argument("--precisions", type=comma_list(str), default=["auto"],
                         help="auto,fp32,fp16,bf16 (auto: fp16 on CUDA; bf16 on CPUs with native bf16, else fp32)")
     parser.add_argument("--torchscript", type=comma_list(on_off), default=[True], help="on, off or on,off (eager)")
@@ -343,7 +360,7 @@ def command_bench(args: argparse.Namespace) -> None:
         if precision not in ("auto", "fp32", "fp16", "bf16"):
             raise UserError(f"unknown precision {precision!r}; use auto, fp32, fp16 or bf16")
     configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display,
-                           args.segmentation)
+                           args.segmentation, args.inference_sizes)
     report = run_bench(args.input, configs, args.frames)
     write_outputs(report, args.json, args.markdown)
     print(markdown_table(report))
@@ -370,6 +387,18 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     temporal.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
     temporal.add_argument("--size", type=parse_size, metavar="WxH", help="evaluation size (default: the clip's)")
     temporal.add_argument("--max-frames", type=positive_int, default=90, metavar="N")
+    style = kinds.add_parser("style", help="per style: detail kept, distance to its painting (VGG Gram), flicker")
+    style.add_argument("--styles", type=comma_list(str), help="names or checkpoint files (default: every style)")
+    style.add_argument("--checkpoints", type=Path, help="look style names up in this folder (default: the project's)")
+    style.add_argument("--images", type=Path, help="folder of photos (default: scikit-image's astronaut, coffee, chelsea, rocket)")
+    style.add_argument("--paintings", type=Path, default=Path(data) / "styles" if data else None,
+                       help="folder of the paintings (default: $REALTIME_DATA/styles)")
+    default_clip = Path(data) / "video" / "webcam_person_signing_asl_book.mkv" if data else None
+    style.add_argument("--clip", type=Path, default=default_clip,
+                       help="clip for the flicker (default: $REALTIME_DATA/video/webcam_person_signing_asl_book.mkv)")
+    style.add_argument("--clip-size", type=parse_size, default=(640, 360), metavar="WxH")
+    style.add_argument("--max-frames", type=positive_int, default=30, metavar="N")
+    style.add_argument("--model", default="lite", choices=("lite", "full"))
 
 
 def command_eval(args: argparse.Namespace) -> None:
@@ -391,13 +420,39 @@ def command_eval(args: argparse.Namespace) -> None:
             raise UserError("pass --data DIR or set REALTIME_DATA")
         print(evaluate.report_segmentation(args.data, args.parity))
         return
+    if args.evaluation == "style":
+        print(evaluate_styles(args))
+        return
     from realtime.pipeline import RunSettings, build_engine
     from realtime.registry import StyleRegistry
 
     if not args.input.is_file():
         raise UserError(f"input not found: {args.input}")
-    engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model), StyleRegistry())
+    # As file mode stylizes the clip: the network at the full size.
+    engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model, input=str(args.input),
+                                      display=False), StyleRegistry())
     print(evaluate.report_temporal(args.input, engine, args.style, args.max_frames, args.size))
+
+
+def evaluate_styles(args: argparse.Namespace) -> str:
+    import torch
+
+    from realtime.engine import StyleEngine
+    from realtime.evaluate import read_clip
+    from realtime.registry import StyleRegistry
+    from realtime.style_quality import StyleJudge, photos_in, report_styles
+
+    if args.paintings is None or not args.paintings.is_dir():
+        raise UserError(f"paintings folder not found: {args.paintings}; pass --paintings DIR or set REALTIME_DATA")
+    if args.clip is not None and not args.clip.is_file():
+        raise UserError(f"clip not found: {args.clip}; pass --clip VIDEO or set REALTIME_DATA")
+    registry = StyleRegistry(args.checkpoints) if args.checkpoints else StyleRegistry()
+    styles = args.styles or registry.names()
+    if not styles:
+        raise UserError(f"no styles in {registry.folder}")
+    clip = read_clip(args.clip, args.max_frames, args.clip_size) if args.clip else None
+    engine = StyleEngine(registry, torch.device("cpu"), args.model)  # full size, as image and file modes
+    return report_styles(StyleJudge(engine, photos_in(args.images), args.paintings, clip), styles)
 
 
 def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
@@ -433,7 +488,7 @@ COMMANDS = {
     "train": ("train a style network from a painting", add_train_arguments, command_train),
     "export": ("write a style as a frozen TorchScript file", add_export_arguments, command_export),
     "bench": ("measure the pipeline's speed against the naive loop", add_bench_arguments, command_bench),
-    "eval": ("measure mask quality (segmentation), flicker (temporal) and long runs (soak)", add_eval_arguments, command_eval),
+    "eval": ("measure styles (style), mask quality (segmentation), flicker (temporal) and long runs (soak)", add_eval_arguments, command_eval),
     "sheet": ("a contact sheet: every style on a few photos, next to its painting", add_sheet_arguments, command_sheet),
 }
 

@@ -1,7 +1,7 @@
 """The inference engine: stylizes and composites frames on the chosen device.
 
 Everything after the upload happens on the device: uint8 -> float, BGR -> RGB,
-mirroring, the resize to the inference size, the style network (TorchScript,
+mirroring, the resize to the inference size (`--inference-size`), the style network (TorchScript,
 frozen; fp16 and channels_last on CUDA, bf16 on CPUs with native bf16), the
 upsample back, the blend with the original (strength), the person mask and
 person/background compositing, and the split-screen compare. On CUDA the work runs on a
@@ -30,9 +30,10 @@ from realtime.segmentation import MaskSettings, PersonSegmenter
 
 LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) segmenter
 
-# On a CPU the network runs at no more than this many pixels and is upsampled: the lite
-# network takes about 20 ms a frame at this size on two cores in bf16 (58 ms in fp32).
-CPU_INFERENCE_PIXELS = 384 * 216
+# `--inference-size auto` in live mode on a CPU: the network runs at about this many pixels and
+# is upsampled, so the window keeps up (the lite network takes about 20 ms a frame at this size on
+# two cores in bf16, 58 ms in fp32). Image and file modes always run it at the full size.
+CPU_LIVE_INFERENCE_SIZE = (384, 216)
 # Out of memory, the network's size is halved (in pixels) until it fits, but not below this.
 MIN_INFERENCE_PIXELS = 160 * 90
 
@@ -66,8 +67,25 @@ class LoadedStyle:
     meta: dict = field(default_factory=dict)
 
 
+def resolve_inference_size(requested: str | tuple[int, int], device: torch.device, live: bool) -> tuple[int, int] | None:
+    """What `--inference-size` (auto, full or WxH) means here; None: the full processing size."""
+    if requested == "full":
+        return None
+    if requested == "auto":
+        return CPU_LIVE_INFERENCE_SIZE if live and device.type == "cpu" else None
+    return requested
+
+
 def multiple_of_4(value: float) -> int:
     return max(4, int(round(value / 4)) * 4)
+
+
+def network_size(width: int, height: int, max_pixels: int | None) -> tuple[int, int]:
+    """The size the style network runs at for a width x height frame: at most max_pixels, same aspect."""
+    scale = 1.0
+    if max_pixels is not None and width * height > max_pixels:
+        scale = (max_pixels / (width * height)) ** 0.5
+    return multiple_of_4(width * scale), multiple_of_4(height * scale)
 
 
 # CUDA raises OutOfMemoryError; on the CPU, PyTorch's allocator raises "can't allocate memory", and
@@ -99,11 +117,13 @@ PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat
 
 class StyleEngine:
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
-                 output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True):
+                 output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True,
+                 inference_size: tuple[int, int] | None = None):
         self.registry, self.device, self.variant = registry, device, variant
         self.output_size = output_size
-        # The style network runs at most this many pixels and is upsampled; None: at the output size.
-        self.max_inference_pixels = CPU_INFERENCE_PIXELS if device.type == "cpu" else None
+        # The style network runs at about this many pixels (in the frame's aspect) and is
+        # upsampled; None: at the processing size. Out of memory lowers it.
+        self.max_inference_pixels = inference_size[0] * inference_size[1] if inference_size else None
         # Pixels (and the segmenter) are handled in fp16 on a GPU and fp32 on a CPU. The style
         # network runs in bf16 on CPUs that compute it natively: 3x faster there, same look.
         self.dtype = torch.float16 if device.type == "cuda" else torch.float32
@@ -154,10 +174,7 @@ class StyleEngine:
         return self._segmenters[landscape]
 
     def inference_size(self, width: int, height: int) -> tuple[int, int]:
-        scale = 1.0
-        if self.max_inference_pixels is not None and width * height > self.max_inference_pixels:
-            scale = (self.max_inference_pixels / (width * height)) ** 0.5
-        return multiple_of_4(width * scale), multiple_of_4(height * scale)
+        return network_size(width, height, self.max_inference_pixels)
 
     def processing_size(self, image: np.ndarray) -> tuple[int, int]:
         return self.output_size or (image.shape[1], image.shape[0])

@@ -386,6 +386,14 @@ class LiveApp:
     def flash(self, message: str, seconds: float = 2.0) -> None:
         self.message, self.message_until = message, time.monotonic() + seconds
 
+    def network_size_text(self) -> str:
+        """The size the style network runs at, and the size it is upsampled to when that differs."""
+        if self.last is None:
+            return ""
+        height, width = self.last.image.shape[:2]
+        net_w, net_h = self.engine.inference_size(width, height)
+        return f"net {net_w}x{net_h}" + (f" -> {width}x{height}" if (net_w, net_h) != (width, height) else "")
+
     def hud_lines(self) -> list[str]:
         look = self.look
         state = [f"strength {look.strength:.0%}", f"stylize {look.stylize}"]
@@ -393,7 +401,8 @@ class LiveApp:
         state += ["mirror"] * look.mirror + ["compare"] * look.compare + ["PAUSED"] * self.worker.paused
         if self.recorder is not None:
             state.insert(0, f"REC {time.monotonic() - self.recording_started:5.1f} s")
-        lines = [f"{look.style}   {self.meter.fps:4.1f} FPS   {self.engine.device.type} / {self.engine.variant}",
+        lines = [f"{look.style}   {self.meter.fps:4.1f} FPS   {self.engine.device.type} / {self.engine.variant}"
+                 f"   {self.network_size_text()}",
                  "   ".join(state) + "   ? keys"]
         if time.monotonic() < self.message_until:
             lines.append(self.message)

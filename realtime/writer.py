@@ -8,10 +8,14 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from av.video.frame import PictureType
 
 from realtime.audio import AudioCopy
 from realtime.errors import UserError
 from realtime.images import IMAGE_SUFFIXES
+
+
+FRAGMENT_SECONDS = 1.0  # fragmented recordings: a playable piece at least this often
 
 
 @dataclass(frozen=True)
@@ -20,11 +24,12 @@ class Codec:
     quality_option: str  # the encoder's constant-quality knob
     default_quality: int
     file_options: dict[str, str] = field(default_factory=dict)  # best quality for the time
-    live_options: dict[str, str] = field(default_factory=dict)  # fast enough to keep up
+    # Fast enough to keep up; no lookahead, so each frame is in the file as soon as it is encoded.
+    live_options: dict[str, str] = field(default_factory=dict)
 
 
 CODECS = {
-    "h264": Codec("libx264", "crf", 18, {"preset": "medium"}, {"preset": "veryfast"}),
+    "h264": Codec("libx264", "crf", 18, {"preset": "medium"}, {"preset": "veryfast", "tune": "zerolatency"}),
     "h264_nvenc": Codec("h264_nvenc", "cq", 21, {"preset": "p5"}, {"preset": "p2"}),
     "hevc": Codec("libx265", "crf", 22, {"preset": "medium", "x265-params": "log-level=error"},
                   {"preset": "veryfast", "x265-params": "log-level=error"}),
@@ -110,6 +115,7 @@ class VideoWriter:
         self.frames_written = 0
         self._first_timestamp: float | None = None
         self._last_pts = -1
+        self._next_fragment = 0.0
 
     def _add_streams(self, width: int, height: int) -> av.video.stream.VideoStream:
         stream = self.container.add_stream(self.codec.encoder, rate=self.fps)
@@ -122,8 +128,6 @@ class VideoWriter:
         options[self.codec.quality_option] = str(self.options.quality or self.codec.default_quality)
         if self.options.preset:
             options["preset"] = self.options.preset
-        if self.fragmented:
-            options["g"] = str(max(1, round(float(self.fps))))  # a keyframe, so a fragment, every second
         stream.options = options
         if self.audio_from is not None:
             self.audio = AudioCopy.open(self.audio_from, self.container)
@@ -146,6 +150,12 @@ class VideoWriter:
             frame.pts = self._last_pts
         else:
             frame.pts = self.frames_written
+        seconds = float(frame.pts * frame.time_base)
+        if self.fragmented and seconds >= self._next_fragment:
+            # A keyframe, so a fragment, every second of the recording's time, however fast
+            # frames come: a slow machine still gets a playable piece every second.
+            frame.pict_type = PictureType.I
+            self._next_fragment = seconds + FRAGMENT_SECONDS
         self.container.mux(self.stream.encode(frame))
         self.frames_written += 1
         if self.audio is not None:

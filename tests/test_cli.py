@@ -52,6 +52,30 @@ def test_image_mode_writes_an_image(style_dir, tmp_path):
     assert image[:, :, 0].mean() > image[:, :, 2].mean() + 40  # cool: blue up, red down
 
 
+def test_image_mode_runs_the_network_at_the_full_size(style_dir, tmp_path):
+    """No downscale in between: the file equals the style network applied to the whole 1280x720 photo."""
+    import numpy as np
+    import torch
+
+    from realtime.checkpoint import load_style
+    from realtime.images import bgr_to_tensor, tensor_to_bgr
+
+    source = tmp_path / "photo.png"
+    photo = cv2.resize(pattern_frame(0, 320, 180), (1280, 720), interpolation=cv2.INTER_CUBIC)
+    photo[::2, ::2] = 0  # detail that any downscale would smooth away
+    cv2.imwrite(str(source), photo)
+    out = tmp_path / "styled.png"
+    result = run_cli("--input", str(source), "--style", "warm", "--output", str(out), "--precision", "fp32",
+                     checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    net, _ = load_style(style_dir / "warm.lite.pt")
+    with torch.no_grad():
+        expected = tensor_to_bgr(net(bgr_to_tensor(photo)))
+    written = cv2.imread(str(out))
+    assert written.shape == (720, 1280, 3)
+    assert np.abs(written.astype(int) - expected.astype(int)).max() <= 2
+
+
 def test_config_file_sets_options_and_flags_win(clip, style_dir, tmp_path):
     config = tmp_path / "show.toml"
     config.write_text(f'style = "warm"\nmax-frames = 5\nno-display = true\noutput = "{tmp_path / "a.mp4"}"\n')

@@ -12,7 +12,7 @@ import torch
 from conftest import pattern_frame
 
 from realtime.checkpoint import load_style
-from realtime.engine import Look, StyleEngine, multiple_of_4
+from realtime.engine import Look, StyleEngine, multiple_of_4, resolve_inference_size
 from realtime.errors import UserError
 from realtime.export import export_torchscript
 from realtime.images import bgr_to_tensor, tensor_to_bgr
@@ -75,11 +75,23 @@ def test_mirror_flips_the_frame(engine):
     assert np.array_equal(mirrored, frame[:, ::-1])
 
 
-def test_cpu_inference_size_is_capped_and_divisible_by_4(engine):
-    width, height = engine.inference_size(1920, 1080)
+def test_inference_size_auto_is_reduced_only_for_live_cpu():
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert resolve_inference_size("auto", cpu, live=True) == (384, 216)
+    assert resolve_inference_size("auto", cpu, live=False) is None  # image and file modes: full size
+    assert resolve_inference_size("auto", cuda, live=True) is None
+    assert resolve_inference_size("full", cpu, live=True) is None
+    assert resolve_inference_size((640, 360), cpu, live=False) == (640, 360)
+
+
+def test_inference_size_keeps_the_aspect_and_is_divisible_by_4(style_dir):
+    capped = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", inference_size=(384, 216))
+    width, height = capped.inference_size(1920, 1080)
     assert width % 4 == 0 and height % 4 == 0
-    assert width * height <= 384 * 216 * 1.05
-    assert engine.inference_size(160, 96) == (160, 96)
+    assert width * height <= 384 * 216 * 1.05 and abs(width / height - 16 / 9) < 0.05
+    assert capped.inference_size(160, 96) == (160, 96)
+    full = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite")
+    assert full.inference_size(1920, 1080) == (1920, 1080)
     assert multiple_of_4(97) == 96
 
 

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 from conftest import ROOT, decode, pattern_frame, write_clip
@@ -99,32 +102,61 @@ def test_slow_encoder_makes_file_mode_wait_not_drop(tmp_path):
     assert len(decode(tmp_path / "all.mp4")["frames"]) == 20
 
 
-def start_recording_process(style_dir: Path, output: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--demo", "--size", "320x180", "--style", "warm",
-                             "--no-display", "--output", str(output), *extra],
-                            env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+class RecordingProcess:
+    """The app recording the demo headless; its stderr is read on a thread, so a test can wait
+    for the progress bar's frame count instead of for a fixed time (slow machines differ)."""
+
+    def __init__(self, style_dir: Path, output: Path, *extra: str):
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run.py"), "--demo", "--size", "320x180", "--style", "warm", "--no-display",
+             "--output", str(output), *extra], env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.stderr = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while chunk := self.process.stderr.read(1):
+            self.stderr += chunk
+
+    def frames_done(self) -> int:
+        counts = re.findall(r"(\d+)frame \[", self.stderr)  # tqdm: "15frame [00:01, 9.5frame/s]"
+        return int(counts[-1]) if counts else 0
+
+    def wait_for(self, condition, what: str, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert self.process.poll() is None, self.finish()
+            assert time.monotonic() < deadline, f"{what} did not happen in {timeout} s; stderr: {self.stderr}"
+            time.sleep(0.1)
+
+    def finish(self, timeout: float = 60) -> str:
+        """Wait for the process to end (killing it if it does not) and return its stderr."""
+        try:
+            self.process.wait(timeout=timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()
+            self._reader.join(timeout=10)
+        return self.stderr
 
 
-def let_it_record(path: Path, process: subprocess.Popen, seconds: float = 5.0) -> None:
-    """Wait until the output file is opened, then let the recording run for `seconds`."""
-    deadline = time.monotonic() + 60
-    while not path.exists():
-        assert process.poll() is None, process.communicate()[1]
-        assert time.monotonic() < deadline, "the recording did not start"
-        time.sleep(0.1)
-    time.sleep(seconds)
-    assert process.poll() is None, process.communicate()[1]
+def decodable_frames(path: Path) -> int:
+    try:
+        return len(decode(path)["frames"]) if path.exists() else 0
+    except (av.error.FFmpegError, KeyError, IndexError):
+        return 0
 
 
 @pytest.mark.parametrize("signum, exit_code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_finalizes_the_recording(style_dir, tmp_path, signum, exit_code):
     output = tmp_path / "signalled.mp4"
-    process = start_recording_process(style_dir, output, "--no-fragmented")
-    let_it_record(output, process)
-    process.send_signal(signum)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == exit_code, stderr
+    recording = RecordingProcess(style_dir, output, "--no-fragmented")
+    recording.wait_for(lambda: recording.frames_done() >= 30, "30 frames stylized")
+    recording.process.send_signal(signum)
+    stderr = recording.finish()
+    assert recording.process.returncode == exit_code, stderr
     assert "Traceback" not in stderr
     written = decode(output)  # a plain mp4 only decodes once its index (moov) is written
     assert len(written["frames"]) >= 10
@@ -134,10 +166,12 @@ def test_signal_finalizes_the_recording(style_dir, tmp_path, signum, exit_code):
 
 def test_kill_9_leaves_a_playable_fragmented_file(style_dir, tmp_path):
     output = tmp_path / "killed.mp4"
-    process = start_recording_process(style_dir, output)  # live sources record fragmented by default
-    let_it_record(output, process)
-    process.kill()
-    process.wait(timeout=30)
+    recording = RecordingProcess(style_dir, output)  # live sources record fragmented by default
+    try:
+        recording.wait_for(lambda: decodable_frames(output) >= 10, "10 frames in the file")
+        recording.process.kill()
+    finally:
+        recording.finish()
     assert len(decode(output)["frames"]) >= 10
 
 

@@ -1,4 +1,4 @@
-"""Training: a short real run lowers the loss and produces a style the app loads by name."""
+"""Training: a short real run with the ImageNet VGG-19 lowers the loss and produces a style the app loads by name."""
 from __future__ import annotations
 
 import csv
@@ -12,7 +12,7 @@ from conftest import run_cli
 
 from realtime.checkpoint import load_style
 from realtime.errors import UserError
-from realtime.model.loss_network import STYLE_LAYERS, RandomVGG19
+from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder
 from realtime.registry import StyleRegistry
 from realtime.train import TrainConfig, train
 
@@ -25,14 +25,21 @@ def write_photos(folder: Path, count: int, size: int = 48) -> None:
         cv2.imwrite(str(folder / f"photo_{index:02d}.png"), smooth)
 
 
-def test_loss_network_is_reproducible():
-    image = torch.rand(1, 3, 64, 64)
-    first = RandomVGG19(seed=3)(image, STYLE_LAYERS)
-    second = RandomVGG19(seed=3)(image, STYLE_LAYERS)
-    other = RandomVGG19(seed=4)(image, STYLE_LAYERS)
-    for name in STYLE_LAYERS:
-        assert torch.equal(first[name], second[name])
-        assert not torch.allclose(first[name], other[name])
+def test_loss_network_is_the_pretrained_vgg():
+    """The installed weights are ImageNet features: a photo and its colour-inverted copy differ where random
+    weights would not care, and relu1_1 responds to edges (a flat image gives the same response everywhere)."""
+    encoder = VGGEncoder()
+    flat = torch.full((1, 3, 64, 64), 0.5)
+    features = encoder(flat, STYLE_LAYERS + CONTENT_LAYERS)
+    assert set(features) == set(STYLE_LAYERS + CONTENT_LAYERS)
+    relu1_1 = features["relu1_1"][..., 2:-2, 2:-2]
+    assert torch.allclose(relu1_1, relu1_1[..., :1, :1].expand_as(relu1_1), atol=1e-4)
+    assert features["relu4_1"].shape == (1, 512, 8, 8)
+    # The first conv holds Caffe's BGR mean subtraction (about 104, 117, 124 on a 0-255 scale).
+    first = encoder.layers[0]
+    black = first(torch.zeros(1, 3, 1, 1)).flatten()
+    assert torch.allclose(black, torch.tensor([-103.939, -116.779, -123.68]), atol=1.0)
+    assert not any(p.requires_grad for p in encoder.parameters())
 
 
 def test_short_training_lowers_the_loss_and_registers_the_style(tmp_path):
@@ -42,14 +49,16 @@ def test_short_training_lowers_the_loss_and_registers_the_style(tmp_path):
     cv2.imwrite(str(tmp_path / "painting.png"), stripes)
     checkpoints = tmp_path / "checkpoints"
     path = train(TrainConfig(style_image=tmp_path / "painting.png", name="stripes", data=tmp_path / "photos",
-                             image_size=32, style_size=64, steps=40, batch_size=2, checkpoints=checkpoints,
+                             image_size=32, style_size=64, steps=40, steady_steps=0, batch_size=2, checkpoints=checkpoints,
                              run_dir=tmp_path / "run", preview_every=20, save_every=20,
                              painting={"title": "Stripes", "artist": "pytest", "year": "2026"}))
     assert path == checkpoints / "stripes.lite.pt"
     with open(tmp_path / "run" / "losses.csv") as log:
-        totals = [float(row["total"]) for row in csv.DictReader(log)]
+        rows = list(csv.DictReader(log))
+    totals, style = [float(row["total"]) for row in rows], [float(row["style"]) for row in rows]
     assert len(totals) == 40
     assert np.mean(totals[-5:]) < 0.5 * np.mean(totals[:5])
+    assert np.mean(style[-5:]) < 0.5 * np.mean(style[:5])  # the real VGG's Gram loss
     assert (tmp_path / "run" / "preview_000040.png").exists()
     assert StyleRegistry(checkpoints).names() == ["stripes"]
     _, meta = load_style(path)
@@ -63,10 +72,16 @@ def test_train_resumes_from_its_saved_state(tmp_path):
                   style_size=32, batch_size=2, checkpoints=tmp_path / "ck", run_dir=tmp_path / "run",
                   preview_every=10, save_every=10)
     train(TrainConfig(steps=10, **common))
-    train(TrainConfig(steps=20, resume=True, **common))
+    (tmp_path / "run" / "state.pt").rename(tmp_path / "saved.pt")
+    train(TrainConfig(steps=20, resume=tmp_path / "saved.pt", **common))
     with open(tmp_path / "run" / "losses.csv") as log:
         steps = [int(row["step"]) for row in csv.DictReader(log)]
     assert steps == list(range(1, 21))
+    train(TrainConfig(steps=25, resume=True, **common))  # the run directory's own state
+    with open(tmp_path / "run" / "losses.csv") as log:
+        assert [int(row["step"]) for row in csv.DictReader(log)][-6:] == list(range(20, 26))
+    with pytest.raises(UserError, match="no saved training state"):
+        train(TrainConfig(steps=30, resume=tmp_path / "missing.pt", **common))
 
 
 def test_train_command_line(tmp_path):
@@ -112,4 +127,6 @@ def test_the_last_steps_weigh_the_temporal_term_more(tmp_path):
         temporal = [float(row["temporal"]) for row in csv.DictReader(log)]
     assert max(temporal[:5]) * 50 < min(temporal[5:])
     assert load_style(path)[1]["training"]["steady_steps"] == 3
+    _, meta = load_style(tmp_path / "run" / "before-steady.pt")  # the network as the steady phase found it
+    assert meta["step"] == 5
     assert TrainConfig(style_image=Path(), name="", data=Path(), steps=4000).resolved_steady_steps() == 800

@@ -1,0 +1,118 @@
+"""`realtime eval style`: does a style look like its painting, keep the photo's detail, and hold still?
+
+Per style, over a few photos (scikit-image's by default, none of them in the training data):
+- detail ratio: mean |Laplacian| of the grey image at 512 px wide, stylized over the photo.
+  A blurred, colour-graded photo scores far below 1; painted strokes keep it near 1 or above
+  (the published outputs of Johnson et al.'s networks score 0.95-1.75); noise raises it too.
+- style distance: the training's style term measured on the result: Gram matrices of
+  relu1_1..relu4_1 of the ImageNet VGG-19, each squared distance divided by the painting's
+  mean square, summed (the painting and the result at 512 px on their long side).
+- flicker: the warping error of a stylized clip over the clip's own (as `eval temporal`).
+Photos and clips are stylized at their full size, as image and file modes do.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from realtime.engine import Look, StyleEngine
+from realtime.errors import UserError
+from realtime.evaluate import FlowWarper, warping_error
+from realtime.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
+from realtime.model.vgg import STYLE_LAYERS, VGGEncoder, gram
+
+MEASURE_WIDTH = 512
+SAMPLE_PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg")  # scikit-image's data folder
+
+
+def sample_photos() -> list[Path]:
+    import skimage
+
+    folder = Path(skimage.__file__).parent / "data"
+    return [folder / name for name in SAMPLE_PHOTOS]
+
+
+def photos_in(folder: Path | None) -> list[Path]:
+    photos = sample_photos() if folder is None else list_images(folder)
+    if not photos:
+        raise UserError(f"no images in {folder}; pass --images DIR with JPEG or PNG photos")
+    return photos
+
+
+def detail(image: np.ndarray) -> float:
+    """Mean |Laplacian| of the grey image (0..1) resized to 512 px wide."""
+    height, width = image.shape[:2]
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32) / 255.0
+    size = (MEASURE_WIDTH, max(1, round(height * MEASURE_WIDTH / width)))
+    grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if width > MEASURE_WIDTH else cv2.INTER_CUBIC)
+    return float(np.abs(cv2.Laplacian(grey, cv2.CV_32F, ksize=3)).mean())
+
+
+class GramDistance:
+    """The style term of training, measured against one painting."""
+
+    def __init__(self, encoder: VGGEncoder, painting: np.ndarray):
+        self.encoder = encoder
+        self.target = self._grams(fit_long_side(painting, MEASURE_WIDTH))
+
+    def _grams(self, image: np.ndarray) -> dict[str, torch.Tensor]:
+        with torch.no_grad():
+            return {name: gram(value) for name, value in self.encoder(bgr_to_tensor(image), STYLE_LAYERS).items()}
+
+    def __call__(self, image: np.ndarray) -> float:
+        grams = self._grams(fit_long_side(image, MEASURE_WIDTH))
+        return sum(float((grams[k] - self.target[k]).pow(2).mean() / self.target[k].pow(2).mean())
+                   for k in STYLE_LAYERS)
+
+
+@dataclass
+class StyleScore:
+    name: str
+    detail_ratio: float
+    style_distance: float
+    flicker_ratio: float | None  # None without a clip
+
+    def row(self) -> str:
+        flicker = "-" if self.flicker_ratio is None else f"{self.flicker_ratio:.2f}x"
+        return f"| {self.name} | {self.detail_ratio:.2f} | {self.style_distance:.3f} | {flicker} |"
+
+
+class StyleJudge:
+    """Scores styles on fixed photos, a fixed clip, and the paintings found by the styles' metadata."""
+
+    def __init__(self, engine: StyleEngine, photos: list[Path], paintings: Path, clip: list[np.ndarray] | None):
+        self.engine, self.paintings, self.clip = engine, paintings, clip
+        self.photos = [read_bgr(path) for path in photos]
+        self.photo_detail = [detail(photo) for photo in self.photos]
+        self.encoder = VGGEncoder(STYLE_LAYERS[-1])
+        self.warper = FlowWarper()
+        self.clip_error = warping_error(clip, clip, self.warper) if clip else None
+
+    def painting(self, name: str) -> np.ndarray:
+        file_name = self.engine.style(name).meta.get("style_image")
+        if not file_name:
+            raise UserError(f"style {name!r} does not name its painting (no style_image in its metadata)")
+        return read_bgr(self.paintings / file_name)
+
+    def score(self, name: str) -> StyleScore:
+        distance = GramDistance(self.encoder, self.painting(name))
+        with torch.no_grad():
+            stylized = [self.engine.process(photo, Look(name)) for photo in self.photos]
+        ratios = [detail(image) / base for image, base in zip(stylized, self.photo_detail)]
+        flicker = None
+        if self.clip:
+            with torch.no_grad():
+                outputs = [self.engine.process(frame, Look(name)) for frame in self.clip]
+            flicker = warping_error(self.clip, outputs, self.warper) / max(self.clip_error, 1e-9)
+        return StyleScore(name, statistics.fmean(ratios), statistics.fmean(map(distance, stylized)), flicker)
+
+
+def report_styles(judge: StyleJudge, styles: list[str]) -> str:
+    lines = ["| style | detail ratio | style distance | flicker (x the clip's) |", "| --- | --- | --- | --- |"]
+    lines += [judge.score(name).row() for name in styles]
+    return "\n".join(lines)
