@@ -45,6 +45,21 @@ def _from_examples(state: dict[str, torch.Tensor]) -> tuple[Architecture, dict[s
     return arch, converted
 
 
+def _from_ours(path: Path, payload: dict) -> tuple[Architecture, dict[str, torch.Tensor], dict[str, Any]]:
+    missing = [key for key in ("architecture", "state_dict", "meta") if not isinstance(payload.get(key), dict)]
+    if missing:
+        raise UserError(f"{path} is a damaged realtime style checkpoint (no {', '.join(missing)}); "
+                        "train or download it again")
+    try:
+        arch = Architecture(**payload["architecture"])
+    except TypeError:
+        known = ", ".join(Architecture.__dataclass_fields__)
+        raise UserError(f"{path} has an architecture this version does not know "
+                        f"({', '.join(map(str, payload['architecture']))}; known fields: {known}); "
+                        "update realtime or retrain the style") from None
+    return arch, payload["state_dict"], dict(payload["meta"])
+
+
 def load_style(path: Path) -> tuple[TransformerNet, dict[str, Any]]:
     """Load a style network on the CPU in eval mode, with its metadata."""
     try:
@@ -55,8 +70,7 @@ def load_style(path: Path) -> tuple[TransformerNet, dict[str, Any]]:
     if not isinstance(payload, dict):
         raise UserError(f"{path} is not a style checkpoint (expected a state dict)")
     if payload.get("format") == FORMAT:
-        arch = Architecture(**payload["architecture"])
-        state, meta = payload["state_dict"], dict(payload["meta"])
+        arch, state, meta = _from_ours(path, payload)
     else:
         try:
             arch, state = _from_examples(payload)

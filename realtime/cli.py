@@ -74,6 +74,13 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def port_number(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 1 to 65535, not {text}")
+    return value
+
+
 def positive_int(text: str) -> int:
     value = int(text)
     if value <= 0:
@@ -83,7 +90,7 @@ def positive_int(text: str) -> int:
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("source (default: the first camera that opens, else the demo)")
-    source.add_argument("--camera", type=int, metavar="INDEX", help="camera index, e.g. 0")
+    source.add_argument("--camera", type=non_negative_int, metavar="INDEX", help="camera index, e.g. 0")
     source.add_argument("--input", metavar="FILE|URL", help="video file, image file or stream URL")
     source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
     style = parser.add_argument_group("style")
@@ -138,8 +145,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--cycle", type=float, metavar="SECONDS", help="step through the playlist every SECONDS, with crossfades")
     show.add_argument("--log-file", type=Path, metavar="FILE", help="rotating log: start/stop, styles, camera loss, drops, health")
     show.add_argument("--health-every", type=float, default=60.0, metavar="SECONDS", help="how often to log a health line")
-    show.add_argument("--http-port", type=int, metavar="PORT", help="HTTP remote control: GET /status, POST /style?value=NAME ...")
-    show.add_argument("--osc-port", type=int, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop")
+    show.add_argument("--http-port", type=port_number, metavar="PORT", help="HTTP remote control: GET /status, POST /style?value=NAME ...")
+    show.add_argument("--osc-port", type=port_number, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop")
     show.add_argument("--remote-host", default="127.0.0.1", metavar="ADDRESS",
                       help="where remote control listens (default: this machine only)")
     parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
@@ -177,6 +184,10 @@ def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:
                 raise UserError(f"{key} at {where(key)} must be true or false, not {value!r}")
             defaults[action.dest] = action.const if value else action.default
             continue
+        if action.type is None and not isinstance(value, str):
+            raise UserError(f"{key} at {where(key)} must be text in quotes, not {value!r}")
+        if isinstance(value, (dict, list, bool)):
+            raise UserError(f"{key} at {where(key)} must be a single value, not {value!r}")
         try:
             converted = action.type(str(value)) if action.type else value
         except (argparse.ArgumentTypeError, ValueError) as exc:

@@ -28,7 +28,7 @@ from realtime.mailbox import LatestMailbox
 from realtime.recorder import Recorder, close_all
 from realtime.remote import RemoteControl
 from realtime.renderer import Renderer
-from realtime.writer import write_image
+from realtime.writer import unused_path, write_image
 
 STRENGTH_STEP = 0.1
 CAMERA_LOST = text_image(["camera lost, reconnecting..."])
@@ -323,7 +323,7 @@ class LiveApp:
         if self.worker.recorder is not None:
             self.stop_recording()
         else:
-            self.start_recording(self.record_dir / f"realtime-{datetime.now():%Y%m%d-%H%M%S}.mp4")
+            self.start_recording(unused_path(self.record_dir / f"realtime-{datetime.now():%Y%m%d-%H%M%S}.mp4"))
 
     # -- hotkeys ----------------------------------------------------------------
     def handle(self, action: str) -> None:

@@ -28,7 +28,9 @@ from realtime.virtual_camera import open_virtual_camera
 from realtime.writer import (
     RecordingOptions,
     VideoWriter,
+    check_encoder,
     check_output_path,
+    check_writable,
     is_image_path,
     nvenc_available,
     write_image,
@@ -125,6 +127,10 @@ def run(settings: RunSettings) -> None:
         raise UserError(f"input not found: {settings.input}")
     if settings.output is not None:
         check_output_path(settings.output, settings.recording.codec)
+        check_not_the_input(settings.output, settings.input)
+        check_writable(settings.output)
+        if not is_image_path(settings.output):
+            check_encoder(settings.output, settings.recording)
     if settings.input is not None and is_image_path(Path(settings.input)):
         run_image(settings, build_engine(settings, registry))
         return
@@ -142,6 +148,14 @@ def run(settings: RunSettings) -> None:
         run_window(settings, source, engine, registry)
     else:
         run_file(settings, source, engine)
+
+
+def check_not_the_input(output: Path, input_name: str | None) -> None:
+    """Refuse to write over the source, under any spelling (relative, ./, a symlink or a hard link)."""
+    if input_name is None or "://" in input_name or not output.exists():
+        return
+    if output.samefile(input_name):
+        raise UserError(f"--output {output} is the input file itself; choose another output name")
 
 
 def run_image(settings: RunSettings, engine: StyleEngine) -> None:

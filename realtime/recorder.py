@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 
+from realtime.errors import UserError
 from realtime.mailbox import OrderedQueue
 from realtime.writer import VideoWriter
 
@@ -51,7 +52,7 @@ class Recorder:
         self.queue.close()
         self._thread.join()
         if self.error is not None:
-            raise RuntimeError(f"recording {self.writer.path} failed: {self.error}") from self.error
+            raise UserError(f"recording {self.writer.path} failed: {self.error}") from self.error
 
     def summary(self) -> str:
         dropped = f", {self.dropped} dropped because the encoder fell behind" if self.dropped else ""

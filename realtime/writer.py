@@ -1,6 +1,9 @@
 """Writing stylized frames to a video file with PyAV, or to an image file."""
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -56,6 +59,60 @@ def check_output_path(path: Path, codec: str | None = None) -> None:
         raise UserError(f"WebM holds only {' or '.join(WEBM_CODECS)}, not {codec}; use .mp4 or .mkv for {codec}")
     if not path.parent.is_dir():
         raise UserError(f"output folder does not exist: {path.parent}")
+
+
+def check_writable(path: Path) -> None:
+    """Fail before any work if the output cannot be created there (read-only or virtual folders)."""
+    existed = path.exists()
+    try:
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}; choose another --output") from None
+    if not existed:
+        path.unlink()
+
+
+@contextmanager
+def silenced_stderr() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null for a moment (C libraries write there directly)."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def check_encoder(path: Path, options: RecordingOptions) -> None:
+    """Open the encoder once with the chosen --preset/--crf, so a bad value fails before any work."""
+    codec = CODECS[options.codec or CONTAINERS[path.suffix.lower()]]
+    context = av.CodecContext.create(codec.encoder, "w")
+    context.width, context.height, context.pix_fmt = 64, 64, "yuv420p"
+    context.time_base = Fraction(1, 30)
+    settings = {codec.quality_option: str(options.quality or codec.default_quality)}
+    if options.preset:
+        settings["preset"] = options.preset
+    context.options = settings
+    try:
+        with silenced_stderr():  # x264 prints its own complaint, which would be a second line
+            context.open()
+    except (av.error.FFmpegError, ValueError) as exc:
+        given = " ".join(f"--{name} {value}" for name, value in (("preset", options.preset), ("crf", options.quality))
+                         if value is not None)
+        raise UserError(f"the {codec.encoder} encoder rejects {given} ({exc.__class__.__name__}); "
+                        "use a preset and quality that encoder knows") from None
+
+
+def unused_path(path: Path) -> Path:
+    """path, or path with -2, -3, ... before its suffix if that name is taken: never overwrite a recording."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def write_image(path: Path, image: np.ndarray) -> None:

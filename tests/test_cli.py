@@ -1,6 +1,7 @@
 """The command line contract: file, image and config modes, and one-line errors with exit code 2."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -120,13 +121,31 @@ def test_real_clip_from_shared_data(style_dir, tmp_path):
     (["--demo", "--style", "warm"], ["no display available", "--no-display --output", "xvfb-run"]),
     (["--demo", "--no-display", "--style", "warm"], ["--no-display needs --output"]),
     (["--size", "big", "--demo"], ["size must look like 640x360"]),
+    (["--inference-size", "most", "--demo"], ["size must look like 640x360", "or use auto or full"]),
     (["--demo", "--camera", "0"], ["choose one source"]),
+    (["--camera", "-1"], ["must be 0 or more"]),
+    (["--demo", "--no-display", "--output", "x.mp4", "--preset", "bogus"], ["libx264 encoder rejects --preset bogus"]),
+    (["--demo", "--no-display", "--output", "/proc/x.mp4"], ["cannot write /proc/x.mp4"]),
+    (["--demo", "--http-port", "99999"], ["a port is 1 to 65535"]),
+    (["--demo", "--osc-port", "-1"], ["a port is 1 to 65535"]),
     (["--demo", "--output", "clip.avi", "--no-display", "--style", "warm"], ["cannot write clip.avi"]),
 ])
 def test_bad_input_gives_one_line_and_exit_2(args, fragments, style_dir, tmp_path, monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     assert_user_error(run_cli(*args, checkpoints=style_dir, cwd=tmp_path), *fragments)
+
+
+def test_the_input_is_never_overwritten(clip, style_dir, tmp_path):
+    source = tmp_path / "source.mp4"
+    source.write_bytes(clip.read_bytes())
+    (tmp_path / "link.mp4").symlink_to(source)
+    os.link(source, tmp_path / "hard.mp4")
+    for output in ("source.mp4", "./source.mp4", str(source), "link.mp4", "hard.mp4"):
+        result = run_cli("--input", "source.mp4", "--style", "warm", "--no-display", "--output", output,
+                         checkpoints=style_dir, cwd=tmp_path)
+        assert_user_error(result, "is the input file itself")
+    assert source.read_bytes() == clip.read_bytes()
 
 
 def test_unreadable_video(style_dir, tmp_path):
@@ -141,6 +160,15 @@ def test_checkpoint_that_fails_to_load(style_dir, tmp_path):
     bad.write_bytes(b"garbage")
     assert_user_error(run_cli("--style", str(bad), "--demo", "--no-display", "--output", str(tmp_path / "o.mp4"),
                               checkpoints=style_dir), "cannot load style checkpoint")
+
+
+@pytest.mark.parametrize("line", ["style = 5", "background = 3", "max-frames = [1, 2]", "size = true"])
+def test_config_value_of_the_wrong_type(line, style_dir, tmp_path):
+    config = tmp_path / "typed.toml"
+    config.write_text(f'output = "{tmp_path / "o.mp4"}"\n{line}\n')
+    result = run_cli("--config", str(config), "--demo", "--no-display", "--max-frames", "2", checkpoints=style_dir)
+    assert_user_error(result, f"{config}:2")
+    assert not (tmp_path / "o.mp4").exists()
 
 
 def test_bad_config_key(style_dir, tmp_path):

@@ -186,3 +186,18 @@ def test_out_of_memory_drops_to_a_smaller_size(style_dir):
     assert shape == "(1080, 1920, 3"
     width, height = map(int, size.rstrip(")").split(", "))
     assert width * height < 1920 * 1080 / 2
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda payload: payload["architecture"].update(attention_heads=4), "architecture this version does not know"),
+    (lambda payload: payload.pop("meta"), r"damaged realtime style checkpoint \(no meta\)"),
+    (lambda payload: payload.update(state_dict=[1, 2]), r"damaged realtime style checkpoint \(no state_dict\)"),
+])
+def test_malformed_checkpoints_are_one_line_errors(style_dir, tmp_path, change, message):
+    payload = torch.load(style_dir / "warm.lite.pt", weights_only=True)
+    change(payload)
+    path = tmp_path / "odd.pt"
+    torch.save(payload, path)
+    with pytest.raises(UserError, match=message) as raised:
+        load_style(path)
+    assert str(path) in str(raised.value) and "\n" not in str(raised.value)

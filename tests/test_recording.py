@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, decode, pattern_frame, write_clip
 
 from realtime.recorder import Recorder
-from realtime.writer import RecordingOptions, VideoWriter
+from realtime.writer import RecordingOptions, VideoWriter, unused_path
 
 
 def test_file_to_file_keeps_frames_rate_duration_and_audio(style_dir, tmp_path):
@@ -205,3 +205,14 @@ def test_exception_in_the_engine_thread_finalizes_the_recording(style_dir, tmp_p
     assert "injected failure" in result.stderr
     written = decode(output)
     assert 20 <= len(written["frames"]) <= 30  # the frames before the failure, none after
+
+
+def test_a_new_recording_never_takes_an_existing_name(tmp_path):
+    first = tmp_path / "realtime-20261123-101500.mp4"
+    assert unused_path(first) == first
+    first.write_bytes(b"an earlier recording")
+    second = unused_path(first)
+    assert second.name == "realtime-20261123-101500-2.mp4"
+    second.touch()
+    assert unused_path(first).name == "realtime-20261123-101500-3.mp4"
+    assert first.read_bytes() == b"an earlier recording"
