@@ -107,6 +107,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--inference-size", type=parse_inference_size, default="auto", metavar="WxH|auto|full",
                        help="run the style network at about WxH pixels (in the frame's aspect) and upsample; full: at the "
                             "processing size; auto (default): 384x216 for a live source or window on a CPU, else full")
+    style.add_argument("--stabilize", type=unit_interval, default=0.8, metavar="S",  # engine.DEFAULT_STABILIZE
+                       help="video: how much of the last stylized frame to keep where the picture is still, "
+                            "0 (off) to 1; moving parts always take the new frame (default: 0.8)")
     person = parser.add_argument_group("person segmentation")
     person.add_argument("--stylize", default="all", choices=STYLIZE_MODES, help="what to stylize (G cycles)")
     person.add_argument("--background", default="keep", metavar="keep|blur|color:#RRGGBB|IMAGE",
@@ -234,7 +237,7 @@ def command_run(args: argparse.Namespace) -> None:
 
     run(RunSettings(style=args.style, precision=args.precision, stylize=args.stylize, background=Background.parse(args.background),
                     mask=MaskSettings(threshold=args.mask_threshold, feather=args.mask_feather, smoothing=args.mask_smoothing), camera=args.camera, input=args.input, demo=args.demo, output=args.output,
-                    device=args.device, model=args.model, size=args.size, inference_size=args.inference_size, max_frames=args.max_frames,
+                    device=args.device, model=args.model, size=args.size, inference_size=args.inference_size, stabilize=args.stabilize, max_frames=args.max_frames,
                     display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir,
                     record_dir=args.record_dir,
                     recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset,

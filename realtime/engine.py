@@ -34,6 +34,8 @@ LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) seg
 # is upsampled, so the window keeps up (the lite network takes about 20 ms a frame at this size on
 # two cores in bf16, 58 ms in fp32). Image and file modes always run it at the full size.
 CPU_LIVE_INFERENCE_SIZE = (384, 216)
+# The style network's reflection padding needs a few pixels at a quarter of its input size.
+MIN_NETWORK_SIDE = 16
 # Out of memory, the network's size is halved (in pixels) until it fits, but not below this.
 MIN_INFERENCE_PIXELS = 160 * 90
 
@@ -50,6 +52,7 @@ class Look:
     stylize: str = "all"  # all, person or background
     background: Background = Background("keep")
     show_mask: bool = False
+    stabilize: float = 0.0  # 0-1: how much of the last output to keep where the picture is still
 
     def snapshot(self) -> Look:
         return replace(self)
@@ -76,15 +79,31 @@ def resolve_inference_size(requested: str | tuple[int, int], device: torch.devic
     return requested
 
 
+# Stabilizing: a pixel whose input changed by this much (mean over channels, 0-1) since the last
+# frame counts as moving and takes the new output alone; sensor noise is a few hundredths.
+STILL_CHANGE = 0.06
+DEFAULT_STABILIZE = 0.8  # `run --stabilize`: for video; single images have no last frame
+
+
+@dataclass
+class History:
+    """The last frame of a stream, at the network's size: its input and its stylized output."""
+    style: LoadedStyle
+    input: torch.Tensor
+    output: torch.Tensor
+
+
 def multiple_of_4(value: float) -> int:
     return max(4, int(round(value / 4)) * 4)
 
 
 def network_size(width: int, height: int, max_pixels: int | None) -> tuple[int, int]:
-    """The size the style network runs at for a width x height frame: at most max_pixels, same aspect."""
+    """The size the style network runs at for a width x height frame: at most max_pixels, same aspect,
+    and never below the network's minimum (tiny images are upscaled for it and scaled back)."""
     scale = 1.0
     if max_pixels is not None and width * height > max_pixels:
         scale = (max_pixels / (width * height)) ** 0.5
+    scale = max(scale, MIN_NETWORK_SIDE / min(width, height))
     return multiple_of_4(width * scale), multiple_of_4(height * scale)
 
 
@@ -137,6 +156,7 @@ class StyleEngine:
         self._segmenters: dict[bool, PersonSegmenter] = {}
         self._styles: dict[str, LoadedStyle] = {}
         self._slot = 0
+        self._history: History | None = None
         self._pinned_in: list[torch.Tensor | None] = [None, None]
         self._pinned_out: list[torch.Tensor | None] = [None, None]
 
@@ -245,6 +265,19 @@ class StyleEngine:
             self.stream.synchronize()
         self.stage_times.setdefault(name, []).append(time.perf_counter() - start)
 
+    def _stabilized(self, small: torch.Tensor, styled: torch.Tensor, look: Look, style: LoadedStyle) -> torch.Tensor:
+        """Where the input is still, keep part of the last output: otherwise camera noise makes the
+        painted texture shimmer from frame to frame. Where it moved, the new output alone (no trails)."""
+        previous, self._history = self._history, None
+        if look.stabilize <= 0:
+            return styled
+        if previous is not None and previous.style is style and previous.input.shape == small.shape:
+            change = (small - previous.input).abs().mean(dim=1, keepdim=True)
+            keep = (1.0 - change / STILL_CHANGE).clamp_(0.0, 1.0).mul_(min(look.stabilize, 1.0))
+            styled = torch.lerp(styled, previous.output, keep.to(styled.dtype))
+        self._history = History(style, small, styled)
+        return styled
+
     def _composite(self, frame: torch.Tensor, look: Look, style: LoadedStyle) -> torch.Tensor:
         """uint8 H x W x 3 BGR on the device -> uint8 h x w x 3 BGR at the processing size."""
         height, width = frame.shape[:2]
@@ -267,7 +300,7 @@ class StyleEngine:
             with self._stage("segmentation"):
                 alpha = self.segmenter(out_w, out_h).alpha(original, self.mask_settings).to(self.dtype)
         with self._stage("style"):
-            styled = style.module(small.to(style.dtype))
+            styled = self._stabilized(small, style.module(small.to(style.dtype)), look, style)
         with self._stage("composite"):
             if styled.shape[-2:] != original.shape[-2:]:
                 styled = F.interpolate(styled.float(), size=(out_h, out_w), mode="bilinear", align_corners=False)

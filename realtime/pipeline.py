@@ -17,7 +17,7 @@ from realtime.capture import (
 )
 from realtime.composite import Background
 from realtime.device import pick_device
-from realtime.engine import Look, StyleEngine, check_style_loads, resolve_inference_size
+from realtime.engine import DEFAULT_STABILIZE, Look, StyleEngine, check_style_loads, resolve_inference_size
 from realtime.errors import UserError
 from realtime.images import read_bgr
 from realtime.recorder import Recorder, close_all
@@ -52,6 +52,7 @@ class RunSettings:
     model: str = "auto"
     size: tuple[int, int] | None = None
     inference_size: str | tuple[int, int] = "auto"  # auto, full or (W, H)
+    stabilize: float = DEFAULT_STABILIZE
     max_frames: int | None = None
     display: bool = True
     vsync: bool = True
@@ -71,7 +72,7 @@ class RunSettings:
     virtual_camera: bool = False
 
     def look(self) -> Look:
-        return Look(self.style, stylize=self.stylize, background=self.background)
+        return Look(self.style, stylize=self.stylize, background=self.background, stabilize=self.stabilize)
 
     @property
     def live(self) -> bool:

@@ -7,7 +7,8 @@ Per style, over a few photos (scikit-image's by default, none of them in the tra
 - style distance: the training's style term measured on the result: Gram matrices of
   relu1_1..relu4_1 of the ImageNet VGG-19, each squared distance divided by the painting's
   mean square, summed (the painting and the result at 512 px on their long side).
-- flicker: the warping error of a stylized clip over the clip's own (as `eval temporal`).
+- flicker: the warping error of a stylized clip over the clip's own (as `eval temporal`), of
+  the network alone and with the engine's stabilizer at its default (`--stabilize 0.8`).
 Photos and clips are stylized at their full size, as image and file modes do.
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ import cv2
 import numpy as np
 import torch
 
-from realtime.engine import Look, StyleEngine
+from realtime.engine import DEFAULT_STABILIZE, Look, StyleEngine
 from realtime.errors import UserError
 from realtime.evaluate import FlowWarper, warping_error
 from realtime.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
@@ -76,10 +77,11 @@ class StyleScore:
     detail_ratio: float
     style_distance: float
     flicker_ratio: float | None  # None without a clip
+    stabilized_flicker_ratio: float | None
 
     def row(self) -> str:
-        flicker = "-" if self.flicker_ratio is None else f"{self.flicker_ratio:.2f}x"
-        return f"| {self.name} | {self.detail_ratio:.2f} | {self.style_distance:.3f} | {flicker} |"
+        flicker = ["-" if value is None else f"{value:.2f}x" for value in (self.flicker_ratio, self.stabilized_flicker_ratio)]
+        return f"| {self.name} | {self.detail_ratio:.2f} | {self.style_distance:.3f} | {flicker[0]} | {flicker[1]} |"
 
 
 class StyleJudge:
@@ -104,15 +106,19 @@ class StyleJudge:
         with torch.no_grad():
             stylized = [self.engine.process(photo, Look(name)) for photo in self.photos]
         ratios = [detail(image) / base for image, base in zip(stylized, self.photo_detail)]
-        flicker = None
-        if self.clip:
-            with torch.no_grad():
-                outputs = [self.engine.process(frame, Look(name)) for frame in self.clip]
-            flicker = warping_error(self.clip, outputs, self.warper) / max(self.clip_error, 1e-9)
-        return StyleScore(name, statistics.fmean(ratios), statistics.fmean(map(distance, stylized)), flicker)
+        flicker = [self.flicker(Look(name, stabilize=stabilize)) for stabilize in (0.0, DEFAULT_STABILIZE)]
+        return StyleScore(name, statistics.fmean(ratios), statistics.fmean(map(distance, stylized)), *flicker)
+
+    def flicker(self, look: Look) -> float | None:
+        if not self.clip:
+            return None
+        with torch.no_grad():
+            outputs = [self.engine.process(frame, look) for frame in self.clip]
+        return warping_error(self.clip, outputs, self.warper) / max(self.clip_error, 1e-9)
 
 
 def report_styles(judge: StyleJudge, styles: list[str]) -> str:
-    lines = ["| style | detail ratio | style distance | flicker (x the clip's) |", "| --- | --- | --- | --- |"]
+    lines = ["| style | detail ratio | style distance | flicker (x the clip's) | flicker, stabilized |",
+             "| --- | --- | --- | --- | --- |"]
     lines += [judge.score(name).row() for name in styles]
     return "\n".join(lines)

@@ -201,3 +201,32 @@ def test_malformed_checkpoints_are_one_line_errors(style_dir, tmp_path, change, 
     with pytest.raises(UserError, match=message) as raised:
         load_style(path)
     assert str(path) in str(raised.value) and "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("width, height", [(1, 1), (3, 3), (1, 400), (400, 1), (7, 5)])
+def test_tiny_images_are_stylized_at_their_own_size(engine, width, height):
+    frame = np.random.default_rng(0).integers(0, 255, (height, width, 3), np.uint8)
+    out = engine.process(frame, Look("warm"))
+    assert out.shape == (height, width, 3)
+    assert out[..., 2].mean() > out[..., 0].mean()  # warm: red over blue
+
+
+def test_stabilizing_steadies_still_parts_and_leaves_moving_parts_alone(engine):
+    """Camera noise on a still scene: the stabilized output changes much less from frame to frame;
+    where something moves (the white square), each frame is the network's own output."""
+    rng = np.random.default_rng(1)
+    frames = [np.clip(pattern_frame(index, 160, 96).astype(int) + rng.integers(-6, 7, (96, 160, 3)), 0, 255)
+              .astype(np.uint8) for index in range(8)]
+    plain = [engine.process(frame, Look("cool")) for frame in frames]
+    steady = [engine.process(frame, Look("cool", stabilize=0.8)) for frame in frames]
+
+    def change(outputs, rows, columns):
+        return np.mean([np.abs(b[rows, columns].astype(int) - a[rows, columns].astype(int)).mean()
+                        for a, b in zip(outputs, outputs[1:])])
+
+    still = (slice(60, 96), slice(0, 160))  # below the square's row
+    assert change(steady, *still) < 0.6 * change(plain, *still)
+    for columns in (slice(44, 48), slice(24, 28)):  # where the square arrived and where it left, last frame
+        moved = (slice(34, 50), columns)
+        assert np.abs(steady[-1][moved].astype(int) - plain[-1][moved].astype(int)).max() <= 2
+    assert np.array_equal(steady[0], plain[0])  # nothing to keep from before the first frame
