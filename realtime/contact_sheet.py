@@ -6,7 +6,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from realtime.checkpoint import load_style
 from realtime.engine import Look, StyleEngine
 from realtime.errors import UserError
 from realtime.hud import FONT, SCALE
@@ -38,8 +37,7 @@ def contact_sheet(engine: StyleEngine, styles: list[str], photos: list[Path], pa
     header = [label("painting", TILE)] + [label(path.stem, TILE) for path in photos]
     rows = [np.hstack(header), np.hstack([np.full((TILE, TILE, 3), 255, np.uint8)] + [fit_tile(o) for o in originals])]
     for name in styles:
-        style = engine.style(name)
-        _, meta = load_style(style.ref.path)
+        meta = engine.style(name).meta  # also for exported TorchScript files, which load_style cannot read
         painting_file = paintings / meta.get("style_image", "")
         painting = fit_tile(read_bgr(painting_file)) if painting_file.is_file() else np.zeros((TILE, TILE, 3), np.uint8)
         stylized = [fit_tile(engine.process(fit_tile(o, 2 * TILE), Look(name))) for o in originals]

@@ -186,3 +186,15 @@ def test_contact_sheet(style_dir, tmp_path):
     sheet = cv2.imread(str(out))
     # header + photos, then a label row and an image row per style (cool, warm); 3 columns
     assert sheet.shape == (36 + 256 + 2 * (36 + 256), 3 * 256, 3)
+
+
+def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
+    exported = tmp_path / "warm.ts"
+    assert run_cli("export", "--style", "warm", "--output", str(exported), checkpoints=style_dir).returncode == 0
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 300, 200))
+    out = tmp_path / "sheet.png"
+    result = run_cli("sheet", "--styles", str(exported), "--photos", str(photo), "--output", str(out),
+                     checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    assert cv2.imread(str(out)).shape == (36 + 256 + 36 + 256, 2 * 256, 3)
