@@ -95,7 +95,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
     style = parser.add_argument_group("style")
     style.add_argument("--style", default="starry_night", metavar="NAME|PATH",
-                       help="style name from checkpoints/ or a checkpoint file (default: starry_night)")
+                       help="style name from checkpoints/, a checkpoint file, or any picture as the style (AdaIN) (default: starry_night)")
     style.add_argument("--list-styles", action="store_true", help="list the available styles and exit")
     style.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
                        help="auto picks CUDA, then MPS, then the CPU")

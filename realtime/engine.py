@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from realtime.adain import adain_style
 from realtime.checkpoint import load_style
 from realtime.composite import Background, BackgroundLayer, compose
 from realtime.device import fast_cpu_bfloat16
@@ -164,11 +165,16 @@ class StyleEngine:
         """Load (once) and return a style, as a frozen TorchScript module on the device."""
         if name not in self._styles:
             ref = self.registry.resolve(name, self.variant)
-            self._styles[name] = self._load_exported(ref) if ref.path.suffix == ".ts" else self._load_checkpoint(ref)
+            if ref.variant == "image":
+                self._styles[name] = self._prepare(ref, *adain_style(ref.path))
+            elif ref.path.suffix == ".ts":
+                self._styles[name] = self._load_exported(ref)
+            else:
+                self._styles[name] = self._prepare(ref, *load_style(ref.path))
         return self._styles[name]
 
-    def _load_checkpoint(self, ref: StyleRef) -> LoadedStyle:
-        net, meta = load_style(ref.path)
+    def _prepare(self, ref: StyleRef, net: torch.nn.Module, meta: dict) -> LoadedStyle:
+        """A style network on the device in the engine's precision, frozen in TorchScript."""
         net = net.to(self.device, self.net_dtype)
         if self.device.type == "cuda":
             net = net.to(memory_format=torch.channels_last)

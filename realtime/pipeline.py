@@ -117,7 +117,7 @@ def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     if settings.look().needs_mask:
         engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
     loaded = check_style_loads(engine, settings.style)
-    if loaded.ref.variant not in (variant, "file"):
+    if loaded.ref.variant not in (variant, "file", "image"):
         say(f"style {settings.style} has no {variant} model; using its {loaded.ref.variant} model")
     return engine
 

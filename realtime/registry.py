@@ -1,4 +1,4 @@
-"""The styles the app knows: checkpoints/<name>.<variant>.pt, or a path to any checkpoint."""
+"""The styles the app knows: checkpoints/<name>.<variant>.pt, a path to any checkpoint, or a picture."""
 from __future__ import annotations
 
 import difflib
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from realtime.errors import UserError
+from realtime.images import IMAGE_SUFFIXES
 from realtime.model.transformer import VARIANTS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +20,7 @@ CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime ex
 class StyleRef:
     name: str
     path: Path
-    variant: str  # "lite", "full", or "file" for a checkpoint given by path
+    variant: str  # "lite", "full", "file" for a checkpoint given by path, "image" for a style picture (AdaIN)
 
 
 class StyleRegistry:
@@ -44,6 +45,10 @@ class StyleRegistry:
             chosen = variant if variant in files else next(iter(files))
             return StyleRef(name_or_path, files[chosen], chosen)
         path = Path(name_or_path).expanduser()
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            if not path.is_file():
+                raise UserError(f"style picture not found: {path}")
+            return StyleRef(path.stem, path, "image")
         if path.suffix in CHECKPOINT_SUFFIXES or os.sep in name_or_path:
             if not path.is_file():
                 raise UserError(f"style checkpoint not found: {path}")
