@@ -54,12 +54,12 @@ class TrainConfig:
     steps: int = 4000
     batch_size: int = 2
     learning_rate: float = 1e-3
-    content_weight: float = 1.5
+    content_weight: float = 10.0  # lower lets strong styles wash the photo's structure away
     style_weight: float = 5.0
     tv_weight: float = 2.0
     temporal_weight: float = 100.0
     steady_steps: int | None = None  # the last steps of the run; None: a fifth of them
-    steady_temporal_weight: float = 500.0
+    steady_temporal_weight: float = 1000.0
     temporal_noise: float = 0.02  # std of the noise on the moved copy in the steady phase, pixels in 0..1
     seed: int = 0
     device: str = "auto"
