@@ -130,7 +130,7 @@ class RecordingProcess:
             assert time.monotonic() < deadline, f"{what} did not happen in {timeout} s; stderr: {self.stderr}"
             time.sleep(0.1)
 
-    def finish(self, timeout: float = 60) -> str:
+    def finish(self, timeout: float = 180) -> str:
         """Wait for the process to end (killing it if it does not) and return its stderr."""
         try:
             self.process.wait(timeout=timeout)

@@ -49,7 +49,8 @@ def test_short_training_lowers_the_loss_and_registers_the_style(tmp_path):
     cv2.imwrite(str(tmp_path / "painting.png"), stripes)
     checkpoints = tmp_path / "checkpoints"
     path = train(TrainConfig(style_image=tmp_path / "painting.png", name="stripes", data=tmp_path / "photos",
-                             image_size=32, style_size=64, steps=40, steady_steps=0, batch_size=2, checkpoints=checkpoints,
+                             image_size=32, style_size=64, steps=40, steady_steps=0, batch_size=2, content_weight=1.0,
+                             checkpoints=checkpoints,
                              run_dir=tmp_path / "run", preview_every=20, save_every=20,
                              painting={"title": "Stripes", "artist": "pytest", "year": "2026"}))
     assert path == checkpoints / "stripes.lite.pt"
@@ -103,7 +104,7 @@ def test_fine_tuning_starts_from_the_trained_style(tmp_path):
     write_photos(tmp_path / "photos", 8)
     cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (0, 200, 255), np.uint8))
     common = dict(style_image=tmp_path / "painting.png", data=tmp_path / "photos", image_size=32, style_size=32,
-                  batch_size=2, checkpoints=tmp_path / "ck", preview_every=10, save_every=10)
+                  batch_size=2, content_weight=1.0, checkpoints=tmp_path / "ck", preview_every=10, save_every=10)
     parent = train(TrainConfig(name="orange", steps=30, run_dir=tmp_path / "run", **common))
     child = train(TrainConfig(name="orange_steady", steps=5, steady_steps=5, init_from=parent,
                               run_dir=tmp_path / "fine", **common))
