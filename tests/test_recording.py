@@ -110,7 +110,9 @@ class RecordingProcess:
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "run.py"), "--demo", "--size", "320x180", "--style", "warm", "--no-display",
              "--output", str(output), *extra], env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            # As from a terminal: a shell's background job (how CI may start us) ignores SIGINT, and children inherit that.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.stderr = ""
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
