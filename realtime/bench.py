@@ -39,13 +39,15 @@ from realtime.writer import VideoWriter
 
 STAGES = ("decode", "upload", "style", "segmentation", "composite", "download", "display", "encode")
 BENCH_STYLE = "bench"
+BENCH_PICTURE = "bench-style.png"  # the style picture of the "adain" rows
+BENCH_MODELS = ("lite", "full", "adain")
 WARMUP_FRAMES = 5
 
 
 @dataclass(frozen=True)
 class BenchConfig:
     device: str
-    model: str  # lite or full
+    model: str  # lite, full or adain (a picture as the style)
     size: tuple[int, int]
     precision: str = "auto"
     torchscript: bool = True
@@ -68,8 +70,9 @@ class BenchConfig:
         extras = ["segmentation"] * self.segmentation + ["record"] * self.record + ["window"] * self.display
         return " ".join(parts + extras)
 
-    def look(self) -> Look:
-        return Look(BENCH_STYLE, stylize="person" if self.segmentation else "all")
+    def look(self, registry: StyleRegistry) -> Look:
+        style = str(registry.folder / BENCH_PICTURE) if self.model == "adain" else BENCH_STYLE
+        return Look(style, stylize="person" if self.segmentation else "all")
 
 
 @dataclass
@@ -92,9 +95,11 @@ class BenchResult:
 
 
 def random_style_registry(folder: Path) -> StyleRegistry:
+    """Random trained-style networks and a random style picture: speed does not depend on them."""
     torch.manual_seed(0)
     for variant, arch in VARIANTS.items():
         save_style(folder / f"{BENCH_STYLE}.{variant}.pt", TransformerNet(arch), arch, {"name": BENCH_STYLE})
+    cv2.imwrite(str(folder / BENCH_PICTURE), np.random.default_rng(0).integers(0, 256, (256, 256, 3), np.uint8))
     return StyleRegistry(folder)
 
 
@@ -138,7 +143,7 @@ def run_pipeline(engine: StyleEngine, config: BenchConfig, input_path: Path, fra
     source = open_video(str(input_path))
     capture = CaptureThread(source, max_frames=WARMUP_FRAMES + frames, paced=live, live=live)
     sink = Sink(config, source.fps, workdir, live)
-    look = config.look()
+    look = config.look(engine.registry)
     latencies, done, started = [], [], None
     capture.start()
     try:
@@ -176,7 +181,7 @@ def profile_stages(engine: StyleEngine, config: BenchConfig, input_path: Path, f
                 break
             if index == WARMUP_FRAMES:
                 engine.stage_times = {}
-            engine.process(image, config.look())
+            engine.process(image, config.look(engine.registry))
         return engine.stage_times
     finally:
         engine.stage_times = None

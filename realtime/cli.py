@@ -96,6 +96,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     style = parser.add_argument_group("style")
     style.add_argument("--style", default="starry_night", metavar="NAME|PATH",
                        help="style name from checkpoints/, a checkpoint file, or any picture as the style (AdaIN) (default: starry_night)")
+    style.add_argument("--style-dir", type=Path, metavar="DIR",
+                       help="add every picture in DIR to the style list (number keys, N/P, --cycle, remote control)")
+    style.add_argument("--style-strength", type=unit_interval, default=1.0, metavar="S",
+                       help="0 (the photo) to 1 (fully stylized); for pictures, AdaIN's alpha (+/- keys) (default: 1)")
+    style.add_argument("--mix", type=unit_interval, metavar="M",
+                       help="with --style a.jpg,b.jpg: how much of the second picture's style, 0 to 1 (default: 0.5)")
+    style.add_argument("--keep-colors", action="store_true", help="keep the photo's colours, take the style's light and texture (K)")
     style.add_argument("--list-styles", action="store_true", help="list the available styles and exit")
     style.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
                        help="auto picks CUDA, then MPS, then the CPU")
@@ -235,7 +242,10 @@ def command_run(args: argparse.Namespace) -> None:
     from realtime.composite import Background
     from realtime.segmentation import MaskSettings
 
-    run(RunSettings(style=args.style, precision=args.precision, stylize=args.stylize, background=Background.parse(args.background),
+    if args.mix is not None and args.style.count(",") != 1:
+        raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
+    run(RunSettings(style=args.style, style_dir=args.style_dir, strength=args.style_strength,
+                    mix=0.5 if args.mix is None else args.mix, keep_colors=args.keep_colors, precision=args.precision, stylize=args.stylize, background=Background.parse(args.background),
                     mask=MaskSettings(threshold=args.mask_threshold, feather=args.mask_feather, smoothing=args.mask_smoothing), camera=args.camera, input=args.input, demo=args.demo, output=args.output,
                     device=args.device, model=args.model, size=args.size, inference_size=args.inference_size, stabilize=args.stabilize, max_frames=args.max_frames,
                     display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir,
@@ -343,7 +353,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a real video file (default: $REALTIME_DATA/video/room_people_walking_in_one_by_one.mp4)")
     parser.add_argument("--frames", type=positive_int, default=60, help="frames per measurement, after 5 warm-up frames")
     parser.add_argument("--devices", type=comma_list(str), default=["auto"], help="e.g. cpu,cuda")
-    parser.add_argument("--models", type=comma_list(str), default=["lite", "full"], help="lite,full")
+    parser.add_argument("--models", type=comma_list(str), default=["lite", "full"],
+                        help="lite, full and adain (any picture as the style), e.g. lite,adain")
     parser.add_argument("--sizes", type=comma_list(parse_size), default=[(640, 360)],
                         help="processing sizes, e.g. 320x180,640x360,1280x720,1920x1080")
     parser.add_argument("--inference-sizes", type=comma_list(parse_inference_size), default=["auto"],
@@ -357,19 +368,18 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--segmentation", type=comma_list(on_off), default=[False, True],
                         help="stylize only the person, so the segmenter runs too: off, on or off,on (default)")
     parser.add_argument("--json", type=Path, help="write the full report as JSON here")
-    parser.add_argument("--markdown", type=Path, default=PROJECT_DOCS / "benchmarks.md",
-                        help="append a table here (default: docs/benchmarks.md)")
-    parser.add_argument("--no-markdown", dest="markdown", action="store_const", const=None, help="do not append a table")
+    parser.add_argument("--markdown", type=Path, metavar="FILE.md",
+                        help="also append the table to this file, e.g. docs/benchmarks.md (default: print it only)")
 
 
 def command_bench(args: argparse.Namespace) -> None:
-    from realtime.bench import configs_from, markdown_table, run_bench, write_outputs
+    from realtime.bench import BENCH_MODELS, configs_from, markdown_table, run_bench, write_outputs
 
     if args.input is None:
         raise UserError("pass --input VIDEO (a real video file) or set REALTIME_DATA")
     for model in args.models:
-        if model not in ("lite", "full"):
-            raise UserError(f"unknown model {model!r}; use lite, full or lite,full")
+        if model not in BENCH_MODELS:
+            raise UserError(f"unknown model {model!r}; use {', '.join(BENCH_MODELS)} or several, e.g. lite,adain")
     for precision in args.precisions:
         if precision not in ("auto", "fp32", "fp16", "bf16"):
             raise UserError(f"unknown precision {precision!r}; use auto, fp32, fp16 or bf16")
@@ -496,6 +506,40 @@ def command_sheet(args: argparse.Namespace) -> None:
     print(f"wrote {args.output}")
 
 
+def add_paint_arguments(parser: argparse.ArgumentParser) -> None:
+    from realtime.paint import PaintConfig
+
+    defaults = PaintConfig(content=Path(), style=Path())
+    parser.add_argument("--content", type=Path, required=True, metavar="PHOTO", help="the photo to paint")
+    parser.add_argument("--style", type=Path, required=True, metavar="IMAGE", help="any picture as the style")
+    parser.add_argument("--output", type=Path, required=True, metavar="OUT.png")
+    parser.add_argument("--size", type=positive_int, default=defaults.size, help="long side of the result in pixels")
+    parser.add_argument("--steps", type=positive_int, default=defaults.steps, help="L-BFGS budget in loss evaluations")
+    parser.add_argument("--init", default=defaults.init, choices=("content", "noise"), help="start from the photo or from noise")
+    parser.add_argument("--keep-colors", action="store_true", help="keep the photo's colours")
+    parser.add_argument("--content-weight", type=float, default=defaults.content_weight)
+    parser.add_argument("--style-weight", type=float, default=defaults.style_weight)
+    parser.add_argument("--tv-weight", type=float, default=defaults.tv_weight)
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the noise start")
+    parser.add_argument("--threads", type=non_negative_int, default=0, help="CPU threads (0: torch's default)")
+
+
+def command_paint(args: argparse.Namespace) -> None:
+    from realtime.paint import PaintConfig, paint
+    from realtime.writer import check_output_path, check_writable, is_image_path, write_image
+
+    if not is_image_path(args.output):
+        raise UserError(f"--output {args.output.name}: paint writes an image (.png or .jpg)")
+    check_output_path(args.output, None)
+    check_writable(args.output)
+    painting = paint(PaintConfig(
+        content=args.content, style=args.style, size=args.size, steps=args.steps, init=args.init,
+        content_weight=args.content_weight, style_weight=args.style_weight, tv_weight=args.tv_weight,
+        keep_colors=args.keep_colors, seed=args.seed, threads=args.threads))
+    write_image(args.output, painting.image)
+    print(f"wrote {args.output} ({painting.seconds:.0f} s, loss {painting.losses[0]:.3f} -> {painting.losses[-1]:.3f})")
+
+
 # name -> (help, arguments, handler); `realtime --help` lists them in this order.
 COMMANDS = {
     "run": ("stylize a camera, video, image or the demo (the default command)", add_run_arguments, command_run),
@@ -503,6 +547,8 @@ COMMANDS = {
     "export": ("write a style as a frozen TorchScript file", add_export_arguments, command_export),
     "bench": ("measure the pipeline's speed against the naive loop", add_bench_arguments, command_bench),
     "eval": ("measure styles (style), mask quality (segmentation), flicker (temporal) and long runs (soak)", add_eval_arguments, command_eval),
+    "paint": ("paint one photo in any picture's style by optimisation (Gatys et al.; slow, best quality)",
+              add_paint_arguments, command_paint),
     "sheet": ("a contact sheet: every style on a few photos, next to its painting", add_sheet_arguments, command_sheet),
 }
 

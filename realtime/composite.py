@@ -98,3 +98,19 @@ def compose(original: torch.Tensor, styled: torch.Tensor, alpha: torch.Tensor, s
     else:
         behind = background
     return behind + (person - behind) * alpha
+
+
+# ITU-R BT.601 luma weights for RGB.
+LUMA = (0.299, 0.587, 0.114)
+
+
+def luma(rgb: torch.Tensor) -> torch.Tensor:
+    """N x 3 x H x W RGB -> N x 1 x H x W luma."""
+    weights = torch.tensor(LUMA, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
+    return (rgb * weights).sum(dim=1, keepdim=True)
+
+
+def with_colors_of(photo: torch.Tensor, styled: torch.Tensor) -> torch.Tensor:
+    """The styled picture's luma on the photo's colours (colour preservation, Gatys et al. 2017):
+    adding the same amount to R, G and B changes the luma alone and leaves the chroma as it was."""
+    return (photo + (luma(styled) - luma(photo))).clamp(0.0, 1.0)

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from realtime.adain import adain_style
 from realtime.checkpoint import load_style
-from realtime.composite import Background, BackgroundLayer, compose
+from realtime.composite import Background, BackgroundLayer, compose, with_colors_of
 from realtime.device import fast_cpu_bfloat16
 from realtime.errors import UserError
 from realtime.registry import StyleRef, StyleRegistry
@@ -54,6 +54,7 @@ class Look:
     background: Background = Background("keep")
     show_mask: bool = False
     stabilize: float = 0.0  # 0-1: how much of the last output to keep where the picture is still
+    keep_colors: bool = False  # the style's light and texture, the frame's colours
 
     def snapshot(self) -> Look:
         return replace(self)
@@ -69,6 +70,11 @@ class LoadedStyle:
     module: torch.jit.ScriptModule | torch.nn.Module  # eager only when benchmarking against TorchScript
     dtype: torch.dtype  # what the module computes in
     meta: dict = field(default_factory=dict)
+
+    @property
+    def strength_in_features(self) -> bool:
+        """AdaIN takes the strength as its alpha (a blend of features); trained networks blend pixels."""
+        return self.meta.get("strength") == "features"
 
 
 def resolve_inference_size(requested: str | tuple[int, int], device: torch.device, live: bool) -> tuple[int, int] | None:
@@ -138,8 +144,9 @@ PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat
 class StyleEngine:
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
                  output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True,
-                 inference_size: tuple[int, int] | None = None):
+                 inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5):
         self.registry, self.device, self.variant = registry, device, variant
+        self.picture_mix = picture_mix  # the second picture's share when a style mixes two (--mix)
         self.output_size = output_size
         # The style network runs at about this many pixels (in the frame's aspect) and is
         # upsampled; None: at the processing size. Out of memory lowers it.
@@ -166,7 +173,7 @@ class StyleEngine:
         if name not in self._styles:
             ref = self.registry.resolve(name, self.variant)
             if ref.variant == "image":
-                self._styles[name] = self._prepare(ref, *adain_style(ref.path))
+                self._styles[name] = self._prepare(ref, *adain_style(ref.pictures, self.picture_mix))
             elif ref.path.suffix == ".ts":
                 self._styles[name] = self._load_exported(ref)
             else:
@@ -305,12 +312,20 @@ class StyleEngine:
         if look.needs_mask:
             with self._stage("segmentation"):
                 alpha = self.segmenter(out_w, out_h).alpha(original, self.mask_settings).to(self.dtype)
+        strength = float(np.clip(look.strength, 0.0, 1.0))
         with self._stage("style"):
-            styled = self._stabilized(small, style.module(small.to(style.dtype)), look, style)
+            if style.strength_in_features:
+                styled, strength = style.module(small.to(style.dtype), strength), 1.0
+            else:
+                styled = style.module(small.to(style.dtype))
+            styled = self._stabilized(small, styled, look, style)
         with self._stage("composite"):
             if styled.shape[-2:] != original.shape[-2:]:
                 styled = F.interpolate(styled.float(), size=(out_h, out_w), mode="bilinear", align_corners=False)
-            out = torch.lerp(original, styled.to(self.dtype), float(np.clip(look.strength, 0.0, 1.0)))
+            styled = styled.to(self.dtype)
+            if look.keep_colors:
+                styled = with_colors_of(original, styled)
+            out = torch.lerp(original, styled, strength)
             if alpha is not None and look.show_mask:
                 out = original * 0.25 + alpha * 0.75  # the mask, over a dimmed frame for orientation
             elif alpha is not None:

@@ -6,7 +6,8 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("1-9", "style:N", "pick style N"),
     ("Right / N", "next_style", "next style"),
     ("Left / P", "previous_style", "previous style"),
-    ("+ / -", "stronger / weaker", "stylization strength (blend with the original)"),
+    ("+ / -", "stronger / weaker", "stylization strength (for pictures: AdaIN's alpha)"),
+    ("K", "keep_colors", "keep the photo's colours on / off"),
     ("G", "stylize_mode", "stylize all / the person / the background"),
     ("V", "mask", "show the person mask"),
     ("C", "compare", "split screen: original | stylized"),
@@ -19,6 +20,7 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("H", "hud", "show / hide the HUD"),
     ("?", "help", "show / hide this key list"),
     ("Esc / Q", "quit", "quit"),
+    ("drop a picture", "drop:PATH", "use the picture as the style (AdaIN)"),
 ]
 
 # Printable keys arrive as characters, so they follow the keyboard layout.
@@ -27,6 +29,7 @@ CHAR_ACTIONS: dict[str, str] = {
     "n": "next_style", "N": "next_style", "p": "previous_style", "P": "previous_style",
     "+": "stronger", "=": "stronger", "-": "weaker", "_": "weaker",
     "c": "compare", "C": "compare", "g": "stylize_mode", "G": "stylize_mode", "v": "mask", "V": "mask", "m": "mirror", "M": "mirror",
+    "k": "keep_colors", "K": "keep_colors",
     " ": "pause", "r": "record", "R": "record", "s": "screenshot", "S": "screenshot", "f": "fullscreen", "F": "fullscreen",
     "y": "vsync", "Y": "vsync", "h": "hud", "H": "hud", "?": "help", "q": "quit", "Q": "quit",
 }

@@ -26,6 +26,7 @@ from realtime.hotkeys import key_list_rows
 from realtime.hud import RECORDING_DOT, text_image
 from realtime.mailbox import LatestMailbox
 from realtime.recorder import Recorder, close_all
+from realtime.registry import display_name, is_picture_style
 from realtime.remote import RemoteControl
 from realtime.renderer import Renderer
 from realtime.writer import unused_path, write_image
@@ -347,6 +348,10 @@ class LiveApp:
             look.show_mask = not look.show_mask
         elif action == "mirror":
             look.mirror = not look.mirror
+        elif action == "keep_colors":
+            look.keep_colors = not look.keep_colors
+        elif action.startswith("drop:"):
+            self.use_dropped_file(action.removeprefix("drop:"))
         elif action == "pause":
             self.worker.paused = not self.worker.paused
         elif action == "screenshot":
@@ -365,15 +370,24 @@ class LiveApp:
         elif action == "quit":
             self.quitting = True
 
-    def set_style(self, name: str) -> None:
+    def use_dropped_file(self, path: str) -> None:
+        """A picture dropped on the window becomes the style and joins the style list."""
+        if not is_picture_style(path) or "," in path:
+            self.flash(f"not a picture: {Path(path).name}; drop a .jpg, .png or .webp file")
+            return
+        if self.set_style(path) and path not in self.styles:
+            self.styles.append(path)
+
+    def set_style(self, name: str) -> bool:
         try:
             self.engine.style(name)  # load before switching, so the engine thread never stalls on it
         except Exception as exc:  # a broken checkpoint must not end the show
-            self.flash(f"cannot load {name}: {exc}")
-            return
+            self.flash(f"cannot load {display_name(name)}: {exc}")
+            return False
         if name != self.look.style:
             log.info("style: %s", name)
         self.look.style = name
+        return True
 
     def save_screenshot(self) -> None:
         if self.last is None:
@@ -396,12 +410,12 @@ class LiveApp:
 
     def hud_lines(self) -> list[str]:
         look = self.look
-        state = [f"strength {look.strength:.0%}", f"stylize {look.stylize}"]
+        state = [f"strength {look.strength:.0%}", f"stylize {look.stylize}"] + ["keep colours"] * look.keep_colors
         state += [f"background {look.background.kind}"] * (look.background.kind != "keep") + ["MASK"] * look.show_mask
         state += ["mirror"] * look.mirror + ["compare"] * look.compare + ["PAUSED"] * self.worker.paused
         if self.recorder is not None:
             state.insert(0, f"REC {time.monotonic() - self.recording_started:5.1f} s")
-        lines = [f"{look.style}   {self.meter.fps:4.1f} FPS   {self.engine.device.type} / {self.engine.variant}"
+        lines = [f"{display_name(look.style)}   {self.meter.fps:4.1f} FPS   {self.engine.device.type} / {self.engine.variant}"
                  f"   {self.network_size_text()}",
                  "   ".join(state) + "   ? keys"]
         if time.monotonic() < self.message_until:

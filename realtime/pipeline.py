@@ -21,7 +21,7 @@ from realtime.engine import DEFAULT_STABILIZE, Look, StyleEngine, check_style_lo
 from realtime.errors import UserError
 from realtime.images import read_bgr
 from realtime.recorder import Recorder, close_all
-from realtime.registry import StyleRegistry
+from realtime.registry import StyleRegistry, style_pictures
 from realtime.remote import RemoteControl
 from realtime.segmentation import MaskSettings
 from realtime.virtual_camera import open_virtual_camera
@@ -40,6 +40,10 @@ from realtime.writer import (
 @dataclass
 class RunSettings:
     style: str = "starry_night"
+    style_dir: Path | None = None  # every picture in it joins the window's style list
+    strength: float = 1.0
+    mix: float = 0.5  # the second picture's share in a mix of two (--style a.jpg,b.jpg)
+    keep_colors: bool = False
     precision: str = "auto"
     stylize: str = "all"
     background: Background = field(default_factory=lambda: Background("keep"))
@@ -72,7 +76,8 @@ class RunSettings:
     virtual_camera: bool = False
 
     def look(self) -> Look:
-        return Look(self.style, stylize=self.stylize, background=self.background, stabilize=self.stabilize)
+        return Look(self.style, strength=self.strength, stylize=self.stylize, background=self.background,
+                    stabilize=self.stabilize, keep_colors=self.keep_colors)
 
     @property
     def live(self) -> bool:
@@ -112,7 +117,8 @@ def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     device = pick_device(settings.device)
     variant = settings.model if settings.model != "auto" else ("lite" if device.type == "cpu" else "full")
     inference_size = resolve_inference_size(settings.inference_size, device, settings.live)
-    engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size)
+    engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
+                         picture_mix=settings.mix)
     engine.mask_settings = settings.mask
     if settings.look().needs_mask:
         engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
@@ -132,7 +138,12 @@ def run(settings: RunSettings) -> None:
         check_writable(settings.output)
         if not is_image_path(settings.output):
             check_encoder(settings.output, settings.recording)
-    if settings.input is not None and is_image_path(Path(settings.input)):
+    image_input = settings.input is not None and is_image_path(Path(settings.input))
+    if settings.style_dir is not None:
+        style_pictures(settings.style_dir)  # a missing or empty folder fails now
+        if image_input or not settings.display:
+            say("note: --style-dir adds styles to the window's style list; without a window only --style is used")
+    if image_input:
         run_image(settings, build_engine(settings, registry))
         return
     if not settings.display and settings.output is None and not settings.virtual_camera:
@@ -183,7 +194,7 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
     )
     from realtime.renderer import Renderer
 
-    styles = registry.names()
+    styles = registry.names() + (style_pictures(settings.style_dir) if settings.style_dir else [])
     if settings.style not in styles:
         styles.insert(0, settings.style)
     renderer = Renderer(*(settings.size or source.frame_size), title=f"realtime - {settings.style}", vsync=settings.vsync,

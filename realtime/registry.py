@@ -20,7 +20,8 @@ CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime ex
 class StyleRef:
     name: str
     path: Path
-    variant: str  # "lite", "full", "file" for a checkpoint given by path, "image" for a style picture (AdaIN)
+    variant: str  # "lite", "full", "file" for a checkpoint given by path, "image" for style pictures (AdaIN)
+    pictures: tuple[Path, ...] = ()  # "image": the picture, or the pictures whose styles are mixed
 
 
 class StyleRegistry:
@@ -45,10 +46,14 @@ class StyleRegistry:
             chosen = variant if variant in files else next(iter(files))
             return StyleRef(name_or_path, files[chosen], chosen)
         path = Path(name_or_path).expanduser()
-        if path.suffix.lower() in IMAGE_SUFFIXES:
-            if not path.is_file():
-                raise UserError(f"style picture not found: {path}")
-            return StyleRef(path.stem, path, "image")
+        if is_picture_style(name_or_path):
+            pictures = tuple(Path(part.strip()).expanduser() for part in name_or_path.split(","))
+            for picture in pictures:
+                if not picture.is_file():
+                    raise UserError(f"style picture not found: {picture}")
+            return StyleRef(" + ".join(p.stem for p in pictures), pictures[0], "image", pictures)
+        if "," in name_or_path:
+            raise UserError(f"{name_or_path!r}: only pictures can be mixed (--style a.jpg,b.jpg --mix 0.3)")
         if path.suffix in CHECKPOINT_SUFFIXES or os.sep in name_or_path:
             if not path.is_file():
                 raise UserError(f"style checkpoint not found: {path}")
@@ -61,3 +66,25 @@ class StyleRegistry:
         close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.4)
         hint = f"did you mean {close[0]!r}? " if close else ""
         return f"unknown style {name!r}; {hint}available: {', '.join(self.names())}"
+
+
+def is_picture_style(name: str) -> bool:
+    """A style given as a picture (AdaIN), or as several pictures to mix (a.jpg,b.png)."""
+    return all(Path(part.strip()).suffix.lower() in IMAGE_SUFFIXES for part in name.split(","))
+
+
+def style_pictures(folder: Path) -> list[str]:
+    """Every picture in a --style-dir, as style names (their paths)."""
+    if not folder.is_dir():
+        raise UserError(f"--style-dir {folder} is not a folder")
+    pictures = [str(path) for path in sorted(folder.iterdir()) if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()]
+    if not pictures:
+        raise UserError(f"--style-dir {folder} has no pictures ({', '.join(sorted(IMAGE_SUFFIXES))})")
+    return pictures
+
+
+def display_name(style: str) -> str:
+    """How a style is shown on screen: pictures by their file names, not their folders."""
+    if is_picture_style(style):
+        return " + ".join(Path(part.strip()).stem for part in style.split(","))
+    return style

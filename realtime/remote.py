@@ -3,7 +3,7 @@
 Both turn messages into validated commands on a queue that the window's main thread
 applies between frames; anything invalid is answered with an error and logged, and
 never reaches the app. Commands (HTTP: POST /NAME?value=V; OSC: /NAME V):
-  style NAME            switch style
+  style NAME            switch style (a --style-dir picture by its file name)
   mode all|person|background
   strength 0..1         blend with the original
   record start|stop
@@ -16,11 +16,13 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from realtime.composite import STYLIZE_MODES
+from realtime.registry import display_name, is_picture_style
 
 log = logging.getLogger("realtime")
 Command = tuple[str, Any]
@@ -29,9 +31,7 @@ Command = tuple[str, Any]
 def parse_command(name: str, value: Any, styles: list[str]) -> Command:
     """A checked (name, value) pair; ValueError with a readable reason otherwise."""
     if name == "style":
-        if value not in styles:
-            raise ValueError(f"unknown style {value!r}; available: {', '.join(styles)}")
-        return name, value
+        return name, style_from_list(str(value), styles)
     if name == "mode":
         if value not in STYLIZE_MODES:
             raise ValueError(f"mode must be one of {', '.join(STYLIZE_MODES)}")
@@ -46,6 +46,17 @@ def parse_command(name: str, value: Any, styles: list[str]) -> Command:
             raise ValueError("record takes start or stop")
         return name, value
     raise ValueError(f"unknown command {name!r}; use style, mode, strength or record")
+
+
+def style_from_list(value: str, styles: list[str]) -> str:
+    """A style of the app's list, by name; pictures (--style-dir) also by file name or stem.
+    Never a path from the network: only what the list already holds."""
+    if value in styles:
+        return value
+    for style in styles:
+        if is_picture_style(style) and value in (Path(style).name, Path(style).stem):
+            return style
+    raise ValueError(f"unknown style {value!r}; available: {', '.join(map(display_name, styles))}")
 
 
 class RemoteControl:

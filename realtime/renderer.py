@@ -106,6 +106,7 @@ class Renderer:
         self.actions: list[str] = []
         glfw.set_char_callback(self.window, self._on_char)
         glfw.set_key_callback(self.window, self._on_key)
+        glfw.set_drop_callback(self.window, self._on_drop)
 
         self.frame_program = load_program("quad", "frame")
         self.overlay_program = load_program("quad", "overlay")
@@ -130,6 +131,9 @@ class Renderer:
         for name, mapped in NAMED_KEY_ACTIONS.items():
             if key == getattr(glfw, f"KEY_{name}"):
                 self.actions.append(mapped)
+
+    def _on_drop(self, _window, paths: list[str]) -> None:
+        self.actions += [f"drop:{path}" for path in paths]
 
     def poll_actions(self) -> list[str]:
         glfw.poll_events()

@@ -106,3 +106,18 @@ def test_fuzzed_config_values_never_crash(tmp_path_factory, values):
         apply_config(subparsers["run"], path)
     except UserError:
         pass
+
+
+def test_style_dir_pictures_by_file_name_and_never_a_path_from_the_network(tmp_path):
+    picture = str(tmp_path / "klimt_kiss.jpg")
+    remote = RemoteControl([*STYLES, picture])
+    try:
+        port = remote.serve_http("127.0.0.1", 0)
+        assert post(port, "/style?value=klimt_kiss.jpg") == (200, {"ok": True, "style": picture})
+        assert post(port, "/style?value=klimt_kiss")[0] == 200
+        for outside in ("/etc/hosts.png", str(tmp_path / "other.jpg"), "../klimt_kiss.jpg"):
+            code, body = post(port, f"/style?value={outside}")
+            assert code == 400 and "unknown style" in body["error"]
+        assert remote.pending() == [("style", picture), ("style", picture)]
+    finally:
+        remote.close()

@@ -175,3 +175,28 @@ def test_fullscreen_show_keeps_its_screen_when_monitors_change():
         assert not renderer.fullscreen and glfw.get_window_size(renderer.window) == (192, 112)
     finally:
         renderer.close()
+
+
+def test_a_dropped_picture_becomes_the_style_and_k_keeps_the_colours(app, tmp_path):
+    import cv2
+
+    settled_pixels(app, "warm")
+    picture = tmp_path / "blue.png"
+    picture_pixels = np.full((64, 64, 3), (200, 60, 20), np.uint8)
+    picture_pixels[::8] = 255
+    cv2.imwrite(str(picture), picture_pixels)
+    (tmp_path / "notes.txt").write_text("not a picture")
+    app.renderer._on_drop(app.renderer.window, [str(tmp_path / "notes.txt")])  # what GLFW calls on a drop
+    app.step()
+    assert app.look.style == "warm" and "not a picture" in app.message
+    app.renderer._on_drop(app.renderer.window, [str(picture)])
+    app.step()
+    assert app.look.style == str(picture) and str(picture) in app.styles
+    painted = settled_pixels(app, str(picture)).astype(int)
+    assert painted[..., 0].mean() > painted[..., 2].mean() + 20  # blue like the picture
+    press(app, "k")
+    step_until(app, lambda: app.look.keep_colors)
+    frames_before = app.last.index
+    step_until(app, lambda: app.last.index > frames_before + 2)
+    kept = shown(app).astype(int)
+    assert kept[..., 0].mean() - kept[..., 2].mean() < painted[..., 0].mean() - painted[..., 2].mean() - 10
