@@ -158,7 +158,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--http-port", type=port_number, metavar="PORT", help="HTTP remote control: GET /status, POST /style?value=NAME ...")
     show.add_argument("--osc-port", type=port_number, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop")
     show.add_argument("--remote-host", default="127.0.0.1", metavar="ADDRESS",
-                      help="where remote control listens (default: this machine only)")
+                      help="where remote control listens (default: this machine only; any other address needs --remote-token)")
+    show.add_argument("--remote-token", metavar="SECRET",
+                      help="remote commands must carry it (HTTP: Authorization: Bearer SECRET or ?token=SECRET; OSC: first argument)")
     parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
 
 
@@ -253,7 +255,7 @@ def command_run(args: argparse.Namespace) -> None:
                     recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset,
                                                size=args.record_size, fragmented=args.fragmented),
                     loop=args.loop, playlist=args.playlist, cycle_seconds=args.cycle, health_every=args.health_every,
-                    remote_host=args.remote_host, http_port=args.http_port, osc_port=args.osc_port,
+                    remote_host=args.remote_host, remote_token=args.remote_token, http_port=args.http_port, osc_port=args.osc_port,
                     fullscreen=args.fullscreen, monitor=args.monitor, keep_going=args.keep_going,
                     virtual_camera=args.virtual_camera))
 

@@ -22,7 +22,7 @@ from realtime.errors import UserError
 from realtime.images import read_bgr
 from realtime.recorder import Recorder, close_all
 from realtime.registry import StyleRegistry, style_pictures
-from realtime.remote import RemoteControl
+from realtime.remote import RemoteControl, is_loopback
 from realtime.segmentation import MaskSettings
 from realtime.virtual_camera import open_virtual_camera
 from realtime.writer import (
@@ -68,6 +68,7 @@ class RunSettings:
     cycle_seconds: float | None = None
     health_every: float = 60.0
     remote_host: str = "127.0.0.1"
+    remote_token: str | None = None
     http_port: int | None = None
     osc_port: int | None = None
     fullscreen: bool = False
@@ -128,7 +129,22 @@ def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     return engine
 
 
+def check_window_options(settings: RunSettings) -> None:
+    """Options that only the window acts on are refused without one, instead of being ignored."""
+    window_only = {"--http-port": settings.http_port is not None, "--osc-port": settings.osc_port is not None,
+                   "--cycle": settings.cycle_seconds is not None, "--playlist": bool(settings.playlist)}
+    given = [option for option, used in window_only.items() if used]
+    if given and not settings.display:
+        raise UserError(f"{', '.join(given)}: only the window's show acts on this; drop --no-display "
+                        "(a fullscreen window runs unattended) or drop the option")
+    remote = settings.http_port is not None or settings.osc_port is not None
+    if remote and not is_loopback(settings.remote_host) and not settings.remote_token:
+        raise UserError(f"--remote-host {settings.remote_host} lets anyone on the network control the show; "
+                        "add --remote-token SECRET, or keep the default 127.0.0.1")
+
+
 def run(settings: RunSettings) -> None:
+    check_window_options(settings)
     registry = StyleRegistry()
     if settings.input is not None and "://" not in settings.input and not Path(settings.input).is_file():
         raise UserError(f"input not found: {settings.input}")
@@ -229,12 +245,15 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
 def start_remote_control(settings: RunSettings, styles: list[str]) -> RemoteControl | None:
     if settings.http_port is None and settings.osc_port is None:
         return None
-    remote = RemoteControl(styles)
+    remote = RemoteControl(styles, settings.remote_token)
+    token = " (token required)" if settings.remote_token else ""
     try:
         if settings.http_port is not None:
-            remote.serve_http(settings.remote_host, settings.http_port)
+            port = remote.serve_http(settings.remote_host, settings.http_port)
+            say(f"remote control: http://{settings.remote_host}:{port}/status{token}")
         if settings.osc_port is not None:
-            remote.serve_osc(settings.remote_host, settings.osc_port)
+            port = remote.serve_osc(settings.remote_host, settings.osc_port)
+            say(f"remote control: OSC on udp://{settings.remote_host}:{port}{token}")
     except OSError as exc:
         remote.close()
         raise UserError(f"cannot listen for remote control on {settings.remote_host}: {exc.strerror}; "

@@ -8,16 +8,22 @@ never reaches the app. Commands (HTTP: POST /NAME?value=V; OSC: /NAME V):
   strength 0..1         blend with the original
   record start|stop
 Status: HTTP GET /status (JSON); OSC /status replies nothing (UDP is one-way here).
+
+With a token (`--remote-token`, required to listen beyond this machine), HTTP requests carry
+it as `Authorization: Bearer TOKEN` or `?token=TOKEN`, and OSC messages as their first
+argument (/style TOKEN NAME). Every HTTP answer is JSON, errors included.
 """
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import json
 import logging
 import queue
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -26,10 +32,33 @@ from realtime.registry import display_name, is_picture_style
 
 log = logging.getLogger("realtime")
 Command = tuple[str, Any]
+MAX_VALUE_LENGTH = 256  # longer values are refused, and never echoed or logged in full
+MAX_PATH_LENGTH = 1024
+IDLE_SECONDS = 10.0  # an HTTP connection that sends nothing for this long is closed
+
+
+class Unauthorized(ValueError):
+    """A message without the right token."""
+
+
+def shortened(value: Any, length: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= length else text[:length] + f"... ({len(text)} characters)"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
 
 
 def parse_command(name: str, value: Any, styles: list[str]) -> Command:
     """A checked (name, value) pair; ValueError with a readable reason otherwise."""
+    if len(str(value)) > MAX_VALUE_LENGTH:
+        raise ValueError(f"value too long ({len(str(value))} characters; at most {MAX_VALUE_LENGTH})")
     if name == "style":
         return name, style_from_list(str(value), styles)
     if name == "mode":
@@ -37,7 +66,7 @@ def parse_command(name: str, value: Any, styles: list[str]) -> Command:
             raise ValueError(f"mode must be one of {', '.join(STYLIZE_MODES)}")
         return name, value
     if name == "strength":
-        strength = float(value)
+        strength = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
         if not 0.0 <= strength <= 1.0:
             raise ValueError("strength must be between 0 and 1")
         return name, strength
@@ -45,7 +74,7 @@ def parse_command(name: str, value: Any, styles: list[str]) -> Command:
         if value not in ("start", "stop"):
             raise ValueError("record takes start or stop")
         return name, value
-    raise ValueError(f"unknown command {name!r}; use style, mode, strength or record")
+    raise ValueError(f"unknown command {shortened(name)}; use style, mode, strength or record")
 
 
 def style_from_list(value: str, styles: list[str]) -> str:
@@ -56,22 +85,27 @@ def style_from_list(value: str, styles: list[str]) -> str:
     for style in styles:
         if is_picture_style(style) and value in (Path(style).name, Path(style).stem):
             return style
-    raise ValueError(f"unknown style {value!r}; available: {', '.join(map(display_name, styles))}")
+    raise ValueError(f"unknown style {shortened(value)}; available: {', '.join(map(display_name, styles))}")
 
 
 class RemoteControl:
     """The command queue and the status both servers share."""
 
-    def __init__(self, styles: list[str]):
+    def __init__(self, styles: list[str], token: str | None = None):
         self.styles = styles
+        self.token = token
         self.commands: queue.Queue[Command] = queue.Queue(maxsize=100)
         self.status: dict[str, Any] = {}
         self._servers: list[Callable[[], None]] = []
 
+    def check_token(self, given: str | None) -> None:
+        if self.token is not None and not hmac.compare_digest(str(given or "").encode(), self.token.encode()):
+            raise Unauthorized("missing or wrong token")
+
     def submit(self, name: str, value: Any, origin: str) -> Command:
         command = parse_command(name, value, self.styles)
         self.commands.put_nowait(command)
-        log.info("remote %s: %s %s", origin, name, value)
+        log.info("remote %s: %s %s", origin, name, shortened(value))
         return command
 
     def pending(self) -> list[Command]:
@@ -102,11 +136,14 @@ class RemoteControl:
 
     def _on_osc(self, address: str, *arguments: Any) -> None:
         try:
+            if self.token is not None:
+                self.check_token(arguments[0] if arguments else None)
+                arguments = arguments[1:]
             if len(arguments) != 1:
-                raise ValueError("send exactly one argument")
+                raise ValueError("send exactly one argument" + " after the token" * (self.token is not None))
             self.submit(address.strip("/"), arguments[0], "OSC")
         except (ValueError, TypeError, queue.Full) as exc:
-            log.warning("rejected OSC %s %r: %s", address, arguments, exc)
+            log.warning("rejected OSC %s %s: %s", address[:80], shortened(arguments), exc)
 
     def close(self) -> None:
         for shutdown in self._servers:
@@ -115,24 +152,53 @@ class RemoteControl:
 
 def _http_handler(control: RemoteControl) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        timeout = IDLE_SECONDS  # applied to the connection's socket: idle clients do not hold a thread
+        error_content_type = "application/json"
+        error_message_format = ""  # send_error below writes JSON instead of the standard HTML page
+
         def do_GET(self) -> None:
-            if urlparse(self.path).path != "/status":
+            url = self._authorized_url()
+            if url is None:
+                return
+            if url.path != "/status":
                 self._reply(404, {"error": "GET /status, or POST /style|/mode|/strength|/record?value=V"})
                 return
             self._reply(200, control.status)
 
         def do_POST(self) -> None:
-            url = urlparse(self.path)
+            url = self._authorized_url()
+            if url is None:
+                return
             try:
                 values = parse_qs(url.query).get("value", [])
                 if len(values) != 1:
                     raise ValueError("give exactly one ?value=")
                 name, value = control.submit(url.path.strip("/"), values[0], "HTTP")
             except (ValueError, queue.Full) as exc:
-                log.warning("rejected HTTP %s: %s", self.path, exc)
+                log.warning("rejected HTTP %s: %s", shortened(self.path, 80), exc)
                 self._reply(400, {"error": str(exc)})
                 return
             self._reply(200, {"ok": True, name: value})
+
+        def _authorized_url(self):
+            """The request's URL if it is short enough and carries the token; else answer and return None."""
+            if len(self.path) > MAX_PATH_LENGTH:
+                self._reply(414, {"error": f"request too long (at most {MAX_PATH_LENGTH} characters)"})
+                return None
+            url = urlparse(self.path)
+            bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            try:
+                control.check_token(bearer or parse_qs(url.query).get("token", [None])[0])
+            except Unauthorized as exc:
+                log.warning("rejected HTTP %s from %s: %s", shortened(url.path, 80), self.client_address[0], exc)
+                self._reply(401, {"error": str(exc)})
+                return None
+            return url
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """Malformed requests and other methods: the same JSON errors as everything else."""
+            self.close_connection = True
+            self._reply(code, {"error": message or self.responses.get(code, ("error",))[0]})
 
         def _reply(self, code: int, body: dict) -> None:
             data = json.dumps(body).encode()
@@ -140,7 +206,8 @@ def _http_handler(control: RemoteControl) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":
+                self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("http: " + format, *args)

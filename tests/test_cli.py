@@ -128,6 +128,9 @@ def test_real_clip_from_shared_data(style_dir, tmp_path):
     (["--demo", "--no-display", "--output", "/proc/x.mp4"], ["cannot write /proc/x.mp4"]),
     (["--demo", "--http-port", "99999"], ["a port is 1 to 65535"]),
     (["--demo", "--osc-port", "-1"], ["a port is 1 to 65535"]),
+    (["--demo", "--http-port", "8765", "--remote-host", "0.0.0.0"], ["lets anyone on the network", "--remote-token"]),
+    (["--demo", "--no-display", "--output", "x.mp4", "--http-port", "8765", "--cycle", "5"],
+     ["--http-port, --cycle: only the window's show"]),
     (["--demo", "--output", "clip.avi", "--no-display", "--style", "warm"], ["cannot write clip.avi"]),
 ])
 def test_bad_input_gives_one_line_and_exit_2(args, fragments, style_dir, tmp_path, monkeypatch):

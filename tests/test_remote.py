@@ -121,3 +121,69 @@ def test_style_dir_pictures_by_file_name_and_never_a_path_from_the_network(tmp_p
         assert remote.pending() == [("style", picture), ("style", picture)]
     finally:
         remote.close()
+
+
+def request(port: int, method: str, path: str, headers: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_token_is_required_on_http_and_osc_when_set():
+    remote = RemoteControl(STYLES, token="s3cret")
+    try:
+        port = remote.serve_http("127.0.0.1", 0)
+        assert request(port, "POST", "/style?value=cool")[0] == 401
+        assert request(port, "POST", "/style?value=cool&token=wrong")[0] == 401
+        assert request(port, "GET", "/status")[0] == 401
+        assert request(port, "POST", "/style?value=cool&token=s3cret")[0] == 200
+        assert request(port, "POST", "/mode?value=person", {"Authorization": "Bearer s3cret"})[0] == 200
+        osc_port = remote.serve_osc("127.0.0.1", 0)
+        client = SimpleUDPClient("127.0.0.1", osc_port)
+        client.send_message("/mode", "all")  # no token: dropped
+        client.send_message("/mode", ["wrong", "all"])
+        client.send_message("/strength", ["s3cret", 0.5])
+        received = []
+        deadline = time.monotonic() + 5
+        while len(received) < 3 and time.monotonic() < deadline:
+            received += remote.pending()
+            time.sleep(0.05)
+        assert received == [("style", "cool"), ("mode", "person"), ("strength", 0.5)]
+    finally:
+        remote.close()
+
+
+def test_http_answers_json_to_everything_and_caps_lengths(control, caplog):
+    port = control.serve_http("127.0.0.1", 0)
+    for method in ("PUT", "DELETE", "PATCH"):
+        code, body = request(port, method, "/style?value=cool")
+        assert code == 501 and "Unsupported method" in body["error"]
+    long_value = "x" * 60_000
+    code, body = request(port, "POST", f"/style?value={long_value[:900]}")
+    assert code == 400 and len(json.dumps(body)) < 400
+    code, body = request(port, "POST", f"/style?value={long_value}")
+    assert code == 414 and len(json.dumps(body)) < 400
+    assert all(len(record.getMessage()) < 1000 for record in caplog.records)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        raw.sendall(b"GET /a b HTTP/1.1\r\n\r\n")  # a malformed request line
+        reply = raw.recv(4096).decode()
+    assert reply.startswith("HTTP/1.0 400") and "application/json" in reply
+    assert "Bad request syntax" in json.loads(reply.split("\r\n\r\n", 1)[1])["error"]
+    assert control.pending() == []
+    assert post(port, "/strength?value=-0") == (200, {"ok": True, "strength": 0.0})
+    assert str(control.pending()[0][1]) == "0.0"
+
+
+def test_idle_http_connections_are_closed(monkeypatch):
+    monkeypatch.setattr("realtime.remote.IDLE_SECONDS", 0.5)
+    remote = RemoteControl(STYLES)
+    try:
+        port = remote.serve_http("127.0.0.1", 0)
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as idle:
+            idle.sendall(b"GET /sta")  # and then nothing
+            assert idle.recv(4096) == b""  # the server hung up instead of waiting forever
+    finally:
+        remote.close()
