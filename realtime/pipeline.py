@@ -282,6 +282,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
     look = settings.look()
     total = settings.max_frames if capture.loop else min(filter(None, (source.frame_count, settings.max_frames)), default=None)
     capture.start()
+    finished = False
     try:
         with tqdm(total=total, desc=f"stylizing ({settings.style})", unit="frame") as bar:
             pending = None
@@ -299,6 +300,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
                 pending = submitted
         if capture.error is not None:
             raise capture.error
+        finished = True
     finally:
         capture.stop()
-        close_all(sinks)
+        close_all(sinks, complete=finished)

@@ -20,6 +20,7 @@ class Recorder:
         self.dropped = 0
         self.error: BaseException | None = None
         self._stopped = threading.Event()  # set when the encoder thread ends
+        self._complete = True  # whether the run finished, so the file may replace an existing one
         self.encode_seconds: list[float] = []
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
@@ -42,13 +43,15 @@ class Recorder:
             self.error = exc
         finally:
             try:
-                self.writer.close()
+                self.writer.close(complete=self._complete and self.error is None)
             except BaseException as exc:
                 self.error = self.error or exc
             self._stopped.set()
 
-    def close(self) -> None:
-        """Encode what is queued, then finalize the file. Raises what went wrong in the encoder."""
+    def close(self, complete: bool = True) -> None:
+        """Encode what is queued, then finalize the file. Raises what went wrong in the encoder.
+        complete=False: the run stopped early (an error, Ctrl-C), so an existing file is not replaced."""
+        self._complete = complete
         self.queue.close()
         self._thread.join()
         if self.error is not None:
@@ -56,16 +59,18 @@ class Recorder:
 
     def summary(self) -> str:
         dropped = f", {self.dropped} dropped because the encoder fell behind" if self.dropped else ""
-        return f"wrote {self.writer.path} ({self.writer.frames_written} frames{dropped})"
+        kept = self.writer.kept
+        note = f"; kept the existing {kept}, since this run did not finish" if kept else ""
+        return f"wrote {self.writer.path} ({self.writer.frames_written} frames{dropped}){note}"
 
 
-def close_all(recorders: list[Recorder]) -> None:
+def close_all(recorders: list[Recorder], complete: bool = True) -> None:
     """Finalize every recorder, even when one of them fails, saying what each wrote; then
     raise the first failure."""
     errors = []
     for recorder in recorders:
         try:
-            recorder.close()
+            recorder.close(complete)
         except RuntimeError as exc:
             errors.append(exc)
             continue

@@ -19,6 +19,7 @@ class VirtualCameraWriter:
     """The writer side of a Recorder: frames go to the virtual camera device instead of a file."""
 
     live = True  # behind a Recorder, a slow consumer drops frames instead of stalling the show
+    kept = None  # nothing on disk is ever kept or replaced
 
     def __init__(self, width: int, height: int, fps: Fraction):
         try:
@@ -40,7 +41,7 @@ class VirtualCameraWriter:
         self.camera.send(np.ascontiguousarray(image))
         self.frames_written += 1
 
-    def close(self) -> None:
+    def close(self, complete: bool = True) -> None:
         self.camera.close()
 
 

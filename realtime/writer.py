@@ -165,7 +165,10 @@ class VideoWriter:
             container_options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
             container_options["flush_packets"] = "1"  # to disk at once, not held in a buffer
         self.fragmented = bool(container_options)
-        self.container = av.open(str(path), mode="w", options=container_options)
+        # An existing file is replaced only by a complete one: until then the new one is written beside it.
+        self.writing_path = path.with_name(f"{path.stem}.partial{path.suffix}") if path.exists() else path
+        self.kept: Path | None = None  # the existing file, when an unfinished run left it in place
+        self.container = av.open(str(self.writing_path), mode="w", options=container_options)
         self.audio_from = audio_from
         self.audio: AudioCopy | None = None
         self.stream: av.video.stream.VideoStream | None = None
@@ -218,8 +221,9 @@ class VideoWriter:
         if self.audio is not None:
             self.audio.copy_until(float(frame.pts * frame.time_base))
 
-    def close(self) -> None:
-        """Flush the encoder, copy the rest of the audio, and finalize the container."""
+    def close(self, complete: bool = True) -> None:
+        """Flush the encoder, copy the rest of the audio, and finalize the container. A file
+        written beside an existing one replaces it only when `complete`; else both stay."""
         try:
             if self.stream is not None:
                 self.container.mux(self.stream.encode(None))
@@ -228,3 +232,9 @@ class VideoWriter:
                 self.audio.close()
         finally:
             self.container.close()
+        if self.writing_path == self.path:
+            return
+        if complete:
+            os.replace(self.writing_path, self.path)
+        else:
+            self.kept, self.path = self.path, self.writing_path  # the summary names both

@@ -218,3 +218,21 @@ def test_a_new_recording_never_takes_an_existing_name(tmp_path):
     second.touch()
     assert unused_path(first).name == "realtime-20261123-101500-3.mp4"
     assert first.read_bytes() == b"an earlier recording"
+
+
+def test_an_existing_output_is_replaced_only_by_a_finished_run(style_dir, tmp_path):
+    output = tmp_path / "show.mp4"
+    output.write_bytes(b"the result of an earlier run")
+    recording = RecordingProcess(style_dir, output, "--no-fragmented")
+    recording.wait_for(lambda: recording.frames_done() >= 5, "5 frames stylized")
+    recording.process.send_signal(signal.SIGINT)
+    stderr = recording.finish()
+    assert recording.process.returncode == 130, stderr
+    assert output.read_bytes() == b"the result of an earlier run"  # an interrupted run replaces nothing
+    partial = tmp_path / "show.partial.mp4"
+    assert len(decode(partial)["frames"]) >= 5  # and what it did is kept, finalized, beside it
+    assert f"wrote {partial}" in stderr and f"kept the existing {output}" in stderr
+    finished = RecordingProcess(style_dir, output, "--max-frames", "8")
+    stderr = finished.finish()
+    assert finished.process.returncode == 0, stderr
+    assert decode(output)["frames"] and not partial.exists()  # replaced (a live demo drops frames a slow engine misses)
