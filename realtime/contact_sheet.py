@@ -1,4 +1,4 @@
-"""`realtime sheet`: every style applied to a few photos, next to its painting, in one PNG."""
+"""`realtime sheet`: every style (or style picture) applied to a few photos, next to its painting, in one PNG."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +10,7 @@ from realtime.engine import Look, StyleEngine
 from realtime.errors import UserError
 from realtime.hud import FONT, SCALE
 from realtime.images import read_bgr
+from realtime.registry import display_name
 
 TILE = 256
 LABEL_HEIGHT = 36
@@ -41,7 +42,8 @@ def contact_sheet(engine: StyleEngine, styles: list[str], photos: list[Path], pa
         painting_file = paintings / meta.get("style_image", "")
         painting = fit_tile(read_bgr(painting_file)) if painting_file.is_file() else np.zeros((TILE, TILE, 3), np.uint8)
         stylized = [fit_tile(engine.process(fit_tile(o, 2 * TILE), Look(name))) for o in originals]
-        title = meta.get("painting", {}).get("title", name)
-        rows.append(np.hstack([label(f"{name}: {title}", TILE)] + [label("", TILE)] * len(photos)))
+        shown_name, title = display_name(name), meta.get("painting", {}).get("title", "")
+        heading = shown_name if title in ("", shown_name) else f"{shown_name}: {title}"
+        rows.append(np.hstack([label(heading, TILE * (1 + len(photos)))]))
         rows.append(np.hstack([painting] + stylized))
     return np.vstack(rows)
