@@ -22,6 +22,7 @@ import numpy as np
 from realtime.capture import CaptureThread, Frame
 from realtime.composite import STYLIZE_MODES
 from realtime.engine import Look, StyleEngine
+from realtime.errors import UserError
 from realtime.hotkeys import key_list_rows
 from realtime.hud import RECORDING_DOT, text_image
 from realtime.mailbox import LatestMailbox
@@ -93,6 +94,8 @@ class EngineWorker(threading.Thread):
         stylized = Stylized(result.wait(), frame.index, frame.timestamp, style)
         recorder = self.recorder
         for sink in ([recorder] if recorder is not None else []) + self.sinks:
+            if sink is recorder and recorder.error is not None:
+                continue  # the main thread stops a failed recording and says why; the show goes on
             sink.put(stylized.image, stylized.timestamp)
         self.results.put(stylized)
 
@@ -101,7 +104,13 @@ class EngineWorker(threading.Thread):
 
 
 def finish_recording(recorder: Recorder) -> None:
-    recorder.close()
+    """Finalize a recording and say what it wrote, or (one line) why it failed; never raises,
+    because it also runs on a side thread and the show goes on."""
+    try:
+        recorder.close()
+    except UserError as exc:
+        log.error("%s", exc)
+        return
     print(recorder.summary(), file=sys.stderr)
 
 
@@ -181,6 +190,10 @@ class LiveApp:
             self.last = result
             self.meter.tick()
             self.renderer.show(result.image, result.style)
+        if self.recorder is not None and self.recorder.error is not None:
+            error = self.recorder.error
+            self.stop_recording()  # finalizes what it holds; the log says why it stopped
+            self.flash(f"recording stopped: {error}", seconds=5.0)
         if self.capture.error is not None:
             self._restart_capture()
         elif self.worker.error is not None:
@@ -298,7 +311,12 @@ class LiveApp:
     def start_recording(self, path: Path) -> None:
         if self.new_recording is None or self.worker.recorder is not None:
             return
-        self.worker.recorder = self.new_recording(path)
+        try:
+            self.worker.recorder = self.new_recording(path)
+        except UserError as exc:  # e.g. the disk is full: say so, the show goes on
+            self.flash(str(exc), seconds=5.0)
+            log.warning("%s", exc)
+            return
         self.recording_started = time.monotonic()
         self.flash(f"recording {path}")
 

@@ -26,7 +26,10 @@ class Recorder:
         self._thread.start()
 
     def put(self, image: np.ndarray, timestamp: float) -> None:
-        """Live recordings drop a frame (counted) when the encoder is behind; file recordings wait."""
+        """Live recordings drop a frame (counted) when the encoder is behind; file recordings wait.
+        Once the encoder has failed (a full disk), every put raises, so the frame loop stops."""
+        if self.error is not None:
+            raise RuntimeError(f"recording {self.writer.path} failed: {self.error}")
         if self.writer.live:
             if not self.queue.try_put((image, timestamp)):
                 self.dropped += 1
@@ -54,6 +57,8 @@ class Recorder:
         self._complete = complete
         self.queue.close()
         self._thread.join()
+        if isinstance(self.error, UserError):
+            raise self.error
         if self.error is not None:
             raise UserError(f"recording {self.writer.path} failed: {self.error}") from self.error
 

@@ -1,7 +1,10 @@
 """Writing stylized frames to a video file with PyAV, or to an image file."""
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -106,6 +109,37 @@ def check_encoder(path: Path, options: RecordingOptions) -> None:
                         "use a preset and quality that encoder knows") from None
 
 
+NO_ROOM_ERRORS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)  # disk full, file size limit, quota
+MIN_FREE_BYTES = 100 * 2**20  # refuse to start a recording with less free than this
+LOW_FREE_BYTES = 20 * 2**20  # stop a recording, finalized, when the disk gets this full
+FREE_SPACE_CHECK_SECONDS = 2.0
+
+
+def drop_realtime_priority() -> None:
+    """SVT-AV1 puts the thread that opens it, and the workers it starts, on real-time priority
+    (SCHED_FIFO 99): on a 2-core machine they then starve the capture, the engine and every
+    process started afterwards. Put every thread of this process back to the normal policy."""
+    if not hasattr(os, "sched_setscheduler"):
+        return
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            if os.sched_getscheduler(int(task.name)) != os.SCHED_OTHER:
+                os.sched_setscheduler(int(task.name), os.SCHED_OTHER, os.sched_param(0))
+        except (ProcessLookupError, PermissionError):
+            pass  # the thread ended meanwhile
+
+
+def free_bytes(path: Path) -> int:
+    return shutil.disk_usage(path.parent if not path.is_dir() else path).free
+
+
+def check_free_space(path: Path) -> None:
+    free = free_bytes(path)
+    if free < MIN_FREE_BYTES:
+        raise UserError(f"only {free / 2**20:.0f} MB free where {path} would go; "
+                        "free some space or write it to another disk")
+
+
 def unused_path(path: Path) -> Path:
     """path, or path with -2, -3, ... before its suffix if that name is taken: never overwrite a recording."""
     candidate, number = path, 1
@@ -165,6 +199,7 @@ class VideoWriter:
             container_options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
             container_options["flush_packets"] = "1"  # to disk at once, not held in a buffer
         self.fragmented = bool(container_options)
+        check_free_space(path)
         # An existing file is replaced only by a complete one: until then the new one is written beside it.
         self.writing_path = path.with_name(f"{path.stem}.partial{path.suffix}") if path.exists() else path
         self.kept: Path | None = None  # the existing file, when an unfinished run left it in place
@@ -176,6 +211,9 @@ class VideoWriter:
         self._first_timestamp: float | None = None
         self._last_pts = -1
         self._next_fragment = 0.0
+        self._fragments_end: int | None = None  # file size after the last complete fragment
+        self._next_space_check = 0.0
+        self.out_of_room = False
 
     def _add_streams(self, width: int, height: int) -> av.video.stream.VideoStream:
         stream = self.container.add_stream(self.codec.encoder, rate=self.fps)
@@ -216,14 +254,53 @@ class VideoWriter:
             # frames come: a slow machine still gets a playable piece every second.
             frame.pict_type = PictureType.I
             self._next_fragment = seconds + FRAGMENT_SECONDS
-        self.container.mux(self.stream.encode(frame))
+        try:
+            for packet in self.stream.encode(frame):
+                self.container.mux(packet)
+                if self.fragmented and packet.is_keyframe:  # the muxer has just written the fragment before it
+                    self._fragments_end = self.writing_path.stat().st_size
+        except OSError as exc:
+            if exc.errno not in NO_ROOM_ERRORS:
+                raise
+            self.out_of_room = True
+            kept = " up to the last complete second" if self.fragmented else ""
+            raise UserError(f"no room left for {self.path} ({exc.strerror}); the file keeps what was written{kept}; "
+                            "free some space or record to another disk") from None
+        if self.frames_written == 0:
+            drop_realtime_priority()  # the encoder has just opened
+        self._check_free_space()
         self.frames_written += 1
         if self.audio is not None:
             self.audio.copy_until(float(frame.pts * frame.time_base))
 
+    def _close_out_of_room(self) -> None:
+        try:
+            self.container.close()  # the trailer may not fit either
+        except OSError:
+            pass
+        if self._fragments_end is not None:
+            os.truncate(self.writing_path, self._fragments_end)
+        if self.writing_path != self.path:
+            self.kept, self.path = self.path, self.writing_path
+
+    def _check_free_space(self) -> None:
+        """Stop while the file can still be finalized, instead of when the disk is full."""
+        now = time.monotonic()
+        if now < self._next_space_check:
+            return
+        self._next_space_check = now + FREE_SPACE_CHECK_SECONDS
+        free = free_bytes(self.writing_path)
+        if free < LOW_FREE_BYTES:
+            raise UserError(f"the disk holding {self.path} is nearly full ({free / 2**20:.0f} MB left); "
+                            "stopped recording there, the file is finalized; free some space or record to another disk")
+
     def close(self, complete: bool = True) -> None:
         """Flush the encoder, copy the rest of the audio, and finalize the container. A file
-        written beside an existing one replaces it only when `complete`; else both stay."""
+        written beside an existing one replaces it only when `complete`; else both stay.
+        Out of room, a fragmented file is cut back to its last complete fragment, so it plays."""
+        if self.out_of_room:
+            self._close_out_of_room()
+            return
         try:
             if self.stream is not None:
                 self.container.mux(self.stream.encode(None))
@@ -234,7 +311,7 @@ class VideoWriter:
             self.container.close()
         if self.writing_path == self.path:
             return
-        if complete:
+        if complete and not self.out_of_room:
             os.replace(self.writing_path, self.path)
         else:
             self.kept, self.path = self.path, self.writing_path  # the summary names both

@@ -69,6 +69,8 @@ def test_record_size_and_codecs(tmp_path):
         writer.close()
         written = decode(path)
         assert (len(written["frames"]), written["width"], written["height"]) == (6, 96, 64), codec
+        # SVT-AV1 sets its threads to real-time priority; everything started from here would inherit it.
+        assert all(os.sched_getscheduler(int(task)) == os.SCHED_OTHER for task in os.listdir("/proc/self/task")), codec
 
 
 class SlowWriter(VideoWriter):
@@ -236,3 +238,24 @@ def test_an_existing_output_is_replaced_only_by_a_finished_run(style_dir, tmp_pa
     stderr = finished.finish()
     assert finished.process.returncode == 0, stderr
     assert decode(output)["frames"] and not partial.exists()  # replaced (a live demo drops frames a slow engine misses)
+
+
+def test_no_room_left_is_one_line_and_the_file_plays_to_its_last_fragment(style_dir, tmp_path):
+    import resource
+
+    output = tmp_path / "full.mp4"
+    limit = 80_000  # bytes: a file size limit fails writes the way a full disk does (EFBIG instead of ENOSPC)
+
+    def limited() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "--demo", "--size", "320x180", "--style", "warm", "--no-display",
+         "--output", str(output)], env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)},
+        capture_output=True, text=True, timeout=180, preexec_fn=limited)
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "no room left for" in errors[0] and "Traceback" not in result.stderr, result.stderr
+    assert 0 < output.stat().st_size < limit
+    assert len(decode(output)["frames"]) >= 1  # cut back to whole fragments: every frame in it decodes
