@@ -35,6 +35,7 @@ from realtime.errors import UserError
 from realtime.model.transformer import FULL, VARIANTS, Architecture, TransformerNet
 from realtime.recorder import Recorder
 from realtime.registry import StyleRegistry
+from realtime.upsample import DEFAULT_UPSAMPLE
 from realtime.writer import VideoWriter
 
 STAGES = ("decode", "upload", "style", "segmentation", "composite", "download", "display", "encode")
@@ -55,6 +56,7 @@ class BenchConfig:
     display: bool = False
     segmentation: bool = False  # stylize only the person: the segmenter runs too
     inference: str | tuple[int, int] = "auto"  # --inference-size, for a live source
+    upsample: str = DEFAULT_UPSAMPLE  # how the network's output returns to the size (when it ran smaller)
 
     def inference_size(self) -> tuple[int, int] | None:
         return resolve_inference_size(self.inference, pick_device(self.device), live=True)
@@ -68,6 +70,8 @@ class BenchConfig:
         parts = [self.device, self.model, f"{self.size[0]}x{self.size[1]}", self.precision,
                  "torchscript" if self.torchscript else "eager"]
         extras = ["segmentation"] * self.segmentation + ["record"] * self.record + ["window"] * self.display
+        if self.network_size() != self.size:
+            extras.append(f"{self.upsample} upsampling")
         return " ".join(parts + extras)
 
     def look(self, registry: StyleRegistry) -> Look:
@@ -217,7 +221,7 @@ def bench_config(config: BenchConfig, registry: StyleRegistry, input_path: Path,
                  workdir: Path) -> BenchResult:
     device = pick_device(config.device)
     engine = StyleEngine(registry, device, config.model, config.size, config.precision, config.torchscript,
-                         config.inference_size())
+                         config.inference_size(), upsample_mode=config.upsample)
     fps, _, _, sink, done = run_pipeline(engine, config, input_path, frames, workdir, live=False)
     stages = profile_stages(engine, config, input_path, min(frames, 30))
     stages["decode"] = [frame.decode_seconds for frame in done]
@@ -284,9 +288,13 @@ def markdown_table(report: dict) -> str:
 
 def configs_from(devices: list[str], models: list[str], sizes: list[tuple[int, int]], precisions: list[str],
                  torchscript: list[bool], record: list[bool], display: list[bool],
-                 segmentation: list[bool], inference: list[str | tuple[int, int]]) -> list[BenchConfig]:
-    return [BenchConfig(*combo) for combo in
-            itertools.product(devices, models, sizes, precisions, torchscript, record, display, segmentation, inference)]
+                 segmentation: list[bool], inference: list[str | tuple[int, int]],
+                 upsample: list[str]) -> list[BenchConfig]:
+    configs = [BenchConfig(*combo) for combo in
+               itertools.product(devices, models, sizes, precisions, torchscript, record, display, segmentation, inference,
+                                 upsample)]
+    # Where the network runs at the full size nothing is upsampled: one row, not one per mode.
+    return [c for c in configs if c.network_size() != c.size or c.upsample == upsample[0]]
 
 
 def write_outputs(report: dict, json_path: Path | None, markdown_path: Path | None) -> None:

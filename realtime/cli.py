@@ -19,6 +19,7 @@ from realtime.composite import STYLIZE_MODES
 from realtime.errors import UserError
 from realtime.hotkeys import key_list_text
 from realtime.registry import PROJECT_ROOT
+from realtime.upsample import DEFAULT_UPSAMPLE, UPSAMPLE_MODES
 from realtime.writer import CODECS, RecordingOptions
 
 PROJECT_DOCS = PROJECT_ROOT / "docs"
@@ -114,6 +115,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--inference-size", type=parse_inference_size, default="auto", metavar="WxH|auto|full",
                        help="run the style network at about WxH pixels (in the frame's aspect) and upsample; full: at the "
                             "processing size; auto (default): 384x216 for a live source or window on a CPU, else full")
+    style.add_argument("--upsample", default=DEFAULT_UPSAMPLE, choices=UPSAMPLE_MODES,
+                       help="how the network's output returns to the frame's size when --inference-size is smaller: "
+                            f"bilinear, guided (fast guided filter on the frame) or detail (bilinear plus the frame's "
+                            f"fine detail) (default: {DEFAULT_UPSAMPLE})")
     style.add_argument("--stabilize", type=unit_interval, default=0.8, metavar="S",  # engine.DEFAULT_STABILIZE
                        help="video: how much of the last stylized frame to keep where the picture is still, "
                             "0 (off) to 1; moving parts always take the new frame (default: 0.8)")
@@ -249,7 +254,7 @@ def command_run(args: argparse.Namespace) -> None:
     run(RunSettings(style=args.style, style_dir=args.style_dir, strength=args.style_strength,
                     mix=0.5 if args.mix is None else args.mix, keep_colors=args.keep_colors, precision=args.precision, stylize=args.stylize, background=Background.parse(args.background),
                     mask=MaskSettings(threshold=args.mask_threshold, feather=args.mask_feather, smoothing=args.mask_smoothing), camera=args.camera, input=args.input, demo=args.demo, output=args.output,
-                    device=args.device, model=args.model, size=args.size, inference_size=args.inference_size, stabilize=args.stabilize, max_frames=args.max_frames,
+                    device=args.device, model=args.model, size=args.size, inference_size=args.inference_size, upsample=args.upsample, stabilize=args.stabilize, max_frames=args.max_frames,
                     display=args.display, vsync=args.vsync, screenshot_dir=args.screenshot_dir,
                     record_dir=args.record_dir,
                     recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset,
@@ -362,6 +367,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inference-sizes", type=comma_list(parse_inference_size), default=["auto"],
                         help="where the style network runs: auto (384x216 on a CPU), full (the processing size) or WxH, "
                              "e.g. auto,full")
+    parser.add_argument("--upsample", type=comma_list(str), default=[DEFAULT_UPSAMPLE],
+                        help=f"ways back to the size when the network runs smaller: {', '.join(UPSAMPLE_MODES)}, "
+                             "e.g. bilinear,guided")
     parser.add_argument("--precisions", type=comma_list(str), default=["auto"],
                         help="auto,fp32,fp16,bf16 (auto: fp16 on CUDA; bf16 on CPUs with native bf16, else fp32)")
     parser.add_argument("--torchscript", type=comma_list(on_off), default=[True], help="on, off or on,off (eager)")
@@ -382,11 +390,14 @@ def command_bench(args: argparse.Namespace) -> None:
     for model in args.models:
         if model not in BENCH_MODELS:
             raise UserError(f"unknown model {model!r}; use {', '.join(BENCH_MODELS)} or several, e.g. lite,adain")
+    for mode in args.upsample:
+        if mode not in UPSAMPLE_MODES:
+            raise UserError(f"unknown upsampling {mode!r}; use {', '.join(UPSAMPLE_MODES)} or several, e.g. bilinear,guided")
     for precision in args.precisions:
         if precision not in ("auto", "fp32", "fp16", "bf16"):
             raise UserError(f"unknown precision {precision!r}; use auto, fp32, fp16 or bf16")
     configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display,
-                           args.segmentation, args.inference_sizes)
+                           args.segmentation, args.inference_sizes, args.upsample)
     report = run_bench(args.input, configs, args.frames)
     write_outputs(report, args.json, args.markdown)
     print(markdown_table(report))

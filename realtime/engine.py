@@ -3,7 +3,7 @@
 Everything after the upload happens on the device: uint8 -> float, BGR -> RGB,
 mirroring, the resize to the inference size (`--inference-size`), the style network (TorchScript,
 frozen; fp16 and channels_last on CUDA, bf16 on CPUs with native bf16), the
-upsample back, the blend with the original (strength), the person mask and
+way back to the frame's size (`--upsample`), the blend with the original (strength), the person mask and
 person/background compositing, and the split-screen compare. On CUDA the work runs on a
 dedicated stream from pinned host buffers with non-blocking copies, and submit()
 returns before the frame is done, so the next frame's upload overlaps this one.
@@ -28,6 +28,7 @@ from realtime.device import fast_cpu_bfloat16
 from realtime.errors import UserError
 from realtime.registry import StyleRef, StyleRegistry
 from realtime.segmentation import MaskSettings, PersonSegmenter
+from realtime.upsample import DEFAULT_UPSAMPLE, upsample
 
 LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) segmenter
 
@@ -144,9 +145,11 @@ PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat
 class StyleEngine:
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
                  output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True,
-                 inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5):
+                 inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5,
+                 upsample_mode: str = DEFAULT_UPSAMPLE):
         self.registry, self.device, self.variant = registry, device, variant
         self.picture_mix = picture_mix  # the second picture's share when a style mixes two (--mix)
+        self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
         self.output_size = output_size
         # The style network runs at about this many pixels (in the frame's aspect) and is
         # upsampled; None: at the processing size. Out of memory lowers it.
@@ -321,7 +324,7 @@ class StyleEngine:
             styled = self._stabilized(small, styled, look, style)
         with self._stage("composite"):
             if styled.shape[-2:] != original.shape[-2:]:
-                styled = F.interpolate(styled.float(), size=(out_h, out_w), mode="bilinear", align_corners=False)
+                styled = upsample(self.upsample_mode, styled, small, original)
             styled = styled.to(self.dtype)
             if look.keep_colors:
                 styled = with_colors_of(original, styled)

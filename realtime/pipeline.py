@@ -24,6 +24,7 @@ from realtime.recorder import Recorder, close_all
 from realtime.registry import StyleRegistry, style_pictures
 from realtime.remote import RemoteControl, is_loopback
 from realtime.segmentation import MaskSettings
+from realtime.upsample import DEFAULT_UPSAMPLE
 from realtime.virtual_camera import open_virtual_camera
 from realtime.writer import (
     RecordingOptions,
@@ -56,6 +57,7 @@ class RunSettings:
     model: str = "auto"
     size: tuple[int, int] | None = None
     inference_size: str | tuple[int, int] = "auto"  # auto, full or (W, H)
+    upsample: str = DEFAULT_UPSAMPLE
     stabilize: float = DEFAULT_STABILIZE
     max_frames: int | None = None
     display: bool = True
@@ -119,7 +121,7 @@ def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     variant = settings.model if settings.model != "auto" else ("lite" if device.type == "cpu" else "full")
     inference_size = resolve_inference_size(settings.inference_size, device, settings.live)
     engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
-                         picture_mix=settings.mix)
+                         picture_mix=settings.mix, upsample_mode=settings.upsample)
     engine.mask_settings = settings.mask
     if settings.look().needs_mask:
         engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
