@@ -327,18 +327,26 @@ def command_train(args: argparse.Namespace) -> None:
 
 
 def command_export(args: argparse.Namespace) -> None:
-    from realtime.export import export_torchscript
+    from realtime.export import export_onnx, export_torchscript
     from realtime.registry import StyleRegistry
 
-    path = export_torchscript(StyleRegistry(), args.style, args.model, args.output, args.half)
+    export_format = args.format or ("onnx" if args.output.suffix.lower() == ".onnx" else "torchscript")
+    if export_format == "onnx":
+        if args.half:
+            raise UserError("--half is for TorchScript files; ONNX tools choose their own precision")
+        path = export_onnx(StyleRegistry(), args.style, args.model, args.output)
+    else:
+        path = export_torchscript(StyleRegistry(), args.style, args.model, args.output, args.half)
     print(f"wrote {path}")
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style", required=True, metavar="NAME|PATH")
     parser.add_argument("--model", default="lite", choices=("lite", "full"))
-    parser.add_argument("--output", type=Path, required=True, metavar="FILE.ts")
-    parser.add_argument("--half", action="store_true", help="fp16 weights (for GPUs)")
+    parser.add_argument("--output", type=Path, required=True, metavar="FILE.ts|FILE.onnx")
+    parser.add_argument("--format", choices=("torchscript", "onnx"),
+                        help="default: from the output's extension (.onnx: ONNX, else TorchScript)")
+    parser.add_argument("--half", action="store_true", help="fp16 weights (for GPUs; TorchScript only)")
 
 
 def comma_list(convert):
@@ -557,7 +565,7 @@ def command_paint(args: argparse.Namespace) -> None:
 COMMANDS = {
     "run": ("stylize a camera, video, image or the demo (the default command)", add_run_arguments, command_run),
     "train": ("train a style network from a painting", add_train_arguments, command_train),
-    "export": ("write a style as a frozen TorchScript file", add_export_arguments, command_export),
+    "export": ("write a style as a frozen TorchScript or an ONNX file", add_export_arguments, command_export),
     "bench": ("measure the pipeline's speed against the naive loop", add_bench_arguments, command_bench),
     "eval": ("measure styles (style), mask quality (segmentation), flicker (temporal) and long runs (soak)", add_eval_arguments, command_eval),
     "paint": ("paint one photo in any picture's style by optimisation (Gatys et al.; slow, best quality)",

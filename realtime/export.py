@@ -1,15 +1,21 @@
-"""`realtime export`: a style as a frozen TorchScript file that needs no project code to run.
+"""`realtime export`: a style as a file that needs no project code to run: frozen TorchScript
+(.ts, for PyTorch and this app) or ONNX (.onnx, for ONNX Runtime, OpenVINO, TensorRT and
+other tools; needs the `onnx` package).
 
-The module maps RGB in [0, 1] (N x 3 x H x W, H and W multiples of 4) to RGB in [0, 1].
+The network maps RGB in [0, 1] (N x 3 x H x W, H and W multiples of 4) to RGB in [0, 1];
+the ONNX graph takes any batch, height and width ("rgb" in, "styled" out) and carries the
+style's metadata as the JSON property "meta".
 """
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import torch
 
 from realtime.checkpoint import load_style
+from realtime.errors import UserError
 from realtime.registry import StyleRegistry
 
 
@@ -22,4 +28,26 @@ def export_torchscript(registry: StyleRegistry, style: str, variant: str, output
     output.parent.mkdir(parents=True, exist_ok=True)
     dtype = "float16" if half else "float32"
     torch.jit.save(frozen, str(output), _extra_files={"meta.json": json.dumps(meta), "dtype": dtype})
+    return output
+
+
+ONNX_OPSET = 17
+
+
+def export_onnx(registry: StyleRegistry, style: str, variant: str, output: Path) -> Path:
+    try:
+        import onnx
+    except ImportError:
+        raise UserError("ONNX export needs the onnx package: pip install 'realtime[onnx]'") from None
+    ref = registry.resolve(style, variant)
+    net, meta = load_style(ref.path)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    sizes = {0: "batch", 2: "height", 3: "width"}
+    with warnings.catch_warnings():  # the exporter's notes on constant folding are not the user's concern
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net.eval(), (torch.rand(1, 3, 64, 64),), str(output), dynamo=False, opset_version=ONNX_OPSET,
+                          input_names=["rgb"], output_names=["styled"], dynamic_axes={"rgb": sizes, "styled": sizes})
+    model = onnx.load(str(output))
+    onnx.helper.set_model_props(model, {"meta": json.dumps(meta)})
+    onnx.save(model, str(output))
     return output

@@ -201,3 +201,29 @@ def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
                      checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
     assert cv2.imread(str(out)).shape == (36 + 256 + 36 + 256, 2 * 256, 3)
+
+
+def test_onnx_export_runs_in_onnx_runtime_and_matches(tmp_path):
+    import json
+
+    import onnx
+    import numpy as np
+    import onnxruntime
+    import torch
+
+    from realtime.checkpoint import load_style
+    from realtime.registry import SHIPPED_CHECKPOINTS
+
+    exported = tmp_path / "udnie.onnx"
+    result = run_cli("export", "--style", "udnie", "--output", str(exported))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(onnx.load(str(exported)).metadata_props[0].value)["name"] == "udnie"
+    session = onnxruntime.InferenceSession(str(exported), providers=["CPUExecutionProvider"])
+    net, _ = load_style(SHIPPED_CHECKPOINTS / "udnie.lite.pt")
+    for height, width in ((120, 160), (64, 256)):  # any size, not only the traced one
+        rgb = torch.rand(1, 3, height, width)
+        with torch.no_grad():
+            expected = net.eval()(rgb).numpy()
+        assert np.abs(session.run(None, {"rgb": rgb.numpy()})[0] - expected).max() < 1e-4
+    half = run_cli("export", "--style", "udnie", "--output", str(tmp_path / "u.onnx"), "--half")
+    assert half.returncode == 2 and "--half is for TorchScript" in half.stderr
