@@ -66,7 +66,10 @@ class Recorder:
         dropped = f", {self.dropped} dropped because the encoder fell behind" if self.dropped else ""
         kept = self.writer.kept
         note = f"; kept the existing {kept}, since this run did not finish" if kept else ""
-        return f"wrote {self.writer.path} ({self.writer.frames_written} frames{dropped}){note}"
+        early = "" if self._complete else ", stopped early"
+        if self.writer.frames_written == 0:
+            return f"nothing was recorded to {self.writer.path} (0 frames{early}){note}"
+        return f"wrote {self.writer.path} ({self.writer.frames_written} frames{dropped}{early}){note}"
 
 
 def close_all(recorders: list[Recorder], complete: bool = True) -> None:

@@ -233,7 +233,7 @@ def test_an_existing_output_is_replaced_only_by_a_finished_run(style_dir, tmp_pa
     assert output.read_bytes() == b"the result of an earlier run"  # an interrupted run replaces nothing
     partial = tmp_path / "show.partial.mp4"
     assert len(decode(partial)["frames"]) >= 5  # and what it did is kept, finalized, beside it
-    assert f"wrote {partial}" in stderr and f"kept the existing {output}" in stderr
+    assert f"wrote {partial}" in stderr and "stopped early" in stderr and f"kept the existing {output}" in stderr
     finished = RecordingProcess(style_dir, output, "--max-frames", "8")
     stderr = finished.finish()
     assert finished.process.returncode == 0, stderr
@@ -259,3 +259,14 @@ def test_no_room_left_is_one_line_and_the_file_plays_to_its_last_fragment(style_
     assert len(errors) == 1 and "no room left for" in errors[0] and "Traceback" not in result.stderr, result.stderr
     assert 0 < output.stat().st_size < limit
     assert len(decode(output)["frames"]) >= 1  # cut back to whole fragments: every frame in it decodes
+
+
+def test_the_summary_says_when_a_run_stopped_early_or_wrote_nothing(tmp_path):
+    empty = Recorder(VideoWriter(tmp_path / "empty.mp4", Fraction(30)))
+    empty.close(complete=False)  # e.g. out of memory before the first frame
+    assert empty.summary() == f"nothing was recorded to {tmp_path / 'empty.mp4'} (0 frames, stopped early)"
+    some = Recorder(VideoWriter(tmp_path / "some.mp4", Fraction(30)))
+    for index in range(3):
+        some.put(pattern_frame(index, 64, 48), 0.0)
+    some.close()
+    assert some.summary() == f"wrote {tmp_path / 'some.mp4'} (3 frames)"
