@@ -18,11 +18,11 @@ import cv2
 import numpy as np
 import torch
 
-from realtime.contact_sheet import fit_tile, label
-from realtime.engine import Look, StyleEngine
-from realtime.images import fit_long_side, read_bgr
+from realtime.engine.style_engine import Look, StyleEngine
+from realtime.io.images import fit_long_side, read_bgr
+from realtime.measure.contact_sheet import fit_tile, label
 from realtime.paint import PaintConfig, paint
-from realtime.registry import StyleRegistry
+from realtime.styles.registry import StyleRegistry
 
 TILE = 384
 

@@ -5,7 +5,7 @@
 (from the repository root, with the package installed: pip install -e .)
 For each shipped style and each of scikit-image's astronaut, coffee, chelsea and rocket
 photos: the network at the photo's size is the reference; the network at 1/factor of it,
-brought back by each mode of realtime/upsample.py, is compared with it (PSNR and SSIM on
+brought back by each mode of realtime/engine/upsample.py, is compared with it (PSNR and SSIM on
 the whole picture). Also times each mode at 1280x720 from 640x360, and writes a picture:
 one crop at 2x zoom, reference and each mode.
 """
@@ -22,11 +22,11 @@ import torch
 import torch.nn.functional as F
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from realtime.contact_sheet import label
-from realtime.engine import StyleEngine, multiple_of_4
-from realtime.images import bgr_to_tensor, tensor_to_bgr
-from realtime.registry import StyleRegistry
-from realtime.upsample import UPSAMPLE_MODES, upsample
+from realtime.engine.style_engine import StyleEngine, multiple_of_4
+from realtime.engine.upsample import UPSAMPLE_MODES, upsample
+from realtime.io.images import bgr_to_tensor, tensor_to_bgr
+from realtime.measure.contact_sheet import label
+from realtime.styles.registry import StyleRegistry
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
 

@@ -15,14 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from realtime.composite import STYLIZE_MODES
+from realtime.engine.composite import STYLIZE_MODES
+from realtime.engine.upsample import DEFAULT_UPSAMPLE, UPSAMPLE_MODES
 from realtime.errors import UserError
-from realtime.hotkeys import key_list_text
-from realtime.registry import PROJECT_ROOT
-from realtime.upsample import DEFAULT_UPSAMPLE, UPSAMPLE_MODES
-from realtime.writer import CODECS, RecordingOptions
-
-PROJECT_DOCS = PROJECT_ROOT / "docs"
+from realtime.io.video_file import CODECS, RecordingOptions
+from realtime.window.hotkeys import key_list_text
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -96,7 +93,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
     style = parser.add_argument_group("style")
     style.add_argument("--style", default="starry_night", metavar="NAME|PATH",
-                       help="style name from checkpoints/, a checkpoint file, or any picture as the style (AdaIN) (default: starry_night)")
+                       help="style name from realtime/checkpoints/, a checkpoint file, or any picture as the style (AdaIN) (default: starry_night)")
     style.add_argument("--style-dir", type=Path, metavar="DIR",
                        help="add every picture in DIR to the style list (number keys, N/P, --cycle, remote control)")
     style.add_argument("--style-strength", type=unit_interval, default=1.0, metavar="S",
@@ -216,8 +213,8 @@ def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:
 
 
 def list_styles() -> None:
-    from realtime.checkpoint import load_style
-    from realtime.registry import StyleRegistry
+    from realtime.styles.checkpoint import load_style
+    from realtime.styles.registry import StyleRegistry
 
     registry = StyleRegistry()
     if not registry.names():
@@ -235,19 +232,19 @@ def command_run(args: argparse.Namespace) -> None:
         list_styles()
         return
     if args.list_monitors:
-        from realtime.renderer import monitor_list
+        from realtime.window.renderer import monitor_list
 
         print("\n".join(monitor_list()))
         return
+    from realtime.app.run import RunSettings, run
     from realtime.logs import setup_logging
-    from realtime.pipeline import RunSettings, run
 
     setup_logging(args.log_file)
     sources = [args.camera is not None, args.input is not None, args.demo]
     if sum(sources) > 1:
         raise UserError("choose one source: --camera, --input or --demo")
-    from realtime.composite import Background
-    from realtime.segmentation import MaskSettings
+    from realtime.engine.composite import Background
+    from realtime.engine.person_mask import MaskSettings
 
     if args.mix is not None and args.style.count(",") != 1:
         raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
@@ -270,7 +267,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
     defaults = TrainConfig(style_image=Path(), name="", data=Path())
     parser.add_argument("--style-image", type=Path, required=True, help="the painting to learn")
-    parser.add_argument("--name", required=True, help="style name: saved as checkpoints/NAME.MODEL.pt")
+    parser.add_argument("--name", required=True, help="style name: saved as realtime/checkpoints/NAME.MODEL.pt")
     parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
     parser.add_argument("--model", default=defaults.variant, choices=("lite", "full"), help="network size")
     parser.add_argument("--image-size", type=positive_int, default=defaults.image_size, help="training crop size in pixels")
@@ -292,7 +289,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the starting weights and the data order")
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
-    parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's checkpoints/)")
+    parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's realtime/checkpoints/)")
     parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
     parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
     parser.add_argument("--init-from", metavar="NAME|PATH",
@@ -308,7 +305,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_train(args: argparse.Namespace) -> None:
-    from realtime.registry import CHECKPOINTS, StyleRegistry
+    from realtime.styles.registry import CHECKPOINTS, StyleRegistry
     from realtime.train import TrainConfig, train
 
     painting = {k: v for k, v in (("title", args.title), ("artist", args.artist), ("year", args.year)) if v}
@@ -328,7 +325,7 @@ def command_train(args: argparse.Namespace) -> None:
 
 def command_export(args: argparse.Namespace) -> None:
     from realtime.export import export_onnx, export_torchscript
-    from realtime.registry import StyleRegistry
+    from realtime.styles.registry import StyleRegistry
 
     export_format = args.format or ("onnx" if args.output.suffix.lower() == ".onnx" else "torchscript")
     if export_format == "onnx":
@@ -391,7 +388,13 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_bench(args: argparse.Namespace) -> None:
-    from realtime.bench import BENCH_MODELS, configs_from, markdown_table, run_bench, write_outputs
+    from realtime.measure.bench import (
+        BENCH_MODELS,
+        configs_from,
+        markdown_table,
+        run_bench,
+        write_outputs,
+    )
 
     if args.input is None:
         raise UserError("pass --input VIDEO (a real video file) or set REALTIME_DATA")
@@ -450,8 +453,8 @@ def command_eval(args: argparse.Namespace) -> None:
     from realtime import evaluate
 
     if args.evaluation == "soak":
-        from realtime.registry import StyleRegistry
-        from realtime.soak import soak
+        from realtime.measure.soak import soak
+        from realtime.styles.registry import StyleRegistry
 
         if not args.input.is_file():
             raise UserError(f"input not found: {args.input}")
@@ -468,8 +471,8 @@ def command_eval(args: argparse.Namespace) -> None:
     if args.evaluation == "style":
         print(evaluate_styles(args))
         return
-    from realtime.pipeline import RunSettings, build_engine
-    from realtime.registry import StyleRegistry
+    from realtime.app.run import RunSettings, build_engine
+    from realtime.styles.registry import StyleRegistry
 
     if not args.input.is_file():
         raise UserError(f"input not found: {args.input}")
@@ -482,10 +485,10 @@ def command_eval(args: argparse.Namespace) -> None:
 def evaluate_styles(args: argparse.Namespace) -> str:
     import torch
 
-    from realtime.engine import StyleEngine
-    from realtime.evaluate import read_clip
-    from realtime.registry import StyleRegistry
-    from realtime.style_quality import StyleJudge, photos_in, report_styles
+    from realtime.engine.style_engine import StyleEngine
+    from realtime.measure.evaluate import read_clip
+    from realtime.measure.style_quality import StyleJudge, photos_in, report_styles
+    from realtime.styles.registry import StyleRegistry
 
     if args.paintings is None or not args.paintings.is_dir():
         raise UserError(f"paintings folder not found: {args.paintings}; pass --paintings DIR or set REALTIME_DATA")
@@ -504,7 +507,7 @@ def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
     data = os.environ.get("REALTIME_DATA")
     parser.add_argument("--photos", type=Path, nargs="+", required=True, help="photos not used in training")
     parser.add_argument("--output", type=Path, required=True, metavar="FILE.png")
-    parser.add_argument("--styles", type=comma_list(str), help="default: every style in checkpoints/")
+    parser.add_argument("--styles", type=comma_list(str), help="default: every style in realtime/checkpoints/")
     parser.add_argument("--paintings", type=Path, default=Path(data) / "styles" if data else Path("."),
                         help="folder of the paintings (default: $REALTIME_DATA/styles)")
     parser.add_argument("--model", default="lite", choices=("lite", "full"))
@@ -513,10 +516,10 @@ def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
 def command_sheet(args: argparse.Namespace) -> None:
     import torch
 
-    from realtime.contact_sheet import contact_sheet
-    from realtime.engine import StyleEngine
-    from realtime.registry import StyleRegistry
-    from realtime.writer import write_image
+    from realtime.engine.style_engine import StyleEngine
+    from realtime.io.video_file import write_image
+    from realtime.measure.contact_sheet import contact_sheet
+    from realtime.styles.registry import StyleRegistry
 
     registry = StyleRegistry()
     styles = args.styles or registry.names()
@@ -546,8 +549,13 @@ def add_paint_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_paint(args: argparse.Namespace) -> None:
+    from realtime.io.video_file import (
+        check_output_path,
+        check_writable,
+        is_image_path,
+        write_image,
+    )
     from realtime.paint import PaintConfig, paint
-    from realtime.writer import check_output_path, check_writable, is_image_path, write_image
 
     if not is_image_path(args.output):
         raise UserError(f"--output {args.output.name}: paint writes an image (.png or .jpg)")

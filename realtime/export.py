@@ -14,9 +14,9 @@ from pathlib import Path
 
 import torch
 
-from realtime.checkpoint import load_style
 from realtime.errors import UserError
-from realtime.registry import StyleRegistry
+from realtime.styles.checkpoint import load_style
+from realtime.styles.registry import StyleRegistry
 
 
 def export_torchscript(registry: StyleRegistry, style: str, variant: str, output: Path, half: bool = False) -> Path:

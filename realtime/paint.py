@@ -16,10 +16,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from realtime.adain import load_style_picture
-from realtime.composite import with_colors_of
+from realtime.engine.adain import load_style_picture
+from realtime.engine.composite import with_colors_of
 from realtime.errors import UserError
-from realtime.images import bgr_to_tensor, fit_long_side, read_bgr, tensor_to_bgr
+from realtime.io.images import bgr_to_tensor, fit_long_side, read_bgr, tensor_to_bgr
 from realtime.model.vgg import VGGEncoder, gram
 from realtime.train import normalized_mse, total_variation
 

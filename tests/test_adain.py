@@ -8,10 +8,10 @@ import skimage
 import torch
 from conftest import pattern_frame, run_cli
 
-from realtime.adain import AdaINStylizer, channel_statistics
-from realtime.engine import Look, StyleEngine
-from realtime.images import bgr_to_tensor
-from realtime.registry import StyleRegistry
+from realtime.engine.adain import AdaINStylizer, channel_statistics
+from realtime.engine.style_engine import Look, StyleEngine
+from realtime.io.images import bgr_to_tensor
+from realtime.styles.registry import StyleRegistry
 
 
 def red_stripes(size: int = 96) -> np.ndarray:

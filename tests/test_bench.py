@@ -5,7 +5,7 @@ import json
 
 from conftest import run_cli
 
-from realtime.bench import STAGES
+from realtime.measure.bench import STAGES
 
 
 def test_bench_writes_well_formed_json_and_markdown(clip, tmp_path):

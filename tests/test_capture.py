@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from realtime.capture import CaptureThread, DemoSource, open_video
+from realtime.io.capture import CaptureThread, DemoSource, open_video
 from realtime.mailbox import LatestMailbox, OrderedQueue
 
 

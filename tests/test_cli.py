@@ -58,8 +58,8 @@ def test_image_mode_runs_the_network_at_the_full_size(style_dir, tmp_path):
     import numpy as np
     import torch
 
-    from realtime.checkpoint import load_style
-    from realtime.images import bgr_to_tensor, tensor_to_bgr
+    from realtime.io.images import bgr_to_tensor, tensor_to_bgr
+    from realtime.styles.checkpoint import load_style
 
     source = tmp_path / "photo.png"
     photo = cv2.resize(pattern_frame(0, 320, 180), (1280, 720), interpolation=cv2.INTER_CUBIC)
@@ -206,13 +206,13 @@ def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
 def test_onnx_export_runs_in_onnx_runtime_and_matches(tmp_path):
     import json
 
-    import onnx
     import numpy as np
+    import onnx
     import onnxruntime
     import torch
 
-    from realtime.checkpoint import load_style
-    from realtime.registry import SHIPPED_CHECKPOINTS
+    from realtime.assets import SHIPPED_CHECKPOINTS
+    from realtime.styles.checkpoint import load_style
 
     exported = tmp_path / "udnie.onnx"
     result = run_cli("export", "--style", "udnie", "--output", str(exported))

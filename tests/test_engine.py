@@ -11,13 +11,18 @@ import pytest
 import torch
 from conftest import pattern_frame
 
-from realtime.checkpoint import load_style
-from realtime.engine import Look, StyleEngine, multiple_of_4, resolve_inference_size
+from realtime.engine.style_engine import (
+    Look,
+    StyleEngine,
+    multiple_of_4,
+    resolve_inference_size,
+)
 from realtime.errors import UserError
 from realtime.export import export_torchscript
-from realtime.images import bgr_to_tensor, tensor_to_bgr
+from realtime.io.images import bgr_to_tensor, tensor_to_bgr
 from realtime.model.transformer import FULL, Architecture, TransformerNet
-from realtime.registry import StyleRegistry
+from realtime.styles.checkpoint import load_style
+from realtime.styles.registry import StyleRegistry
 
 
 @pytest.fixture()
@@ -144,8 +149,8 @@ OUT_OF_MEMORY_SCRIPT = """
 import logging, resource, sys
 from pathlib import Path
 import numpy as np, torch
-from realtime.engine import Look, StyleEngine
-from realtime.registry import StyleRegistry
+from realtime.engine.style_engine import Look, StyleEngine
+from realtime.styles.registry import StyleRegistry
 
 def virtual_mb(field):
     with open("/proc/self/status") as status:

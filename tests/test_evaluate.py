@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from conftest import pattern_frame, run_cli
 
-from realtime.evaluate import FlowWarper, warping_error
+from realtime.measure.evaluate import FlowWarper, warping_error
 
 
 def test_warping_error_separates_steady_from_flickering():

@@ -17,7 +17,7 @@ import torch
 from conftest import decode, run_cli
 from test_capture import FastCamera
 
-from realtime.capture import CaptureThread, open_video
+from realtime.io.capture import CaptureThread, open_video
 from realtime.logs import setup_logging
 
 
@@ -154,10 +154,10 @@ def test_config_errors_name_the_line(tmp_path):
 def test_log_file_records_health_and_styles(tmp_path, still_clip, style_dir):
     if not os.environ.get("DISPLAY"):
         pytest.skip("the show runs in the window: needs xvfb-run")
-    from realtime.engine import Look, StyleEngine
-    from realtime.live import LiveApp, Show
-    from realtime.registry import StyleRegistry
-    from realtime.renderer import Renderer
+    from realtime.app.window_app import LiveApp, Show
+    from realtime.engine.style_engine import Look, StyleEngine
+    from realtime.styles.registry import StyleRegistry
+    from realtime.window.renderer import Renderer
 
     log_file = tmp_path / "show.log"
     setup_logging(log_file)
@@ -197,10 +197,10 @@ def test_one_minute_soak(clip, style_dir, tmp_path):
 
 
 def keep_going_app(source, style_dir):
-    from realtime.engine import Look, StyleEngine
-    from realtime.live import LiveApp
-    from realtime.registry import StyleRegistry
-    from realtime.renderer import Renderer
+    from realtime.app.window_app import LiveApp
+    from realtime.engine.style_engine import Look, StyleEngine
+    from realtime.styles.registry import StyleRegistry
+    from realtime.window.renderer import Renderer
 
     registry = StyleRegistry(style_dir)
     engine = StyleEngine(registry, torch.device("cpu"), "lite")

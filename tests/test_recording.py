@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from conftest import ROOT, decode, pattern_frame, write_clip
 
-from realtime.recorder import Recorder
-from realtime.writer import RecordingOptions, VideoWriter, unused_path
+from realtime.io.sinks import Recorder
+from realtime.io.video_file import RecordingOptions, VideoWriter, unused_path
 
 
 def test_file_to_file_keeps_frames_rate_duration_and_audio(style_dir, tmp_path):

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pythonosc.udp_client import SimpleUDPClient
 
+from realtime.app.remote import RemoteControl
 from realtime.cli import apply_config, build_parser
 from realtime.errors import UserError
-from realtime.remote import RemoteControl
 
 STYLES = ["cool", "warm"]
 
@@ -181,7 +181,7 @@ def test_http_answers_json_to_everything_and_caps_lengths(control, caplog):
 
 
 def test_idle_http_connections_are_closed(monkeypatch):
-    monkeypatch.setattr("realtime.remote.IDLE_SECONDS", 0.5)
+    monkeypatch.setattr("realtime.app.remote.IDLE_SECONDS", 0.5)
     remote = RemoteControl(STYLES)
     try:
         port = remote.serve_http("127.0.0.1", 0)

@@ -7,11 +7,16 @@ import pytest
 import torch
 from conftest import shared_data
 
-from realtime.composite import Background, BackgroundLayer, compose
-from realtime.engine import Look, StyleEngine
-from realtime.evaluate import MODELS, accuracy, parity
-from realtime.registry import StyleRegistry
-from realtime.segmentation import GENERAL, LANDSCAPE, MaskSettings, PersonSegmenter
+from realtime.engine.composite import Background, BackgroundLayer, compose
+from realtime.engine.person_mask import (
+    GENERAL,
+    LANDSCAPE,
+    MaskSettings,
+    PersonSegmenter,
+)
+from realtime.engine.style_engine import Look, StyleEngine
+from realtime.measure.evaluate import MODELS, accuracy, parity
+from realtime.styles.registry import StyleRegistry
 
 # Measured on the 264 portraits (docs/segmentation.md); a drop below these is a regression.
 ACCURACY_FLOOR = {"general": 0.955, "landscape": 0.950}
@@ -35,7 +40,7 @@ def test_accuracy_against_ground_truth(model):
 def test_shipped_weights_are_the_converted_mediapipe_models(tmp_path):
     pytest.importorskip("tflite", reason="the converter needs the test extra (tflite)")
     pytest.importorskip("mediapipe", reason="the converter reads the mediapipe==0.10.14 wheel")
-    from realtime.segmentation_port import main
+    from tools.port_segmentation import main
 
     main(tmp_path)
     for shipped in (GENERAL, LANDSCAPE):

@@ -1,4 +1,4 @@
-"""Every style shipped in checkpoints/ loads, carries its metadata and really stylizes."""
+"""Every style shipped in realtime/checkpoints/ loads, carries its metadata and really stylizes."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,9 +6,9 @@ import pytest
 import torch
 from conftest import pattern_frame
 
-from realtime.checkpoint import load_style
-from realtime.engine import Look, StyleEngine
-from realtime.registry import CHECKPOINTS, StyleRegistry
+from realtime.engine.style_engine import Look, StyleEngine
+from realtime.styles.checkpoint import load_style
+from realtime.styles.registry import CHECKPOINTS, StyleRegistry
 
 REGISTRY = StyleRegistry(CHECKPOINTS)
 SHIPPED = [(name, variant) for name in REGISTRY.names() for variant in REGISTRY.variants(name)]
@@ -46,7 +46,7 @@ def astronaut() -> np.ndarray:
 def test_shipped_style_paints_rather_than_blurs(name, astronaut):
     """Trained against the ImageNet VGG-19, a style keeps (or adds) fine detail: the networks trained
     against random features scored 0.2-0.6 of the photo's detail here."""
-    from realtime.style_quality import detail
+    from realtime.measure.style_quality import detail
 
     _, meta = load_style(REGISTRY.resolve(name, "lite").path)
     assert meta["loss_network"].startswith("ImageNet VGG-19")

@@ -9,11 +9,11 @@ import pytest
 import torch
 from conftest import pattern_frame, run_cli
 
-from realtime.checkpoint import save_style
 from realtime.errors import UserError
+from realtime.measure.style_quality import GramDistance, detail
 from realtime.model import vgg
 from realtime.model.transformer import LITE, TransformerNet
-from realtime.style_quality import GramDistance, detail
+from realtime.styles.checkpoint import save_style
 
 
 def textured(seed: int, size: int = 256) -> np.ndarray:

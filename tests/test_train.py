@@ -10,10 +10,10 @@ import pytest
 import torch
 from conftest import run_cli
 
-from realtime.checkpoint import load_style
 from realtime.errors import UserError
 from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder
-from realtime.registry import StyleRegistry
+from realtime.styles.checkpoint import load_style
+from realtime.styles.registry import StyleRegistry
 from realtime.train import TrainConfig, train
 
 

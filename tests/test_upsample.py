@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from realtime.engine import Look, StyleEngine
-from realtime.registry import StyleRegistry
-from realtime.upsample import UPSAMPLE_MODES, upsample
+from realtime.engine.style_engine import Look, StyleEngine
+from realtime.engine.upsample import UPSAMPLE_MODES, upsample
+from realtime.styles.registry import StyleRegistry
 
 
 def step_edge(width: int, height: int) -> torch.Tensor:

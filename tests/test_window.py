@@ -12,13 +12,13 @@ import pytest
 import torch
 from conftest import decode
 
-from realtime.capture import CaptureThread, open_video
-from realtime.engine import Look, StyleEngine
-from realtime.live import LiveApp
-from realtime.pipeline import open_recorder
-from realtime.registry import StyleRegistry
-from realtime.renderer import FADE_SECONDS, Renderer, letterbox
-from realtime.writer import RecordingOptions
+from realtime.app.run import open_recorder
+from realtime.app.window_app import LiveApp
+from realtime.engine.style_engine import Look, StyleEngine
+from realtime.io.capture import CaptureThread, open_video
+from realtime.io.video_file import RecordingOptions
+from realtime.styles.registry import StyleRegistry
+from realtime.window.renderer import FADE_SECONDS, Renderer, letterbox
 
 if not os.environ.get("DISPLAY"):
     if os.environ.get("CI"):

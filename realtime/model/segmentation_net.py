@@ -1,6 +1,6 @@
 """The person segmenter: MediaPipe Selfie Segmentation, ported to PyTorch.
 
-The network is stored as a list of operations (what realtime/segmentation_port.py
+The network is stored as a list of operations (what tools/port_segmentation.py
 read from MediaPipe's .tflite file) plus weights, and rebuilt here as ordinary torch
 modules in NCHW, so the runtime needs neither mediapipe nor tflite. Input: RGB in
 [0, 1], 256x256 (general model) or 144x256 (landscape model). Output: the person
@@ -124,7 +124,7 @@ class SegmentationNet(nn.Module):
 
 def load_segmenter(path: Path) -> SegmentationNet:
     if not path.is_file():
-        raise UserError(f"segmentation weights not found: {path}; they ship in checkpoints/")
+        raise UserError(f"segmentation weights not found: {path}; they ship in realtime/checkpoints/")
     payload = torch.load(path, map_location="cpu", weights_only=True)
     net = SegmentationNet(payload["ops"], payload["input_id"], payload["output_id"], tuple(payload["input_size"]))
     net.load_state_dict(payload["state_dict"])

@@ -9,8 +9,8 @@ import time
 import numpy as np
 
 from realtime.errors import UserError
+from realtime.io.video_file import VideoWriter
 from realtime.mailbox import OrderedQueue
-from realtime.writer import VideoWriter
 
 
 class Recorder:

@@ -1,4 +1,4 @@
-"""The live window: GLFW + an OpenGL 3.3 core context, GLSL programs from shaders/.
+"""The live window: GLFW + an OpenGL 3.3 core context, GLSL programs from realtime/shaders/.
 
 Frames go to a texture through a pair of pixel buffer objects, are drawn
 letterboxed to keep their aspect ratio, and crossfade for FADE_SECONDS when the
@@ -8,24 +8,21 @@ recordings. Keys become action names (see hotkeys.py) that the app polls.
 from __future__ import annotations
 
 import ctypes
-import os
 import time
-from pathlib import Path
 
 import glfw
 import numpy as np
 from OpenGL import GL
 
+from realtime.assets import SHADERS
 from realtime.errors import UserError
-from realtime.hotkeys import CHAR_ACTIONS, NAMED_KEY_ACTIONS
-from realtime.registry import PROJECT_ROOT
+from realtime.window.hotkeys import CHAR_ACTIONS, NAMED_KEY_ACTIONS
 
-SHADERS = Path(os.environ.get("REALTIME_SHADERS", PROJECT_ROOT / "shaders"))
 FADE_SECONDS = 0.3
 
 
 def load_program(vertex: str, fragment: str) -> int:
-    """Compile and link shaders/<vertex>.vert and shaders/<fragment>.frag."""
+    """Compile and link realtime/shaders/<vertex>.vert and realtime/shaders/<fragment>.frag."""
     shaders = []
     for name, kind in ((f"{vertex}.vert", GL.GL_VERTEX_SHADER), (f"{fragment}.frag", GL.GL_FRAGMENT_SHADER)):
         shader = GL.glCreateShader(kind)

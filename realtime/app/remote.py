@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from realtime.composite import STYLIZE_MODES
-from realtime.registry import display_name, is_picture_style
+from realtime.engine.composite import STYLIZE_MODES
+from realtime.styles.registry import display_name, is_picture_style
 
 log = logging.getLogger("realtime")
 Command = tuple[str, Any]

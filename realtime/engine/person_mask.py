@@ -19,8 +19,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from realtime.model.segmenter import SegmentationNet, load_segmenter
-from realtime.registry import SHIPPED_CHECKPOINTS
+from realtime.assets import SHIPPED_CHECKPOINTS
+from realtime.model.segmentation_net import SegmentationNet, load_segmenter
 
 GENERAL = SHIPPED_CHECKPOINTS / "selfie_segmentation.pt"  # 256 x 256
 LANDSCAPE = SHIPPED_CHECKPOINTS / "selfie_segmentation_landscape.pt"  # 144 x 256, for wide frames

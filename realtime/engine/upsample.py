@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from realtime.composite import luma
+from realtime.engine.composite import luma
 
 UPSAMPLE_MODES = ("bilinear", "guided", "detail")
 DEFAULT_UPSAMPLE = "guided"  # closest to the network at full size (docs/benchmarks.md, Upsampling)

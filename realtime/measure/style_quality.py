@@ -21,10 +21,10 @@ import cv2
 import numpy as np
 import torch
 
-from realtime.engine import DEFAULT_STABILIZE, Look, StyleEngine
+from realtime.engine.style_engine import DEFAULT_STABILIZE, Look, StyleEngine
 from realtime.errors import UserError
-from realtime.evaluate import FlowWarper, warping_error
-from realtime.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
+from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
+from realtime.measure.evaluate import FlowWarper, warping_error
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder, gram
 
 MEASURE_WIDTH = 512

@@ -1,7 +1,7 @@
 """Port MediaPipe Selfie Segmentation from .tflite to the torch network in model/segmenter.py.
 
-`python -m realtime.segmentation_port` reads both models from the mediapipe==0.10.14
-wheel (Apache-2.0) and writes checkpoints/selfie_segmentation{,_landscape}.pt. Needs the
+`python tools/port_segmentation.py` reads both models from the mediapipe==0.10.14
+wheel (Apache-2.0) and writes realtime/checkpoints/selfie_segmentation{,_landscape}.pt. Needs the
 test extra (mediapipe, tflite); the app itself needs neither.
 
 TFLite works in NHWC with fp16 weights behind DEQUANTIZE ops; here each operation
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from realtime.model.segmenter import SegmentationNet
-from realtime.registry import SHIPPED_CHECKPOINTS
+from realtime.model.segmentation_net import SegmentationNet
+from realtime.styles.registry import SHIPPED_CHECKPOINTS
 
 MODELS = {"selfie_segmentation": "selfie_segmentation.tflite",
           "selfie_segmentation_landscape": "selfie_segmentation_landscape.tflite"}

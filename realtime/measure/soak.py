@@ -14,11 +14,11 @@ from pathlib import Path
 
 import torch
 
-from realtime.capture import CaptureThread, open_video
-from realtime.engine import Look, StyleEngine
-from realtime.live import LiveApp, Show, resident_megabytes
-from realtime.registry import StyleRegistry
-from realtime.renderer import Renderer
+from realtime.app.window_app import LiveApp, Show, resident_megabytes
+from realtime.engine.style_engine import Look, StyleEngine
+from realtime.io.capture import CaptureThread, open_video
+from realtime.styles.registry import StyleRegistry
+from realtime.window.renderer import Renderer
 
 SAMPLE_SECONDS = 5.0
 

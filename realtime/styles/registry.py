@@ -1,4 +1,4 @@
-"""The styles the app knows: checkpoints/<name>.<variant>.pt, a path to any checkpoint, or a picture."""
+"""The styles the app knows: realtime/checkpoints/<name>.<variant>.pt, a path to any checkpoint, or a picture."""
 from __future__ import annotations
 
 import difflib
@@ -6,13 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from realtime.assets import CHECKPOINTS
 from realtime.errors import UserError
-from realtime.images import IMAGE_SUFFIXES
+from realtime.io.images import IMAGE_SUFFIXES
 from realtime.model.transformer import VARIANTS
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_CHECKPOINTS = PROJECT_ROOT / "checkpoints"  # styles and the segmentation weights the project ships
-CHECKPOINTS = Path(os.environ.get("REALTIME_CHECKPOINTS", SHIPPED_CHECKPOINTS))  # where styles are looked up
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
 
 

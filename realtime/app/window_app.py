@@ -19,18 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
-from realtime.capture import CaptureThread, Frame
-from realtime.composite import STYLIZE_MODES
-from realtime.engine import Look, StyleEngine
+from realtime.app.remote import RemoteControl
+from realtime.engine.composite import STYLIZE_MODES
+from realtime.engine.style_engine import Look, StyleEngine
 from realtime.errors import UserError
-from realtime.hotkeys import key_list_rows
-from realtime.hud import RECORDING_DOT, text_image
+from realtime.io.capture import CaptureThread, Frame
+from realtime.io.sinks import Recorder, close_all
+from realtime.io.video_file import unused_path, write_image
 from realtime.mailbox import LatestMailbox
-from realtime.recorder import Recorder, close_all
-from realtime.registry import display_name, is_picture_style
-from realtime.remote import RemoteControl
-from realtime.renderer import Renderer
-from realtime.writer import unused_path, write_image
+from realtime.styles.registry import display_name, is_picture_style
+from realtime.window.hotkeys import key_list_rows
+from realtime.window.hud import RECORDING_DOT, text_image
+from realtime.window.renderer import Renderer
 
 STRENGTH_STEP = 0.1
 CAMERA_LOST = text_image(["camera lost, reconnecting..."])

@@ -16,10 +16,9 @@ import cv2
 import numpy as np
 from av.video.frame import PictureType
 
-from realtime.audio import AudioCopy
 from realtime.errors import UserError
-from realtime.images import IMAGE_SUFFIXES
-
+from realtime.io.audio import AudioCopy
+from realtime.io.images import IMAGE_SUFFIXES
 
 FRAGMENT_SECONDS = 1.0  # fragmented recordings: a playable piece at least this often
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from realtime.engine import Look, StyleEngine
+from realtime.engine.style_engine import Look, StyleEngine
 from realtime.errors import UserError
-from realtime.hud import FONT, SCALE
-from realtime.images import read_bgr
-from realtime.registry import display_name
+from realtime.io.images import read_bgr
+from realtime.styles.registry import display_name
+from realtime.window.hud import FONT, SCALE
 
 TILE = 256
 LABEL_HEIGHT = 36

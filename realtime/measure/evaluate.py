@@ -26,10 +26,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from realtime.engine import Look, StyleEngine
+from realtime.engine.person_mask import MaskSettings, PersonSegmenter
+from realtime.engine.style_engine import Look, StyleEngine
 from realtime.errors import UserError
-from realtime.images import bgr_to_tensor, list_images
-from realtime.segmentation import MaskSettings, PersonSegmenter
+from realtime.io.images import bgr_to_tensor, list_images
 
 MODELS = {"general": False, "landscape": True}  # name -> landscape
 

@@ -7,7 +7,20 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from realtime.capture import (
+from realtime.app.remote import RemoteControl, is_loopback
+from realtime.engine.composite import Background
+from realtime.engine.device import pick_device
+from realtime.engine.person_mask import MaskSettings
+from realtime.engine.style_engine import (
+    DEFAULT_STABILIZE,
+    Look,
+    StyleEngine,
+    check_style_loads,
+    resolve_inference_size,
+)
+from realtime.engine.upsample import DEFAULT_UPSAMPLE
+from realtime.errors import UserError
+from realtime.io.capture import (
     CAMERA_INDEXES_TO_TRY,
     CaptureThread,
     DemoSource,
@@ -15,18 +28,9 @@ from realtime.capture import (
     open_camera,
     open_video,
 )
-from realtime.composite import Background
-from realtime.device import pick_device
-from realtime.engine import DEFAULT_STABILIZE, Look, StyleEngine, check_style_loads, resolve_inference_size
-from realtime.errors import UserError
-from realtime.images import read_bgr
-from realtime.recorder import Recorder, close_all
-from realtime.registry import StyleRegistry, style_pictures
-from realtime.remote import RemoteControl, is_loopback
-from realtime.segmentation import MaskSettings
-from realtime.upsample import DEFAULT_UPSAMPLE
-from realtime.virtual_camera import open_virtual_camera
-from realtime.writer import (
+from realtime.io.images import read_bgr
+from realtime.io.sinks import Recorder, close_all
+from realtime.io.video_file import (
     RecordingOptions,
     VideoWriter,
     check_encoder,
@@ -36,6 +40,8 @@ from realtime.writer import (
     nvenc_available,
     write_image,
 )
+from realtime.io.virtual_camera import open_virtual_camera
+from realtime.styles.registry import StyleRegistry, style_pictures
 
 
 @dataclass
@@ -206,11 +212,11 @@ def open_recorder(path: Path, source: Source, options: RecordingOptions, input_p
 
 def run_window(settings: RunSettings, source: Source, engine: StyleEngine, registry: StyleRegistry) -> None:
     """The live window; a file plays at its own frame rate."""
-    from realtime.live import (  # needs GLFW and OpenGL, which file mode does not
+    from realtime.app.window_app import (  # needs GLFW and OpenGL, which file mode does not
         LiveApp,
         Show,
     )
-    from realtime.renderer import Renderer
+    from realtime.window.renderer import Renderer
 
     styles = registry.names() + (style_pictures(settings.style_dir) if settings.style_dir else [])
     if settings.style not in styles:

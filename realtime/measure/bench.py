@@ -27,16 +27,21 @@ import cv2
 import numpy as np
 import torch
 
-from realtime.capture import CaptureThread, Frame, open_video
-from realtime.checkpoint import save_style
-from realtime.device import pick_device
-from realtime.engine import Look, StyleEngine, network_size, resolve_inference_size
+from realtime.engine.device import pick_device
+from realtime.engine.style_engine import (
+    Look,
+    StyleEngine,
+    network_size,
+    resolve_inference_size,
+)
+from realtime.engine.upsample import DEFAULT_UPSAMPLE
 from realtime.errors import UserError
+from realtime.io.capture import CaptureThread, Frame, open_video
+from realtime.io.sinks import Recorder
+from realtime.io.video_file import VideoWriter
 from realtime.model.transformer import FULL, VARIANTS, Architecture, TransformerNet
-from realtime.recorder import Recorder
-from realtime.registry import StyleRegistry
-from realtime.upsample import DEFAULT_UPSAMPLE
-from realtime.writer import VideoWriter
+from realtime.styles.checkpoint import save_style
+from realtime.styles.registry import StyleRegistry
 
 STAGES = ("decode", "upload", "style", "segmentation", "composite", "download", "display", "encode")
 BENCH_STYLE = "bench"
@@ -117,7 +122,7 @@ class Sink:
     def __init__(self, config: BenchConfig, source_fps, workdir: Path, live: bool):
         self.renderer = None
         if config.display:
-            from realtime.renderer import Renderer
+            from realtime.window.renderer import Renderer
 
             self.renderer = Renderer(*config.size, title="realtime bench", vsync=False)
         self.recorder = Recorder(VideoWriter(workdir / "bench.mp4", source_fps, live=live)) if config.record else None

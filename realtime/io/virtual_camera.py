@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from realtime.errors import UserError
-from realtime.recorder import Recorder
+from realtime.io.sinks import Recorder
 
 SETUP_HINT = ("on Linux: sudo modprobe v4l2loopback exclusive_caps=1; "
               "on Windows or macOS: install OBS and start its virtual camera once")

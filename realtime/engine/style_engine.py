@@ -21,14 +21,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from realtime.adain import adain_style
-from realtime.checkpoint import load_style
-from realtime.composite import Background, BackgroundLayer, compose, with_colors_of
-from realtime.device import fast_cpu_bfloat16
+from realtime.engine.adain import adain_style
+from realtime.engine.composite import (
+    Background,
+    BackgroundLayer,
+    compose,
+    with_colors_of,
+)
+from realtime.engine.device import fast_cpu_bfloat16
+from realtime.engine.person_mask import MaskSettings, PersonSegmenter
+from realtime.engine.upsample import DEFAULT_UPSAMPLE, upsample
 from realtime.errors import UserError
-from realtime.registry import StyleRef, StyleRegistry
-from realtime.segmentation import MaskSettings, PersonSegmenter
-from realtime.upsample import DEFAULT_UPSAMPLE, upsample
+from realtime.styles.checkpoint import load_style
+from realtime.styles.registry import StyleRef, StyleRegistry
 
 LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) segmenter
 
