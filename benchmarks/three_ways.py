@@ -18,8 +18,9 @@ import cv2
 import numpy as np
 import torch
 
-from realtime.engine.style_engine import Look, StyleEngine
+from realtime.engine.style_engine import StyleEngine
 from realtime.io.images import fit_long_side, read_bgr
+from realtime.look import Look
 from realtime.measure.contact_sheet import fit_tile, label
 from realtime.paint import PaintConfig, paint
 from realtime.styles.registry import StyleRegistry

@@ -23,9 +23,10 @@ import torch.nn.functional as F
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from realtime.engine.style_engine import StyleEngine, multiple_of_4
-from realtime.engine.upsample import UPSAMPLE_MODES, upsample
+from realtime.engine.upsample import upsample
 from realtime.io.images import bgr_to_tensor, tensor_to_bgr
 from realtime.measure.contact_sheet import label
+from realtime.settings import UPSAMPLE_MODES
 from realtime.styles.registry import StyleRegistry
 
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from realtime.engine.composite import STYLIZE_MODES
-from realtime.engine.upsample import DEFAULT_UPSAMPLE, UPSAMPLE_MODES
 from realtime.errors import UserError
-from realtime.io.video_file import CODECS, RecordingOptions
+from realtime.io.outputs import CODECS, RecordingOptions
+from realtime.look import STYLIZE_MODES
+from realtime.settings import DEFAULT_UPSAMPLE, UPSAMPLE_MODES
 from realtime.window.hotkeys import key_list_text
 
 
@@ -236,15 +236,15 @@ def command_run(args: argparse.Namespace) -> None:
 
         print("\n".join(monitor_list()))
         return
-    from realtime.app.run import RunSettings, run
+    from realtime.app.run import run
     from realtime.logs import setup_logging
+    from realtime.settings import RunSettings
 
     setup_logging(args.log_file)
     sources = [args.camera is not None, args.input is not None, args.demo]
     if sum(sources) > 1:
         raise UserError("choose one source: --camera, --input or --demo")
-    from realtime.engine.composite import Background
-    from realtime.engine.person_mask import MaskSettings
+    from realtime.look import Background, MaskSettings
 
     if args.mix is not None and args.style.count(",") != 1:
         raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
@@ -305,7 +305,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_train(args: argparse.Namespace) -> None:
-    from realtime.styles.registry import CHECKPOINTS, StyleRegistry
+    from realtime.assets import CHECKPOINTS
+    from realtime.styles.registry import StyleRegistry
     from realtime.train import TrainConfig, train
 
     painting = {k: v for k, v in (("title", args.title), ("artist", args.artist), ("year", args.year)) if v}
@@ -471,7 +472,8 @@ def command_eval(args: argparse.Namespace) -> None:
     if args.evaluation == "style":
         print(evaluate_styles(args))
         return
-    from realtime.app.run import RunSettings, build_engine
+    from realtime.app.run import build_engine
+    from realtime.settings import RunSettings
     from realtime.styles.registry import StyleRegistry
 
     if not args.input.is_file():
@@ -517,7 +519,7 @@ def command_sheet(args: argparse.Namespace) -> None:
     import torch
 
     from realtime.engine.style_engine import StyleEngine
-    from realtime.io.video_file import write_image
+    from realtime.io.images import write_image
     from realtime.measure.contact_sheet import contact_sheet
     from realtime.styles.registry import StyleRegistry
 
@@ -549,12 +551,8 @@ def add_paint_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_paint(args: argparse.Namespace) -> None:
-    from realtime.io.video_file import (
-        check_output_path,
-        check_writable,
-        is_image_path,
-        write_image,
-    )
+    from realtime.io.images import write_image
+    from realtime.io.outputs import check_output_path, check_writable, is_image_path
     from realtime.paint import PaintConfig, paint
 
     if not is_image_path(args.output):

@@ -12,7 +12,6 @@ import torch
 from conftest import pattern_frame
 
 from realtime.engine.style_engine import (
-    Look,
     StyleEngine,
     multiple_of_4,
     resolve_inference_size,
@@ -20,6 +19,7 @@ from realtime.engine.style_engine import (
 from realtime.errors import UserError
 from realtime.export import export_torchscript
 from realtime.io.images import bgr_to_tensor, tensor_to_bgr
+from realtime.look import Look
 from realtime.model.transformer import FULL, Architecture, TransformerNet
 from realtime.styles.checkpoint import load_style
 from realtime.styles.registry import StyleRegistry

@@ -155,7 +155,8 @@ def test_log_file_records_health_and_styles(tmp_path, still_clip, style_dir):
     if not os.environ.get("DISPLAY"):
         pytest.skip("the show runs in the window: needs xvfb-run")
     from realtime.app.window_app import LiveApp, Show
-    from realtime.engine.style_engine import Look, StyleEngine
+    from realtime.engine.style_engine import StyleEngine
+    from realtime.look import Look
     from realtime.styles.registry import StyleRegistry
     from realtime.window.renderer import Renderer
 
@@ -198,7 +199,8 @@ def test_one_minute_soak(clip, style_dir, tmp_path):
 
 def keep_going_app(source, style_dir):
     from realtime.app.window_app import LiveApp
-    from realtime.engine.style_engine import Look, StyleEngine
+    from realtime.engine.style_engine import StyleEngine
+    from realtime.look import Look
     from realtime.styles.registry import StyleRegistry
     from realtime.window.renderer import Renderer
 

@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from conftest import ROOT, decode, pattern_frame, write_clip
 
+from realtime.io.outputs import RecordingOptions, unused_path
 from realtime.io.sinks import Recorder
-from realtime.io.video_file import RecordingOptions, VideoWriter, unused_path
+from realtime.io.video_file import VideoWriter
 
 
 def test_file_to_file_keeps_frames_rate_duration_and_audio(style_dir, tmp_path):

@@ -7,14 +7,10 @@ import pytest
 import torch
 from conftest import shared_data
 
-from realtime.engine.composite import Background, BackgroundLayer, compose
-from realtime.engine.person_mask import (
-    GENERAL,
-    LANDSCAPE,
-    MaskSettings,
-    PersonSegmenter,
-)
-from realtime.engine.style_engine import Look, StyleEngine
+from realtime.engine.composite import BackgroundLayer, compose
+from realtime.engine.person_mask import GENERAL, LANDSCAPE, PersonSegmenter
+from realtime.engine.style_engine import StyleEngine
+from realtime.look import Background, Look, MaskSettings
 from realtime.measure.evaluate import MODELS, accuracy, parity
 from realtime.styles.registry import StyleRegistry
 

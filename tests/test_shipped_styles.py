@@ -6,9 +6,11 @@ import pytest
 import torch
 from conftest import pattern_frame
 
-from realtime.engine.style_engine import Look, StyleEngine
+from realtime.assets import CHECKPOINTS
+from realtime.engine.style_engine import StyleEngine
+from realtime.look import Look
 from realtime.styles.checkpoint import load_style
-from realtime.styles.registry import CHECKPOINTS, StyleRegistry
+from realtime.styles.registry import StyleRegistry
 
 REGISTRY = StyleRegistry(CHECKPOINTS)
 SHIPPED = [(name, variant) for name in REGISTRY.names() for variant in REGISTRY.variants(name)]

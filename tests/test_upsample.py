@@ -7,8 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from realtime.engine.style_engine import Look, StyleEngine
-from realtime.engine.upsample import UPSAMPLE_MODES, upsample
+from realtime.engine.style_engine import StyleEngine
+from realtime.engine.upsample import upsample
+from realtime.look import Look
+from realtime.settings import UPSAMPLE_MODES
 from realtime.styles.registry import StyleRegistry
 
 

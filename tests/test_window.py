@@ -14,9 +14,10 @@ from conftest import decode
 
 from realtime.app.run import open_recorder
 from realtime.app.window_app import LiveApp
-from realtime.engine.style_engine import Look, StyleEngine
+from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video
-from realtime.io.video_file import RecordingOptions
+from realtime.io.outputs import RecordingOptions
+from realtime.look import Look
 from realtime.styles.registry import StyleRegistry
 from realtime.window.renderer import FADE_SECONDS, Renderer, letterbox
 

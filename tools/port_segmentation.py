@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from realtime.model.segmentation_net import SegmentationNet
-from realtime.styles.registry import SHIPPED_CHECKPOINTS
+from realtime.assets import SHIPPED_CHECKPOINTS
 
 MODELS = {"selfie_segmentation": "selfie_segmentation.tflite",
           "selfie_segmentation_landscape": "selfie_segmentation_landscape.tflite"}

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from realtime.engine.composite import STYLIZE_MODES
+from realtime.look import STYLIZE_MODES
 from realtime.styles.registry import display_name, is_picture_style
 
 log = logging.getLogger("realtime")

@@ -2,23 +2,17 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl, is_loopback
-from realtime.engine.composite import Background
-from realtime.engine.device import pick_device
-from realtime.engine.person_mask import MaskSettings
+from realtime.engine.device import network_variant, pick_device
 from realtime.engine.style_engine import (
-    DEFAULT_STABILIZE,
-    Look,
     StyleEngine,
     check_style_loads,
     resolve_inference_size,
 )
-from realtime.engine.upsample import DEFAULT_UPSAMPLE
 from realtime.errors import UserError
 from realtime.io.capture import (
     CAMERA_INDEXES_TO_TRY,
@@ -28,72 +22,18 @@ from realtime.io.capture import (
     open_camera,
     open_video,
 )
-from realtime.io.images import read_bgr
-from realtime.io.sinks import Recorder, close_all
-from realtime.io.video_file import (
+from realtime.io.images import read_bgr, write_image
+from realtime.io.outputs import (
     RecordingOptions,
-    VideoWriter,
-    check_encoder,
     check_output_path,
     check_writable,
     is_image_path,
-    nvenc_available,
-    write_image,
 )
+from realtime.io.sinks import Recorder, close_all
+from realtime.io.video_file import VideoWriter, check_encoder, nvenc_available
 from realtime.io.virtual_camera import open_virtual_camera
+from realtime.settings import RunSettings
 from realtime.styles.registry import StyleRegistry, style_pictures
-
-
-@dataclass
-class RunSettings:
-    style: str = "starry_night"
-    style_dir: Path | None = None  # every picture in it joins the window's style list
-    strength: float = 1.0
-    mix: float = 0.5  # the second picture's share in a mix of two (--style a.jpg,b.jpg)
-    keep_colors: bool = False
-    precision: str = "auto"
-    stylize: str = "all"
-    background: Background = field(default_factory=lambda: Background("keep"))
-    mask: MaskSettings = field(default_factory=MaskSettings)
-    camera: int | None = None
-    input: str | None = None
-    demo: bool = False
-    output: Path | None = None
-    device: str = "auto"
-    model: str = "auto"
-    size: tuple[int, int] | None = None
-    inference_size: str | tuple[int, int] = "auto"  # auto, full or (W, H)
-    upsample: str = DEFAULT_UPSAMPLE
-    stabilize: float = DEFAULT_STABILIZE
-    max_frames: int | None = None
-    display: bool = True
-    vsync: bool = True
-    screenshot_dir: Path = Path(".")
-    record_dir: Path = Path(".")
-    recording: RecordingOptions = field(default_factory=RecordingOptions)
-    loop: bool = False
-    playlist: list[tuple[str, str | None]] = field(default_factory=list)
-    cycle_seconds: float | None = None
-    health_every: float = 60.0
-    remote_host: str = "127.0.0.1"
-    remote_token: str | None = None
-    http_port: int | None = None
-    osc_port: int | None = None
-    fullscreen: bool = False
-    monitor: int = 0
-    keep_going: bool = False
-    virtual_camera: bool = False
-
-    def look(self) -> Look:
-        return Look(self.style, strength=self.strength, stylize=self.stylize, background=self.background,
-                    stabilize=self.stabilize, keep_colors=self.keep_colors)
-
-    @property
-    def live(self) -> bool:
-        """Whether frames must keep up with a clock: a window, a camera, a stream or the demo."""
-        if self.input is not None and "://" not in self.input:
-            return self.display and not is_image_path(Path(self.input))
-        return True
 
 
 def say(message: str) -> None:
@@ -124,7 +64,7 @@ def open_source(settings: RunSettings) -> Source:
 
 def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     device = pick_device(settings.device)
-    variant = settings.model if settings.model != "auto" else ("lite" if device.type == "cpu" else "full")
+    variant = network_variant(settings.model, device)
     inference_size = resolve_inference_size(settings.inference_size, device, settings.live)
     engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
                          picture_mix=settings.mix, upsample_mode=settings.upsample)

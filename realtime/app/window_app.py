@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from realtime.app.remote import RemoteControl
-from realtime.engine.composite import STYLIZE_MODES
-from realtime.engine.style_engine import Look, StyleEngine
+from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import CaptureThread, Frame
+from realtime.io.images import write_image
+from realtime.io.outputs import unused_path
 from realtime.io.sinks import Recorder, close_all
-from realtime.io.video_file import unused_path, write_image
+from realtime.look import STYLIZE_MODES, Look
 from realtime.mailbox import LatestMailbox
 from realtime.styles.registry import display_name, is_picture_style
 from realtime.window.hotkeys import key_list_rows

@@ -1,45 +1,14 @@
 """Putting person and background together: which part is stylized, and what goes behind."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
-
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from realtime.errors import UserError
+from realtime.look import Background
 
-STYLIZE_MODES = ("all", "person", "background")
 BLUR_SIGMA = 6.0  # at a quarter of the frame size: a strong, video-call-like blur
-
-
-@dataclass(frozen=True)
-class Background:
-    """What goes behind the person: "keep" (the frame itself), "blur", a colour, or an image."""
-    kind: str
-    color: tuple[float, float, float] = (0.0, 0.0, 0.0)  # RGB in [0, 1]
-    image: np.ndarray | None = None  # BGR uint8
-
-    @staticmethod
-    def parse(text: str) -> Background:
-        if text in ("keep", "blur"):
-            return Background(text)
-        match = re.fullmatch(r"color:#?([0-9a-fA-F]{6})", text)
-        if match:
-            value = match.group(1)
-            return Background("color", tuple(int(value[i:i + 2], 16) / 255 for i in (0, 2, 4)))
-        if text.startswith("color:"):
-            raise UserError(f"bad background colour {text!r}; write it like color:#1e90ff")
-        path = Path(text).expanduser()
-        if not path.is_file():
-            raise UserError(f"--background {text!r}: use keep, blur, color:#RRGGBB or an image file")
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise UserError(f"cannot decode background image {path}; use a JPEG or PNG file")
-        return Background("image", image=image)
 
 
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:

@@ -35,3 +35,10 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
     if device.type == "cpu" and fast_cpu_bfloat16():
         return torch.bfloat16
     return None
+
+
+def network_variant(requested: str, device: torch.device) -> str:
+    """What `--model` means here: auto is the lite network on a CPU and the full one on a GPU."""
+    if requested != "auto":
+        return requested
+    return "lite" if device.type == "cpu" else "full"

@@ -13,27 +13,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from realtime.assets import SHIPPED_CHECKPOINTS
+from realtime.look import MaskSettings
 from realtime.model.segmentation_net import SegmentationNet, load_segmenter
 
 GENERAL = SHIPPED_CHECKPOINTS / "selfie_segmentation.pt"  # 256 x 256
 LANDSCAPE = SHIPPED_CHECKPOINTS / "selfie_segmentation_landscape.pt"  # 144 x 256, for wide frames
-
-
-@dataclass
-class MaskSettings:
-    threshold: float = 0.5
-    feather: float = 0.15  # half-width of the soft edge around the threshold, in probability
-    smoothing: float = 0.9  # how much an unsure pixel keeps of the previous mask (0: none)
-    cut_reset: float = 0.25  # mean mask change that counts as a scene cut
-    guided_radius: int = 4  # in full-resolution pixels of the working size
-    guided_eps: float = 1e-3
 
 
 def mediapipe_sample(rgb: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

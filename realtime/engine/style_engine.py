@@ -15,23 +15,20 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from realtime.engine.adain import adain_style
-from realtime.engine.composite import (
-    Background,
-    BackgroundLayer,
-    compose,
-    with_colors_of,
-)
+from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
 from realtime.engine.device import fast_cpu_bfloat16
-from realtime.engine.person_mask import MaskSettings, PersonSegmenter
-from realtime.engine.upsample import DEFAULT_UPSAMPLE, upsample
+from realtime.engine.person_mask import PersonSegmenter
+from realtime.engine.upsample import upsample
 from realtime.errors import UserError
+from realtime.look import Look, MaskSettings
+from realtime.settings import DEFAULT_UPSAMPLE
 from realtime.styles.checkpoint import load_style
 from realtime.styles.registry import StyleRef, StyleRegistry
 
@@ -47,27 +44,6 @@ MIN_NETWORK_SIDE = 16
 MIN_INFERENCE_PIXELS = 160 * 90
 
 log = logging.getLogger("realtime")
-
-
-@dataclass
-class Look:
-    """How frames are stylized and composited; hotkeys change it while the app runs."""
-    style: str
-    strength: float = 1.0  # 0 = original, 1 = fully stylized
-    mirror: bool = False
-    compare: bool = False  # left half original, right half stylized
-    stylize: str = "all"  # all, person or background
-    background: Background = Background("keep")
-    show_mask: bool = False
-    stabilize: float = 0.0  # 0-1: how much of the last output to keep where the picture is still
-    keep_colors: bool = False  # the style's light and texture, the frame's colours
-
-    def snapshot(self) -> Look:
-        return replace(self)
-
-    @property
-    def needs_mask(self) -> bool:
-        return self.stylize != "all" or self.background.kind != "keep" or self.show_mask
 
 
 @dataclass
@@ -95,7 +71,6 @@ def resolve_inference_size(requested: str | tuple[int, int], device: torch.devic
 # Stabilizing: a pixel whose input changed by this much (mean over channels, 0-1) since the last
 # frame counts as moving and takes the new output alone; sensor noise is a few hundredths.
 STILL_CHANGE = 0.06
-DEFAULT_STABILIZE = 0.8  # `run --stabilize`: for video; single images have no last frame
 
 
 @dataclass

@@ -14,8 +14,6 @@ import torch.nn.functional as F
 
 from realtime.engine.composite import luma
 
-UPSAMPLE_MODES = ("bilinear", "guided", "detail")
-DEFAULT_UPSAMPLE = "guided"  # closest to the network at full size (docs/benchmarks.md, Upsampling)
 GUIDED_RADIUS = 1  # at the network's size
 GUIDED_EPSILON = 1e-3  # regularisation: flat areas keep the stylized colour instead of the frame's noise
 

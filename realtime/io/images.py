@@ -8,8 +8,7 @@ import numpy as np
 import torch
 
 from realtime.errors import UserError
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+from realtime.io.outputs import IMAGE_SUFFIXES
 
 
 def read_bgr(path: Path) -> np.ndarray:
@@ -44,3 +43,9 @@ def fit_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
     scale = long_side / max(h, w)
     size = (max(4, round(w * scale)), max(4, round(h * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+
+
+def write_image(path: Path, image: np.ndarray) -> None:
+    if not cv2.imwrite(str(path), image):
+        raise UserError(f"could not write image {path}")
+

@@ -7,7 +7,6 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,61 +17,9 @@ from av.video.frame import PictureType
 
 from realtime.errors import UserError
 from realtime.io.audio import AudioCopy
-from realtime.io.images import IMAGE_SUFFIXES
+from realtime.io.outputs import CODECS, CONTAINERS, RecordingOptions, check_output_path
 
 FRAGMENT_SECONDS = 1.0  # fragmented recordings: a playable piece at least this often
-
-
-@dataclass(frozen=True)
-class Codec:
-    encoder: str
-    quality_option: str  # the encoder's constant-quality knob
-    default_quality: int
-    file_options: dict[str, str] = field(default_factory=dict)  # best quality for the time
-    # Fast enough to keep up; no lookahead, so each frame is in the file as soon as it is encoded.
-    live_options: dict[str, str] = field(default_factory=dict)
-
-
-CODECS = {
-    "h264": Codec("libx264", "crf", 18, {"preset": "medium"}, {"preset": "veryfast", "tune": "zerolatency"}),
-    "h264_nvenc": Codec("h264_nvenc", "cq", 21, {"preset": "p5"}, {"preset": "p2"}),
-    "hevc": Codec("libx265", "crf", 22, {"preset": "medium", "x265-params": "log-level=error"},
-                  {"preset": "veryfast", "x265-params": "log-level=error"}),
-    "vp9": Codec("libvpx-vp9", "crf", 31, {"b": "0", "row-mt": "1"},
-                 {"b": "0", "row-mt": "1", "deadline": "realtime", "cpu-used": "8"}),
-    "av1": Codec("libsvtav1", "crf", 30, {"preset": "8"}, {"preset": "12"}),
-}
-CONTAINERS = {".mp4": "h264", ".mov": "h264", ".mkv": "h264", ".webm": "vp9"}  # extension -> default codec
-WEBM_CODECS = ("vp9", "av1")
-
-
-def is_image_path(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_SUFFIXES
-
-
-def check_output_path(path: Path, codec: str | None = None) -> None:
-    suffix = path.suffix.lower()
-    if not (is_image_path(path) or suffix in CONTAINERS):
-        raise UserError(f"cannot write {path.name}: use one of {', '.join(sorted(CONTAINERS))} for video "
-                        "or .png/.jpg for an image")
-    if codec is not None and codec not in CODECS:
-        raise UserError(f"unknown codec {codec!r}; use one of {', '.join(CODECS)}")
-    if suffix == ".webm" and codec is not None and codec not in WEBM_CODECS:
-        raise UserError(f"WebM holds only {' or '.join(WEBM_CODECS)}, not {codec}; use .mp4 or .mkv for {codec}")
-    if not path.parent.is_dir():
-        raise UserError(f"output folder does not exist: {path.parent}")
-
-
-def check_writable(path: Path) -> None:
-    """Fail before any work if the output cannot be created there (read-only or virtual folders)."""
-    existed = path.exists()
-    try:
-        with open(path, "ab"):
-            pass
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}; choose another --output") from None
-    if not existed:
-        path.unlink()
 
 
 @contextmanager
@@ -139,20 +86,6 @@ def check_free_space(path: Path) -> None:
                         "free some space or write it to another disk")
 
 
-def unused_path(path: Path) -> Path:
-    """path, or path with -2, -3, ... before its suffix if that name is taken: never overwrite a recording."""
-    candidate, number = path, 1
-    while candidate.exists():
-        number += 1
-        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
-    return candidate
-
-
-def write_image(path: Path, image: np.ndarray) -> None:
-    if not cv2.imwrite(str(path), image):
-        raise UserError(f"could not write image {path}")
-
-
 def nvenc_available() -> bool:
     """Whether NVIDIA's hardware H.264 encoder opens here (it needs a GPU and its driver)."""
     try:
@@ -163,15 +96,6 @@ def nvenc_available() -> bool:
         return True
     except (av.error.FFmpegError, ValueError):
         return False
-
-
-@dataclass
-class RecordingOptions:
-    codec: str | None = None  # None: from the file extension (and nvenc on a CUDA machine)
-    quality: int | None = None  # crf/cq; None: the codec's default
-    preset: str | None = None
-    size: tuple[int, int] | None = None  # scale frames to this size before encoding
-    fragmented: bool | None = None  # fragmented mp4/mov; None: on for live sources
 
 
 class VideoWriter:

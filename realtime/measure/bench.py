@@ -29,17 +29,17 @@ import torch
 
 from realtime.engine.device import pick_device
 from realtime.engine.style_engine import (
-    Look,
     StyleEngine,
     network_size,
     resolve_inference_size,
 )
-from realtime.engine.upsample import DEFAULT_UPSAMPLE
 from realtime.errors import UserError
 from realtime.io.capture import CaptureThread, Frame, open_video
 from realtime.io.sinks import Recorder
 from realtime.io.video_file import VideoWriter
+from realtime.look import Look
 from realtime.model.transformer import FULL, VARIANTS, Architecture, TransformerNet
+from realtime.settings import DEFAULT_UPSAMPLE
 from realtime.styles.checkpoint import save_style
 from realtime.styles.registry import StyleRegistry
 

@@ -26,10 +26,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from realtime.engine.person_mask import MaskSettings, PersonSegmenter
-from realtime.engine.style_engine import Look, StyleEngine
+from realtime.engine.person_mask import PersonSegmenter
+from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, list_images
+from realtime.look import Look, MaskSettings
 
 MODELS = {"general": False, "landscape": True}  # name -> landscape
 

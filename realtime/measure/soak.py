@@ -15,8 +15,9 @@ from pathlib import Path
 import torch
 
 from realtime.app.window_app import LiveApp, Show, resident_megabytes
-from realtime.engine.style_engine import Look, StyleEngine
+from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video
+from realtime.look import Look
 from realtime.styles.registry import StyleRegistry
 from realtime.window.renderer import Renderer
 

@@ -21,9 +21,10 @@ import cv2
 import numpy as np
 import torch
 
-from realtime.engine.style_engine import DEFAULT_STABILIZE, Look, StyleEngine
+from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
+from realtime.look import DEFAULT_STABILIZE, Look
 from realtime.measure.evaluate import FlowWarper, warping_error
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder, gram
 

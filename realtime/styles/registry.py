@@ -8,7 +8,7 @@ from pathlib import Path
 
 from realtime.assets import CHECKPOINTS
 from realtime.errors import UserError
-from realtime.io.images import IMAGE_SUFFIXES
+from realtime.io.outputs import IMAGE_SUFFIXES
 from realtime.model.transformer import VARIANTS
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
