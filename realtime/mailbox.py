@@ -38,6 +38,12 @@ class _Channel(Generic[T]):
             self._condition.notify_all()
 
     @property
+    def waiting(self) -> int:
+        """How many items are in, not yet taken."""
+        with self._condition:
+            return len(self._items)
+
+    @property
     def closed(self) -> bool:
         """Closed and drained."""
         with self._condition:

@@ -21,26 +21,12 @@ from realtime.engine.composite import with_colors_of
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, fit_long_side, read_bgr, tensor_to_bgr
 from realtime.model.vgg import VGGEncoder, gram
+from realtime.settings import PaintConfig
 from realtime.train import normalized_mse, total_variation
 
 PAINT_CONTENT_LAYERS = ("relu4_2",)
 PAINT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 MIN_PAINT_SIZE = 32
-
-
-@dataclass
-class PaintConfig:
-    content: Path
-    style: Path
-    size: int = 512  # long side of the result
-    steps: int = 300  # loss evaluations (a VGG forward and backward pass each)
-    init: str = "content"  # "content": start from the photo; "noise": from random pixels
-    content_weight: float = 1.0
-    style_weight: float = 10.0
-    tv_weight: float = 1.0
-    keep_colors: bool = False
-    seed: int = 0
-    threads: int = 0  # 0: torch's default
 
 
 @dataclass

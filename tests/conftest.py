@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,6 +18,63 @@ from realtime.model.transformer import LITE, TransformerNet
 from realtime.styles.checkpoint import save_style
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """@pytest.mark.cuda tests need a CUDA GPU: skipped without one."""
+    if torch.cuda.is_available():
+        return
+    needs_gpu = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if item.get_closest_marker("cuda"):
+            item.add_marker(needs_gpu)
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process in /proc (Linux; empty elsewhere)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # it ended meanwhile
+        # "pid (name) state ppid ...": the name may hold spaces and ')', so count fields after the last ')'.
+        parents[int(stat.parent.name)] = int(text[text.rindex(")") + 2:].split()[1])
+    return parents
+
+
+def _descendants(root: int) -> set[int]:
+    parents, found, frontier = _parents(), set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return text[text.rindex(")") + 2] not in "ZX"  # a zombie is dead, only not yet reaped
+
+
+@pytest.fixture(autouse=True)
+def no_process_outlives_its_test():
+    """Every process a test starts (and whatever those start) is killed when the test ends, pass
+    or fail: a failed recording test must not leave the app encoding at full CPU until pytest exits.
+    Processes of wider-scoped fixtures are set up before this one, so they are left alone."""
+    before = _descendants(os.getpid())
+    yield
+    leftover = _descendants(os.getpid()) - before
+    for pid in leftover:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in leftover) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def make_style(path: Path, rgb_bias: tuple[float, float, float], seed: int = 0) -> None:
@@ -117,3 +176,14 @@ def decode(path: Path) -> dict:
             samples = [frame for frame in container.decode(container.streams.audio[0])]
             info["audio_seconds"] = float(samples[-1].time) + samples[-1].samples / samples[-1].sample_rate
     return info
+
+
+@pytest.fixture()
+def app(still_clip, style_dir, tmp_path):
+    """The window app, started, on the still clip (real window: needs a DISPLAY, e.g. xvfb-run)."""
+    from live_app import make_app
+
+    live = make_app(still_clip, style_dir, tmp_path)
+    live.start()
+    yield live
+    live.close()

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import run_cli
 
-from realtime.measure.bench import STAGES
+from realtime.measure.bench_report import STAGES
 
 
+@pytest.mark.slow
 def test_bench_writes_well_formed_json_and_markdown(clip, tmp_path):
     report_path, table_path = tmp_path / "bench.json", tmp_path / "benchmarks.md"
     result = run_cli("bench", "--input", str(clip), "--frames", "6", "--devices", "cpu", "--models", "lite",

@@ -103,6 +103,7 @@ def test_run_help_lists_the_keys():
     assert "split screen" in result.stdout and "Esc / Q" in result.stdout
 
 
+@pytest.mark.slow
 def test_real_clip_from_shared_data(style_dir, tmp_path):
     clip = shared_data("video/webcam_person_signing_asl_book.mkv")
     out = tmp_path / "asl.mp4"
@@ -227,3 +228,64 @@ def test_onnx_export_runs_in_onnx_runtime_and_matches(tmp_path):
         assert np.abs(session.run(None, {"rgb": rgb.numpy()})[0] - expected).max() < 1e-4
     half = run_cli("export", "--style", "udnie", "--output", str(tmp_path / "u.onnx"), "--half")
     assert half.returncode == 2 and "--half is for TorchScript" in half.stderr
+
+
+HEAVY_MODULES = ("torch", "cv2", "av", "numpy", "glfw", "skimage", "tqdm")
+
+
+def test_help_imports_nothing_heavy():
+    """`--help` answers at once: building the parser and printing every command's help imports no torch, OpenCV
+    or PyAV (each command's handler imports what it runs)."""
+    script = (
+        "import contextlib, io, sys\n"
+        "import realtime.cli as cli\n"
+        "parser, subparsers = cli.build_parser()\n"
+        "for argv in ([], *([name] for name in cli.COMMANDS), ['eval', 'soak'], ['eval', 'style'], ['eval', 'temporal'],"
+        " ['eval', 'segmentation']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "        cli.main([*argv, '--help'])\n"
+        f"print(' '.join(name for name in {HEAVY_MODULES!r} if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"imported while parsing: {result.stdout}"
+
+
+def test_run_without_options_is_the_default_settings():
+    """Every RunSettings field comes from an option of the same dest (or is built from several), with the same default."""
+    from realtime.cli import build_parser, run_settings
+    from realtime.settings import RunSettings
+
+    parser, _ = build_parser()
+    assert run_settings(parser.parse_args(["run"])) == RunSettings()
+    settings = run_settings(parser.parse_args(["run", "--style-strength", "0.3", "--cycle", "5", "--crf", "20",
+                                               "--mask-feather", "0.2", "--background", "blur", "--no-display"]))
+    assert (settings.strength, settings.cycle_seconds, settings.recording.quality) == (0.3, 5.0, 20)
+    assert (settings.mask.feather, settings.background.kind, settings.display) == (0.2, "blur", False)
+
+
+@pytest.mark.parametrize("command", [["sheet", "--photos", "a.png", "--output", "s.png"], ["eval", "style"],
+                                     ["eval", "soak", "--input", "clip.mp4"]])
+def test_model_auto_is_the_lite_network_on_a_cpu(command):
+    import torch
+
+    from realtime.cli import build_parser
+    from realtime.cli.measuring import device_and_variant
+
+    if torch.cuda.is_available() or torch.backends.mps.is_available():
+        pytest.skip("a GPU is here: auto picks the full network")
+    args = build_parser()[0].parse_args(command)
+    assert (args.device, args.model) == ("auto", "auto")
+    device, variant = device_and_variant(args)
+    assert (device.type, variant) == ("cpu", "lite")
+
+
+def test_list_styles_into_a_closed_pipe_exits_quietly(style_dir):
+    """`realtime --list-styles | head -1`: the reader is gone before the list is written."""
+    env = dict(os.environ, REALTIME_CHECKPOINTS=str(style_dir))
+    process = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "--list-styles"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env)
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141, stderr
+    assert stderr == ""

@@ -11,11 +11,8 @@ import pytest
 import torch
 from conftest import pattern_frame
 
-from realtime.engine.style_engine import (
-    StyleEngine,
-    multiple_of_4,
-    resolve_inference_size,
-)
+from realtime.engine.sizes import multiple_of_4, resolve_inference_size
+from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.export import export_torchscript
 from realtime.io.images import bgr_to_tensor, tensor_to_bgr

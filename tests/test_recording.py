@@ -17,8 +17,8 @@ import pytest
 from conftest import ROOT, decode, pattern_frame, write_clip
 
 from realtime.io.outputs import RecordingOptions, unused_path
-from realtime.io.sinks import Recorder
-from realtime.io.video_file import VideoWriter
+from realtime.io.sinks import ThreadedSink
+from realtime.io.video_file import FRAGMENT_SECONDS, VideoWriter
 
 
 def test_file_to_file_keeps_frames_rate_duration_and_audio(style_dir, tmp_path):
@@ -83,7 +83,7 @@ class SlowWriter(VideoWriter):
 
 
 def test_slow_encoder_never_stalls_a_live_loop(tmp_path):
-    recorder = Recorder(SlowWriter(tmp_path / "slow.mp4", Fraction(30), live=True), depth=4)
+    recorder = ThreadedSink(SlowWriter(tmp_path / "slow.mp4", Fraction(30), live=True), depth=4)
     started = time.monotonic()
     for index in range(60):
         recorder.put(pattern_frame(index, 128, 72), started + index / 30)
@@ -97,7 +97,7 @@ def test_slow_encoder_never_stalls_a_live_loop(tmp_path):
 
 
 def test_slow_encoder_makes_file_mode_wait_not_drop(tmp_path):
-    recorder = Recorder(SlowWriter(tmp_path / "all.mp4", Fraction(30)), depth=4)
+    recorder = ThreadedSink(SlowWriter(tmp_path / "all.mp4", Fraction(30)), depth=4)
     for index in range(20):
         recorder.put(pattern_frame(index, 128, 72), 0.0)
     recorder.close()
@@ -178,6 +178,58 @@ def test_kill_9_leaves_a_playable_fragmented_file(style_dir, tmp_path):
     finally:
         recording.finish()
     assert len(decode(output)["frames"]) >= 10
+
+
+SLOW_LIVE_WRITER = '''
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from realtime.io.outputs import RecordingOptions
+from realtime.io.video_file import VideoWriter
+
+path, codec, count, interval = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+# A camera that says 30 fps, behind an engine that manages one frame every `interval` seconds.
+writer = VideoWriter(Path(path), Fraction(30), live=True, options=RecordingOptions(codec=codec))
+for index in range(count):
+    writer.write(np.full((72, 128, 3), index * 10, np.uint8), 5000.0 + index * interval)
+    print(index + 1, flush=True)
+sys.stdin.read()  # the file stays open, unfinished, until the test kills us
+'''
+
+
+@pytest.mark.parametrize("codec, count", [("h264", 2), ("h264", 9), ("hevc", 9)])
+def test_kill_9_keeps_every_second_of_a_live_recording_slower_than_its_rate(tmp_path, codec, count):
+    """Fragments go by the recording's time, not by a count of frames: when frames come at
+    2 per second from a 30 fps source, everything older than FRAGMENT_SECONDS is in the file when
+    the process is killed, and so is the first frame once a second one is written."""
+    output, interval, log = tmp_path / f"slow-{codec}.mp4", 0.5, tmp_path / "writer.log"
+    with open(log, "w") as stderr:
+        writer = subprocess.Popen([sys.executable, "-c", SLOW_LIVE_WRITER, str(output), codec, str(count),
+                                   str(interval)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                  text=True, cwd=ROOT)
+    deadline = threading.Timer(120, writer.kill)  # a hung encoder ends in EOF below, not in a hung test
+    deadline.start()
+    try:
+        for line in writer.stdout:  # one line a frame; at EOF (it crashed) the loop ends
+            if line.strip() == str(count):
+                break
+        assert writer.poll() is None, f"the writer ended before writing {count} frames: {log.read_text()}"
+        writer.kill()  # it wrote `count` frames and waits with the file unfinished
+    finally:
+        deadline.cancel()
+        writer.kill()
+        writer.wait()
+    written = decode(output)
+    stamps = [index * interval for index in range(count)]
+    older = sum(stamp <= stamps[-1] - FRAGMENT_SECONDS for stamp in stamps)
+    assert len(written["frames"]) >= max(older, 1)
+    # The right frames, in order: frame n is a flat grey of 10 n.
+    levels = [round(frame.mean() / 10) for frame in written["frames"]]
+    assert levels == list(range(len(levels)))
+    assert np.allclose(np.diff(written["times"]), interval, atol=0.002)  # capture times, not 1/30 s apart
 
 
 FAILING_STYLE = '''
@@ -263,10 +315,10 @@ def test_no_room_left_is_one_line_and_the_file_plays_to_its_last_fragment(style_
 
 
 def test_the_summary_says_when_a_run_stopped_early_or_wrote_nothing(tmp_path):
-    empty = Recorder(VideoWriter(tmp_path / "empty.mp4", Fraction(30)))
+    empty = ThreadedSink(VideoWriter(tmp_path / "empty.mp4", Fraction(30)))
     empty.close(complete=False)  # e.g. out of memory before the first frame
     assert empty.summary() == f"nothing was recorded to {tmp_path / 'empty.mp4'} (0 frames, stopped early)"
-    some = Recorder(VideoWriter(tmp_path / "some.mp4", Fraction(30)))
+    some = ThreadedSink(VideoWriter(tmp_path / "some.mp4", Fraction(30)))
     for index in range(3):
         some.put(pattern_frame(index, 64, 48), 0.0)
     some.close()

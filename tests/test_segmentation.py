@@ -26,6 +26,7 @@ def test_port_matches_mediapipe_on_every_portrait(model):
     assert scores["mean_abs_difference"].mean <= 0.01
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", MODELS)
 def test_accuracy_against_ground_truth(model):
     scores = accuracy(shared_data("portraits"), model)

@@ -9,57 +9,16 @@ import time
 import glfw
 import numpy as np
 import pytest
-import torch
 from conftest import decode
+from live_app import settled_pixels, shown, step_until
 
-from realtime.app.run import open_recorder
 from realtime.app.window_app import LiveApp
-from realtime.engine.style_engine import StyleEngine
-from realtime.io.capture import CaptureThread, open_video
-from realtime.io.outputs import RecordingOptions
-from realtime.look import Look
-from realtime.styles.registry import StyleRegistry
 from realtime.window.renderer import FADE_SECONDS, Renderer, letterbox
 
 if not os.environ.get("DISPLAY"):
     if os.environ.get("CI"):
         raise RuntimeError("CI must run the window tests under xvfb-run (DISPLAY is not set)")
     pytest.skip("no DISPLAY: run under xvfb-run", allow_module_level=True)
-
-
-@pytest.fixture()
-def app(still_clip, style_dir, tmp_path):
-    registry = StyleRegistry(style_dir)
-    engine = StyleEngine(registry, torch.device("cpu"), "lite")
-    source = open_video(str(still_clip))
-    capture = CaptureThread(source, paced=True)
-    live = LiveApp(capture, engine, Look("warm"), registry.names(), Renderer(192, 112),
-                   new_recording=lambda path: open_recorder(path, source, RecordingOptions()),
-                   screenshot_dir=tmp_path, record_dir=tmp_path)
-    live.show_hud = False  # compare the frame alone
-    live.start()
-    yield live
-    live.close()
-
-
-def step_until(app: LiveApp, condition, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the window"
-        assert app.step(), "the app stopped"
-
-
-def shown(app: LiveApp) -> np.ndarray:
-    app.renderer.draw()
-    return app.renderer.read_pixels()
-
-
-def settled_pixels(app: LiveApp, style: str) -> np.ndarray:
-    """Step until a frame of `style` is on screen and the crossfade is over; return the pixels."""
-    step_until(app, lambda: app.last is not None and app.last.style == style)
-    end = time.monotonic() + FADE_SECONDS + 0.1
-    step_until(app, lambda: time.monotonic() > end)
-    return shown(app)
 
 
 def press(app: LiveApp, key: str) -> None:

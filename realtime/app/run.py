@@ -8,11 +8,9 @@ from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl, is_loopback
 from realtime.engine.device import network_variant, pick_device
-from realtime.engine.style_engine import (
-    StyleEngine,
-    check_style_loads,
-    resolve_inference_size,
-)
+from realtime.engine.sizes import resolve_inference_size
+from realtime.engine.stream import stylize_stream
+from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import (
     CAMERA_INDEXES_TO_TRY,
@@ -29,7 +27,7 @@ from realtime.io.outputs import (
     check_writable,
     is_image_path,
 )
-from realtime.io.sinks import Recorder, close_all
+from realtime.io.sinks import ThreadedSink, close_all
 from realtime.io.video_file import VideoWriter, check_encoder, nvenc_available
 from realtime.io.virtual_camera import open_virtual_camera
 from realtime.settings import RunSettings
@@ -67,11 +65,10 @@ def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     variant = network_variant(settings.model, device)
     inference_size = resolve_inference_size(settings.inference_size, device, settings.live)
     engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
-                         picture_mix=settings.mix, upsample_mode=settings.upsample)
-    engine.mask_settings = settings.mask
+                         picture_mix=settings.mix, upsample_mode=settings.upsample, mask_settings=settings.mask)
     if settings.look().needs_mask:
         engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
-    loaded = check_style_loads(engine, settings.style)
+    loaded = engine.styles.check(settings.style)
     if loaded.ref.variant not in (variant, "file", "image"):
         say(f"style {settings.style} has no {variant} model; using its {loaded.ref.variant} model")
     return engine
@@ -116,7 +113,7 @@ def run(settings: RunSettings) -> None:
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
     engine = build_engine(settings, registry)
     for name, _ in settings.playlist:  # a show must not stop at its fifth style
-        check_style_loads(engine, name)
+        engine.styles.check(name)
     if settings.recording.codec is None and engine.device.type == "cuda" and nvenc_available():
         settings.recording.codec = "h264_nvenc"  # the GPU's encoder leaves the CPU free
     source = open_source(settings)
@@ -144,17 +141,17 @@ def run_image(settings: RunSettings, engine: StyleEngine) -> None:
     say(f"wrote {output}")
 
 
-def open_recorder(path: Path, source: Source, options: RecordingOptions, input_path: str | None = None) -> Recorder:
+def open_recorder(path: Path, source: Source, options: RecordingOptions, input_path: str | None = None) -> ThreadedSink:
     """A recorder for `source`; a file input's audio track goes along."""
     audio_from = Path(input_path) if input_path and not source.live else None
-    return Recorder(VideoWriter(path, source.fps, live=source.live, options=options, audio_from=audio_from))
+    return ThreadedSink(VideoWriter(path, source.fps, live=source.live, options=options, audio_from=audio_from))
 
 
 def run_window(settings: RunSettings, source: Source, engine: StyleEngine, registry: StyleRegistry) -> None:
     """The live window; a file plays at its own frame rate."""
-    from realtime.app.window_app import (  # needs GLFW and OpenGL, which file mode does not
-        LiveApp,
-        Show,
+    from realtime.app.show import Show
+    from realtime.app.window_app import (
+        LiveApp,  # needs GLFW and OpenGL, which file mode does not
     )
     from realtime.window.renderer import Renderer
 
@@ -233,19 +230,12 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
     finished = False
     try:
         with tqdm(total=total, desc=f"stylizing ({settings.style})", unit="frame") as bar:
-            pending = None
-            while True:
-                frame = capture.frames.get(timeout=0 if pending else None)
-                if frame is None and pending is None:
-                    break
-                submitted = (engine.submit(frame.image, look), frame) if frame is not None else None
-                if pending is not None:
-                    result, done = pending
-                    image = result.wait()
-                    for sink in sinks:
-                        sink.put(image, done.timestamp)
-                    bar.update(1)
-                pending = submitted
+            def deliver(image, frame, _look) -> None:
+                for sink in sinks:
+                    sink.put(image, frame.timestamp)
+                bar.update(1)
+
+            stylize_stream(engine, capture.frames, look, deliver)
         if capture.error is not None:
             raise capture.error
         finished = True

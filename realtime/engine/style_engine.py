@@ -10,62 +10,28 @@ returns before the frame is done, so the next frame's upload overlaps this one.
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from realtime.engine.adain import adain_style
 from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
 from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.person_mask import PersonSegmenter
+from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
+from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
 from realtime.engine.upsample import upsample
 from realtime.errors import UserError
 from realtime.look import Look, MaskSettings
 from realtime.settings import DEFAULT_UPSAMPLE
-from realtime.styles.checkpoint import load_style
-from realtime.styles.registry import StyleRef, StyleRegistry
-
-LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) segmenter
-
-# `--inference-size auto` in live mode on a CPU: the network runs at about this many pixels and
-# is upsampled, so the window keeps up (the lite network takes about 20 ms a frame at this size on
-# two cores in bf16, 58 ms in fp32). Image and file modes always run it at the full size.
-CPU_LIVE_INFERENCE_SIZE = (384, 216)
-# The style network's reflection padding needs a few pixels at a quarter of its input size.
-MIN_NETWORK_SIDE = 16
-# Out of memory, the network's size is halved (in pixels) until it fits, but not below this.
-MIN_INFERENCE_PIXELS = 160 * 90
+from realtime.styles.registry import StyleRegistry
 
 log = logging.getLogger("realtime")
-
-
-@dataclass
-class LoadedStyle:
-    ref: StyleRef
-    module: torch.jit.ScriptModule | torch.nn.Module  # eager only when benchmarking against TorchScript
-    dtype: torch.dtype  # what the module computes in
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def strength_in_features(self) -> bool:
-        """AdaIN takes the strength as its alpha (a blend of features); trained networks blend pixels."""
-        return self.meta.get("strength") == "features"
-
-
-def resolve_inference_size(requested: str | tuple[int, int], device: torch.device, live: bool) -> tuple[int, int] | None:
-    """What `--inference-size` (auto, full or WxH) means here; None: the full processing size."""
-    if requested == "full":
-        return None
-    if requested == "auto":
-        return CPU_LIVE_INFERENCE_SIZE if live and device.type == "cpu" else None
-    return requested
 
 
 # Stabilizing: a pixel whose input changed by this much (mean over channels, 0-1) since the last
@@ -79,20 +45,6 @@ class History:
     style: LoadedStyle
     input: torch.Tensor
     output: torch.Tensor
-
-
-def multiple_of_4(value: float) -> int:
-    return max(4, int(round(value / 4)) * 4)
-
-
-def network_size(width: int, height: int, max_pixels: int | None) -> tuple[int, int]:
-    """The size the style network runs at for a width x height frame: at most max_pixels, same aspect,
-    and never below the network's minimum (tiny images are upscaled for it and scaled back)."""
-    scale = 1.0
-    if max_pixels is not None and width * height > max_pixels:
-        scale = (max_pixels / (width * height)) ** 0.5
-    scale = max(scale, MIN_NETWORK_SIDE / min(width, height))
-    return multiple_of_4(width * scale), multiple_of_4(height * scale)
 
 
 # CUDA raises OutOfMemoryError; on the CPU, PyTorch's allocator raises "can't allocate memory", and
@@ -119,16 +71,12 @@ class PendingResult:
         return self._host.numpy().copy()
 
 
-PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-
-
 class StyleEngine:
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
                  output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True,
                  inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5,
-                 upsample_mode: str = DEFAULT_UPSAMPLE):
+                 upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None):
         self.registry, self.device, self.variant = registry, device, variant
-        self.picture_mix = picture_mix  # the second picture's share when a style mixes two (--mix)
         self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
         self.output_size = output_size
         # The style network runs at about this many pixels (in the frame's aspect) and is
@@ -141,47 +89,19 @@ class StyleEngine:
             torch.bfloat16 if device.type == "cpu" and fast_cpu_bfloat16() else self.dtype)
         self.torchscript = torchscript
         self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
-        self.stage_times: dict[str, list[float]] | None = None  # set to a dict to time each stage (slower)
-        self.mask_settings = MaskSettings()
+        self.styles = StyleCache(registry, device, variant, self.net_dtype, self.stream, torchscript, picture_mix)
+        self.stage_times: dict[str, list[float]] | None = None  # while profiling(): each stage's times
+        self.mask_settings = mask_settings or MaskSettings()
         self.backgrounds = BackgroundLayer()
         self._segmenters: dict[bool, PersonSegmenter] = {}
-        self._styles: dict[str, LoadedStyle] = {}
         self._slot = 0
         self._history: History | None = None
         self._pinned_in: list[torch.Tensor | None] = [None, None]
         self._pinned_out: list[torch.Tensor | None] = [None, None]
 
     def style(self, name: str) -> LoadedStyle:
-        """Load (once) and return a style, as a frozen TorchScript module on the device."""
-        if name not in self._styles:
-            ref = self.registry.resolve(name, self.variant)
-            if ref.variant == "image":
-                self._styles[name] = self._prepare(ref, *adain_style(ref.pictures, self.picture_mix))
-            elif ref.path.suffix == ".ts":
-                self._styles[name] = self._load_exported(ref)
-            else:
-                self._styles[name] = self._prepare(ref, *load_style(ref.path))
-        return self._styles[name]
-
-    def _prepare(self, ref: StyleRef, net: torch.nn.Module, meta: dict) -> LoadedStyle:
-        """A style network on the device in the engine's precision, frozen in TorchScript."""
-        net = net.to(self.device, self.net_dtype)
-        if self.device.type == "cuda":
-            net = net.to(memory_format=torch.channels_last)
-        if not self.torchscript:
-            return LoadedStyle(ref, net, self.net_dtype, meta)
-        with torch.no_grad():
-            module = torch.jit.freeze(torch.jit.script(net))
-        return LoadedStyle(ref, module, self.net_dtype, meta)
-
-    def _load_exported(self, ref: StyleRef) -> LoadedStyle:
-        extra = {"meta.json": "", "dtype": ""}
-        try:
-            module = torch.jit.load(str(ref.path), map_location=self.device, _extra_files=extra)
-        except RuntimeError as exc:
-            raise UserError(f"cannot load TorchScript file {ref.path}: {str(exc).splitlines()[0]}") from exc
-        dtype = torch.float16 if extra["dtype"] == "float16" else torch.float32
-        return LoadedStyle(ref, module, dtype, json.loads(extra["meta.json"] or "{}"))
+        """A style, loaded once (on any thread) into the engine's cache."""
+        return self.styles.get(name)
 
     def segmenter(self, width: int, height: int) -> PersonSegmenter:
         landscape = width / height >= LANDSCAPE_ASPECT
@@ -200,9 +120,11 @@ class StyleEngine:
 
     def submit(self, image: np.ndarray, look: Look) -> PendingResult:
         """Start stylizing one H x W x 3 uint8 BGR frame; out of memory, go on at a smaller size."""
+        # The pinned buffers of the frame still in flight must survive a retry: one slot per frame.
+        slot = self._slot = 1 - self._slot
         while True:
             try:
-                return self._submit(image, look)
+                return self._submit(image, look, slot)
             except (torch.OutOfMemoryError, RuntimeError) as exc:
                 if not is_out_of_memory(exc):
                     raise
@@ -219,7 +141,7 @@ class StyleEngine:
         new_w, new_h = self.inference_size(width, height)
         log.warning("%s ran out of memory at %dx%d; processing at %dx%d from now on", self.device, old_w, old_h, new_w, new_h)
 
-    def _submit(self, image: np.ndarray, look: Look) -> PendingResult:
+    def _submit(self, image: np.ndarray, look: Look, slot: int) -> PendingResult:
         style = self.style(look.style)
         frame = torch.from_numpy(np.ascontiguousarray(image))
         if self.stream is None:
@@ -227,7 +149,6 @@ class StyleEngine:
                 out = self._composite(frame, look, style)
                 with self._stage("download"):
                     return PendingResult(out.cpu(), None)
-        slot = self._slot = 1 - self._slot
         pinned_in = self._pinned_buffer(self._pinned_in, slot, frame.shape)
         pinned_in.copy_(frame)
         width, height = self.processing_size(image)
@@ -246,6 +167,15 @@ class StyleEngine:
         if buffer is None or tuple(buffer.shape) != tuple(shape):
             buffer = buffers[slot] = torch.empty(tuple(shape), dtype=torch.uint8, pin_memory=True)
         return buffer
+
+    @contextmanager
+    def profiling(self) -> Iterator[dict[str, list[float]]]:
+        """Time every stage of the frames processed inside (waiting for the device after each, so slower)."""
+        self.stage_times = {}
+        try:
+            yield self.stage_times
+        finally:
+            self.stage_times = None
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -318,11 +248,3 @@ class StyleEngine:
             return out.flip(1).clamp_(0, 1).mul_(255).round_().to(torch.uint8)[0].permute(1, 2, 0).contiguous()
 
 
-def check_style_loads(engine: StyleEngine, name: str) -> LoadedStyle:
-    """Load a style up front so a bad name or file fails before any window opens."""
-    try:
-        return engine.style(name)
-    except UserError:
-        raise
-    except RuntimeError as exc:
-        raise UserError(f"style {name!r} failed to load on {engine.device}: {str(exc).splitlines()[0]}") from exc

@@ -23,12 +23,14 @@ class Codec:
 
 CODECS = {
     "h264": Codec("libx264", "crf", 18, {"preset": "medium"}, {"preset": "veryfast", "tune": "zerolatency"}),
-    "h264_nvenc": Codec("h264_nvenc", "cq", 21, {"preset": "p5"}, {"preset": "p2"}),
+    # forced-idr: the writer's forced keyframes (a fragment every second) become IDR frames, not plain I frames.
+    "h264_nvenc": Codec("h264_nvenc", "cq", 21, {"preset": "p5"}, {"preset": "p2", "forced-idr": "1"}),
     "hevc": Codec("libx265", "crf", 22, {"preset": "medium", "x265-params": "log-level=error"},
-                  {"preset": "veryfast", "x265-params": "log-level=error"}),
+                  {"preset": "veryfast", "tune": "zerolatency", "forced-idr": "1", "x265-params": "log-level=error"}),
     "vp9": Codec("libvpx-vp9", "crf", 31, {"b": "0", "row-mt": "1"},
                  {"b": "0", "row-mt": "1", "deadline": "realtime", "cpu-used": "8"}),
-    "av1": Codec("libsvtav1", "crf", 30, {"preset": "8"}, {"preset": "12"}),
+    # pred-struct=1: low delay; SVT-AV1's default holds ~13 frames back (seconds, on a slow machine).
+    "av1": Codec("libsvtav1", "crf", 30, {"preset": "8"}, {"preset": "12", "svtav1-params": "pred-struct=1"}),
 }
 
 

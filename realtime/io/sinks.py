@@ -1,20 +1,50 @@
-"""Encoding on its own thread, fed by a bounded queue, so the frame loop never waits on it
-(live) or waits instead of dropping (files)."""
+"""Where stylized frames go. Every output (a recording, the virtual camera) is a FrameSink: put()
+each frame, close() once. ThreadedSink runs a Writer (the video encoder, the virtual camera
+device) on its own thread, fed by a bounded queue, so the frame loop never waits on it (live) or
+waits instead of dropping (files)."""
 from __future__ import annotations
 
 import sys
 import threading
 import time
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from realtime.errors import UserError
-from realtime.io.video_file import VideoWriter
 from realtime.mailbox import OrderedQueue
 
 
-class Recorder:
-    def __init__(self, writer: VideoWriter, depth: int = 16):
+class FrameSink(Protocol):
+    """An output of the stream: frames in order, each with its capture time."""
+    error: BaseException | None  # set once the output has failed; put() then raises
+
+    def put(self, image: np.ndarray, timestamp: float) -> None: ...
+
+    def close(self, complete: bool = True) -> None:
+        """Finish the output; complete=False: the run stopped early. Raises UserError on failure."""
+
+    def summary(self) -> str:
+        """One line for the user: what was written where."""
+
+
+class Writer(Protocol):
+    """What a ThreadedSink drives: VideoWriter (a file) or VirtualCameraWriter (a device)."""
+    path: Path | str
+    live: bool  # a slow writer drops frames (counted) instead of stalling the stream
+    kept: Path | None  # an existing file left in place because the run did not finish
+    frames_written: int
+
+    def write(self, image: np.ndarray, timestamp: float) -> None: ...
+
+    def close(self, complete: bool = True) -> None: ...
+
+
+class ThreadedSink:
+    """A FrameSink that runs its Writer on a thread of its own."""
+
+    def __init__(self, writer: Writer, depth: int = 16):
         self.writer = writer
         self.queue: OrderedQueue[tuple[np.ndarray, float]] = OrderedQueue(depth)
         self.dropped = 0
@@ -72,16 +102,16 @@ class Recorder:
         return f"wrote {self.writer.path} ({self.writer.frames_written} frames{dropped}{early}){note}"
 
 
-def close_all(recorders: list[Recorder], complete: bool = True) -> None:
-    """Finalize every recorder, even when one of them fails, saying what each wrote; then
+def close_all(sinks: list[FrameSink], complete: bool = True) -> None:
+    """Finalize every sink, even when one of them fails, saying what each wrote; then
     raise the first failure."""
     errors = []
-    for recorder in recorders:
+    for sink in sinks:
         try:
-            recorder.close(complete)
+            sink.close(complete)
         except RuntimeError as exc:
             errors.append(exc)
             continue
-        print(recorder.summary(), file=sys.stderr)
+        print(sink.summary(), file=sys.stderr)
     if errors:
         raise errors[0]

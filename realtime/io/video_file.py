@@ -120,6 +120,9 @@ class VideoWriter:
         container_options = {}
         if fragmented and path.suffix.lower() in (".mp4", ".mov"):
             container_options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
+            # Also by time, keyframe or not: an encoder that ignores the forced keyframes below (or
+            # makes them plain I frames) must not hold a fragment back until its next GOP.
+            container_options["frag_duration"] = str(round(FRAGMENT_SECONDS * 1_000_000))  # microseconds
             container_options["flush_packets"] = "1"  # to disk at once, not held in a buffer
         self.fragmented = bool(container_options)
         check_free_space(path)
@@ -173,14 +176,17 @@ class VideoWriter:
             frame.pts = self.frames_written
         seconds = float(frame.pts * frame.time_base)
         if self.fragmented and seconds >= self._next_fragment:
-            # A keyframe, so a fragment, every second of the recording's time, however fast
-            # frames come: a slow machine still gets a playable piece every second.
+            # A keyframe, so a fragment, every FRAGMENT_SECONDS of the recording's time (capture
+            # time, live), however few frames come in it: a slow machine still gets a playable piece
+            # every second. The muxer writes a fragment when the packet that starts the next one
+            # arrives (only then is its last frame's duration known), so the second frame starts
+            # one too: the first frame is on disk as soon as the muxer can put it there.
             frame.pict_type = PictureType.I
-            self._next_fragment = seconds + FRAGMENT_SECONDS
+            self._next_fragment = seconds + FRAGMENT_SECONDS if self.frames_written else seconds
         try:
             for packet in self.stream.encode(frame):
                 self.container.mux(packet)
-                if self.fragmented and packet.is_keyframe:  # the muxer has just written the fragment before it
+                if self.fragmented:  # fragments are the only writes: the file ends after a complete one
                     self._fragments_end = self.writing_path.stat().st_size
         except OSError as exc:
             if exc.errno not in NO_ROOM_ERRORS:

@@ -9,16 +9,16 @@ import cv2
 import numpy as np
 
 from realtime.errors import UserError
-from realtime.io.sinks import Recorder
+from realtime.io.sinks import ThreadedSink
 
 SETUP_HINT = ("on Linux: sudo modprobe v4l2loopback exclusive_caps=1; "
               "on Windows or macOS: install OBS and start its virtual camera once")
 
 
 class VirtualCameraWriter:
-    """The writer side of a Recorder: frames go to the virtual camera device instead of a file."""
+    """The writer side of a ThreadedSink: frames go to the virtual camera device instead of a file."""
 
-    live = True  # behind a Recorder, a slow consumer drops frames instead of stalling the show
+    live = True  # behind a ThreadedSink, a slow consumer drops frames instead of stalling the show
     kept = None  # nothing on disk is ever kept or replaced
 
     def __init__(self, width: int, height: int, fps: Fraction):
@@ -32,7 +32,7 @@ class VirtualCameraWriter:
             reason = str(exc).splitlines()[0].split(": ", 1)[-1].split(". ")[0]  # the first backend's reason
             raise UserError(f"no virtual camera device ({reason}); {SETUP_HINT}") from None
         self.size = (width, height)
-        self.path = f"virtual camera {self.camera.device}"  # for the Recorder's summary line
+        self.path = f"virtual camera {self.camera.device}"  # for the ThreadedSink's summary line
         self.frames_written = 0
 
     def write(self, image: np.ndarray, timestamp: float) -> None:
@@ -45,6 +45,6 @@ class VirtualCameraWriter:
         self.camera.close()
 
 
-def open_virtual_camera(width: int, height: int, fps: Fraction) -> Recorder:
+def open_virtual_camera(width: int, height: int, fps: Fraction) -> ThreadedSink:
     """A sink like a recording: put() never blocks the engine, close() releases the device."""
-    return Recorder(VirtualCameraWriter(width, height, fps), depth=2)
+    return ThreadedSink(VirtualCameraWriter(width, height, fps), depth=2)

@@ -13,37 +13,32 @@ reports our speed over that. Network weights are random: speed does not depend o
 from __future__ import annotations
 
 import itertools
-import json
-import os
-import platform
 import statistics
 import tempfile
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 
-from realtime.engine.device import pick_device
-from realtime.engine.style_engine import (
-    StyleEngine,
-    network_size,
-    resolve_inference_size,
-)
+from realtime.engine.device import network_variant, pick_device
+from realtime.engine.sizes import network_size, resolve_inference_size
+from realtime.engine.stream import stylize_stream
+from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import CaptureThread, Frame, open_video
-from realtime.io.sinks import Recorder
+from realtime.io.sinks import ThreadedSink
 from realtime.io.video_file import VideoWriter
 from realtime.look import Look
+from realtime.measure.bench_report import STAGES, machine_description
+from realtime.measure.competing_load import competing_processes
 from realtime.model.transformer import FULL, VARIANTS, Architecture, TransformerNet
 from realtime.settings import DEFAULT_UPSAMPLE
 from realtime.styles.checkpoint import save_style
 from realtime.styles.registry import StyleRegistry
 
-STAGES = ("decode", "upload", "style", "segmentation", "composite", "download", "display", "encode")
 BENCH_STYLE = "bench"
 BENCH_PICTURE = "bench-style.png"  # the style picture of the "adain" rows
 BENCH_MODELS = ("lite", "full", "adain")
@@ -62,6 +57,7 @@ class BenchConfig:
     segmentation: bool = False  # stylize only the person: the segmenter runs too
     inference: str | tuple[int, int] = "auto"  # --inference-size, for a live source
     upsample: str = DEFAULT_UPSAMPLE  # how the network's output returns to the size (when it ran smaller)
+    load: int = 0  # competing processes that keep every core busy meanwhile (realtime.measure.competing_load)
 
     def inference_size(self) -> tuple[int, int] | None:
         return resolve_inference_size(self.inference, pick_device(self.device), live=True)
@@ -77,6 +73,8 @@ class BenchConfig:
         extras = ["segmentation"] * self.segmentation + ["record"] * self.record + ["window"] * self.display
         if self.network_size() != self.size:
             extras.append(f"{self.upsample} upsampling")
+        if self.load:
+            extras.append(f"beside {self.load} busy process{'es' * (self.load > 1)}")
         return " ".join(parts + extras)
 
     def look(self, registry: StyleRegistry) -> Look:
@@ -125,7 +123,7 @@ class Sink:
             from realtime.window.renderer import Renderer
 
             self.renderer = Renderer(*config.size, title="realtime bench", vsync=False)
-        self.recorder = Recorder(VideoWriter(workdir / "bench.mp4", source_fps, live=live)) if config.record else None
+        self.recorder = ThreadedSink(VideoWriter(workdir / "bench.mp4", source_fps, live=live)) if config.record else None
         self.display_seconds: list[float] = []
 
     def put(self, image: np.ndarray, frame: Frame) -> None:
@@ -148,29 +146,24 @@ class Sink:
 
 def run_pipeline(engine: StyleEngine, config: BenchConfig, input_path: Path, frames: int, workdir: Path,
                  live: bool) -> tuple[float, list[float], int, Sink, list[Frame]]:
-    """The real pipeline (capture thread -> engine, overlapped -> sink); returns fps, latencies, drops."""
+    """The real pipeline (capture thread -> the stream loop -> sink); returns fps, latencies, drops."""
     source = open_video(str(input_path))
     capture = CaptureThread(source, max_frames=WARMUP_FRAMES + frames, paced=live, live=live)
     sink = Sink(config, source.fps, workdir, live)
-    look = config.look(engine.registry)
     latencies, done, started = [], [], None
+
+    def deliver(image: np.ndarray, frame: Frame, _look: Look) -> None:
+        nonlocal started
+        sink.put(image, frame)
+        if frame.index == WARMUP_FRAMES - 1:
+            started = time.perf_counter()
+        elif frame.index >= WARMUP_FRAMES:
+            latencies.append(time.monotonic() - frame.timestamp)
+            done.append(frame)
+
     capture.start()
     try:
-        pending = None
-        while True:
-            frame = capture.frames.get(timeout=0 if pending else 30)
-            if frame is None and pending is None:
-                break
-            submitted = (engine.submit(frame.image, look), frame) if frame is not None else None
-            if pending is not None:
-                result, source_frame = pending
-                sink.put(result.wait(), source_frame)
-                if source_frame.index == WARMUP_FRAMES - 1:
-                    started = time.perf_counter()
-                elif source_frame.index >= WARMUP_FRAMES:
-                    latencies.append(time.monotonic() - source_frame.timestamp)
-                    done.append(source_frame)
-            pending = submitted
+        stylize_stream(engine, capture.frames, config.look(engine.registry), deliver)
         elapsed = time.perf_counter() - (started or time.perf_counter())
     finally:
         capture.stop()
@@ -182,18 +175,18 @@ def run_pipeline(engine: StyleEngine, config: BenchConfig, input_path: Path, fra
 def profile_stages(engine: StyleEngine, config: BenchConfig, input_path: Path, frames: int) -> dict[str, list[float]]:
     """Stage times from a sequential pass that waits for the device after every stage."""
     source = open_video(str(input_path))
-    engine.stage_times = {}
+    look = config.look(engine.registry)
     try:
-        for index in range(WARMUP_FRAMES + frames):
-            image = source.read()
-            if image is None:
-                break
-            if index == WARMUP_FRAMES:
-                engine.stage_times = {}
-            engine.process(image, config.look(engine.registry))
-        return engine.stage_times
+        for _ in range(WARMUP_FRAMES):
+            if (image := source.read()) is not None:
+                engine.process(image, look)
+        with engine.profiling() as stage_times:
+            for _ in range(frames):
+                if (image := source.read()) is None:
+                    break
+                engine.process(image, look)
+        return stage_times
     finally:
-        engine.stage_times = None
         source.release()
 
 
@@ -227,28 +220,17 @@ def bench_config(config: BenchConfig, registry: StyleRegistry, input_path: Path,
     device = pick_device(config.device)
     engine = StyleEngine(registry, device, config.model, config.size, config.precision, config.torchscript,
                          config.inference_size(), upsample_mode=config.upsample)
-    fps, _, _, sink, done = run_pipeline(engine, config, input_path, frames, workdir, live=False)
-    stages = profile_stages(engine, config, input_path, min(frames, 30))
+    with competing_processes(config.load):
+        fps, _, _, sink, done = run_pipeline(engine, config, input_path, frames, workdir, live=False)
+        stages = profile_stages(engine, config, input_path, min(frames, 30))
+        _, latencies, dropped, _, _ = run_pipeline(engine, config, input_path, frames, workdir, live=True)
     stages["decode"] = [frame.decode_seconds for frame in done]
     stages["display"] = sink.display_seconds
     stages["encode"] = sink.recorder.encode_seconds if sink.recorder else []
-    _, latencies, dropped, _, _ = run_pipeline(engine, config, input_path, frames, workdir, live=True)
     latency = {"median": _median_ms(latencies) or 0.0,
                "p95": round(float(np.percentile(latencies, 95)) * 1000, 3) if latencies else 0.0}
     return BenchResult(config, round(fps, 2), len(done), {stage: _median_ms(stages.get(stage, [])) for stage in STAGES},
                        latency, dropped, round(baseline_fps, 2), round(fps / baseline_fps, 2) if baseline_fps else 0.0)
-
-
-def machine_description() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
-    return {"cpu": f"{cpu} ({os.cpu_count()} cores)", "gpu": gpu, "torch": torch.__version__,
-            "python": platform.python_version(), "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def run_bench(input_path: Path, configs: list[BenchConfig], frames: int) -> dict:
@@ -264,48 +246,19 @@ def run_bench(input_path: Path, configs: list[BenchConfig], frames: int) -> dict
                 baselines[key] = naive_loop_fps(input_path, config.size, pick_device(config.device), frames)
             results.append(bench_config(config, registry, input_path, frames, baselines[key], Path(folder)))
     for result in results:
-        result.auto_model = result.config.model == ("lite" if pick_device(result.config.device).type == "cpu" else "full")
+        result.auto_model = result.config.model == network_variant("auto", pick_device(result.config.device))
     return {"machine": machine_description(), "input": str(input_path), "frames": frames,
             "results": [result.to_dict() for result in results]}
-
-
-def markdown_table(report: dict) -> str:
-    machine = report["machine"]
-    lines = [f"## {machine['date']}: {machine['cpu']}, GPU {machine['gpu']}, torch {machine['torch']}",
-             "", f"Input: `{Path(report['input']).name}`, {report['frames']} frames per measurement.", "",
-             "| configuration | inference size | FPS | naive FPS | speedup | " + " | ".join(STAGES)
-             + " | latency p50 / p95 ms | dropped |",
-             "|" + " --- |" * (len(STAGES) + 7)]
-    for result in report["results"]:
-        stages = " | ".join("-" if result["stage_ms"][s] is None else f"{result['stage_ms'][s]:.1f}" for s in STAGES)
-        label = result["config"]["label"] + (" (auto)" if result["auto_model"] else "")
-        net_w, net_h = result["network_size"]
-        lines.append(f"| {label} | {net_w}x{net_h} | {result['fps']:.1f} | {result['baseline_fps']:.2f} | "
-                     f"{result['speedup']:.1f}x | {stages} | {result['latency_ms']['median']:.0f} / "
-                     f"{result['latency_ms']['p95']:.0f} | {result['dropped']} |")
-    return "\n".join(lines) + ("\n\nFPS: end to end, frames read as fast as they are taken. Speedup: FPS over the naive"
-                                " loop (pytorch/examples full network, eager fp32, whole frame) at the same size. Inference size: where the"
-                                " style network runs (then upsampled to the configuration's size). Stage"
-                                " times: medians in ms, from a pass that waits after each stage. Latency and drops: the"
-                                " file played at its own rate through the live mailbox. (auto): the model --model auto"
-                                " picks on this device.\n")
 
 
 def configs_from(devices: list[str], models: list[str], sizes: list[tuple[int, int]], precisions: list[str],
                  torchscript: list[bool], record: list[bool], display: list[bool],
                  segmentation: list[bool], inference: list[str | tuple[int, int]],
-                 upsample: list[str]) -> list[BenchConfig]:
+                 upsample: list[str], load: list[int] = (0,)) -> list[BenchConfig]:
     configs = [BenchConfig(*combo) for combo in
                itertools.product(devices, models, sizes, precisions, torchscript, record, display, segmentation, inference,
-                                 upsample)]
+                                 upsample, load)]
     # Where the network runs at the full size nothing is upsampled: one row, not one per mode.
     return [c for c in configs if c.network_size() != c.size or c.upsample == upsample[0]]
 
 
-def write_outputs(report: dict, json_path: Path | None, markdown_path: Path | None) -> None:
-    if json_path is not None:
-        json_path.write_text(json.dumps(report, indent=2))
-    if markdown_path is not None:
-        markdown_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(markdown_path, "a") as out:
-            out.write("\n" + markdown_table(report))

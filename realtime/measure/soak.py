@@ -14,7 +14,9 @@ from pathlib import Path
 
 import torch
 
-from realtime.app.window_app import LiveApp, Show, resident_megabytes
+from realtime.app.health import resident_megabytes
+from realtime.app.show import Show
+from realtime.app.window_app import LiveApp
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video
 from realtime.look import Look
@@ -49,9 +51,9 @@ class SoakReport:
 
 
 def soak(input_path: Path, registry: StyleRegistry, minutes: float, cycle_seconds: float,
-         size: tuple[int, int] = (640, 360)) -> SoakReport:
+         size: tuple[int, int] = (640, 360), device: torch.device | None = None, variant: str = "lite") -> SoakReport:
     styles = registry.names()
-    engine = StyleEngine(registry, torch.device("cpu"), "lite", size)
+    engine = StyleEngine(registry, device or torch.device("cpu"), variant, size)
     app = LiveApp(CaptureThread(open_video(str(input_path)), paced=True, loop=True), engine, Look(styles[0]), styles,
                   Renderer(*size, title="realtime soak", vsync=False), show=Show([(s, None) for s in styles], cycle_seconds))
     samples: list[tuple[float, float, float]] = []

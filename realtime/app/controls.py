@@ -1,0 +1,100 @@
+"""What the hotkeys (realtime.window.hotkeys) and the remote commands (realtime.app.remote) do to a
+running LiveApp: one table each, so every key and command is one line here and is tested."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from realtime.look import STYLIZE_MODES
+
+if TYPE_CHECKING:
+    from realtime.app.window_app import LiveApp
+
+STRENGTH_STEP = 0.1
+
+# Keys that switch a part of the look on and off: action -> Look field.
+LOOK_TOGGLES = {"compare": "compare", "mask": "show_mask", "mirror": "mirror", "keep_colors": "keep_colors"}
+
+
+def change_strength(app: LiveApp, delta: float) -> None:
+    app.look.strength = round(min(1.0, max(0.0, app.look.strength + delta)), 2)
+
+
+def next_stylize_mode(app: LiveApp) -> None:
+    app.look.stylize = STYLIZE_MODES[(STYLIZE_MODES.index(app.look.stylize) + 1) % len(STYLIZE_MODES)]
+
+
+def toggle_vsync(app: LiveApp) -> None:
+    app.renderer.toggle_vsync()
+    app.flash(f"vsync {'on' if app.renderer.vsync else 'off'}")
+
+
+def toggle_hud(app: LiveApp) -> None:
+    app.show_hud = not app.show_hud
+
+
+def toggle_key_list(app: LiveApp) -> None:
+    app.show_keys = not app.show_keys
+
+
+def quit_app(app: LiveApp) -> None:
+    app.quitting = True
+
+
+# action -> what it does; "style:N" and "drop:PATH" carry an argument.
+ACTIONS: dict[str, Callable[[LiveApp, str], None]] = {
+    "style": lambda app, number: app.pick_style_number(int(number)),
+    "next_style": lambda app, _: app.step_style(1),
+    "previous_style": lambda app, _: app.step_style(-1),
+    "stronger": lambda app, _: change_strength(app, STRENGTH_STEP),
+    "weaker": lambda app, _: change_strength(app, -STRENGTH_STEP),
+    "stylize_mode": lambda app, _: next_stylize_mode(app),
+    "drop": lambda app, path: app.use_dropped_file(path),
+    "pause": lambda app, _: app.toggle_pause(),
+    "screenshot": lambda app, _: app.save_screenshot(),
+    "record": lambda app, _: app.toggle_recording(),
+    "fullscreen": lambda app, _: app.renderer.toggle_fullscreen(),
+    "vsync": lambda app, _: toggle_vsync(app),
+    "hud": lambda app, _: toggle_hud(app),
+    "help": lambda app, _: toggle_key_list(app),
+    "quit": lambda app, _: quit_app(app),
+}
+
+
+def handle_action(app: LiveApp, action: str) -> None:
+    """Apply one hotkey action, e.g. "mirror", "style:3" or "drop:/path/picture.jpg"."""
+    name, _, argument = action.partition(":")
+    if name in LOOK_TOGGLES:
+        field = LOOK_TOGGLES[name]
+        setattr(app.look, field, not getattr(app.look, field))
+    elif name in ACTIONS:
+        ACTIONS[name](app, argument)
+
+
+def set_recording(app: LiveApp, value: str) -> None:
+    if (value == "start") != (app.recorder is not None):
+        app.toggle_recording()
+
+
+# remote command -> what it does with its (already checked) value
+REMOTE_COMMANDS: dict[str, Callable[[LiveApp, object], None]] = {
+    "style": lambda app, value: app.set_style(value),
+    "mode": lambda app, value: setattr(app.look, "stylize", value),
+    "strength": lambda app, value: setattr(app.look, "strength", value),
+    "record": set_recording,
+}
+
+
+def apply_remote_commands(app: LiveApp) -> None:
+    """Apply what arrived over HTTP or OSC since the last frame, then publish the app's status."""
+    remote = app.remote
+    if remote is None:
+        return
+    for name, value in remote.pending():
+        REMOTE_COMMANDS[name](app, value)
+    look = app.look
+    remote.status = {
+        "style": look.style, "mode": look.stylize, "strength": look.strength,
+        "fps": round(app.meter.fps, 1), "recording": app.recorder is not None,
+        "camera_lost": app.capture.lost, "frames_shown": app.last.index + 1 if app.last else 0,
+    }

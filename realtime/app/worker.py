@@ -1,0 +1,111 @@
+"""The engine's thread in the window app: it runs the stream loop on the capture's frames, hands
+every result to the recording and the other sinks, and publishes the newest for the window.
+
+The window's thread controls it only by messages (record into this sink, pause, stop), which the
+engine thread takes between frames; each message's future says when it has taken effect."""
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import numpy as np
+
+from realtime.engine.stream import stylize_stream
+from realtime.engine.style_engine import StyleEngine
+from realtime.io.capture import CaptureThread, Frame
+from realtime.io.sinks import FrameSink
+from realtime.look import Look
+from realtime.mailbox import LatestMailbox
+
+
+@dataclass
+class Stylized:
+    image: np.ndarray  # H x W x 3 uint8 BGR, the composite frame (no HUD)
+    index: int
+    timestamp: float  # capture time of the source frame
+    style: str
+
+
+class EngineWorker(threading.Thread):
+    def __init__(self, engine: StyleEngine, capture: CaptureThread, look: Look, sinks: list[FrameSink] = (),
+                 recorder: FrameSink | None = None, paused: bool = False):
+        super().__init__(name="engine", daemon=True)
+        self.engine, self.capture, self.look = engine, capture, look
+        self.sinks = list(sinks)  # outputs for the whole run, such as the virtual camera
+        self.results: LatestMailbox[Stylized] = LatestMailbox()
+        self.error: BaseException | None = None
+        # Owned by this thread once it runs; the window's thread changes them only by message.
+        self._recorder, self._paused, self._stopping = recorder, paused, False
+        self._inbox: queue.SimpleQueue[tuple[str, object, Future]] = queue.SimpleQueue()
+        self._ended = False  # once set, messages are applied by the sender (nothing else runs)
+        self._ended_lock = threading.Lock()
+
+    # -- messages, sent from the window's thread ---------------------------------------
+    def set_recorder(self, recorder: FrameSink | None) -> Future:
+        """Record every frame from the next one on into `recorder` (None: stop recording). The future's
+        result is the recorder it replaced, once this thread no longer writes to it."""
+        return self._send("recorder", recorder)
+
+    def set_paused(self, paused: bool) -> Future:
+        """Paused, the engine takes no frames (the window keeps showing the last one)."""
+        return self._send("paused", paused)
+
+    def stop(self) -> None:
+        """Stop after the frame in flight."""
+        self._send("stop", None)
+
+    def _send(self, kind: str, value: object) -> Future:
+        future: Future = Future()
+        with self._ended_lock:
+            if not self._ended:
+                self._inbox.put((kind, value, future))
+                return future
+        future.set_result(self._apply(kind, value))
+        return future
+
+    def _apply(self, kind: str, value: object) -> object:
+        if kind == "recorder":
+            previous, self._recorder = self._recorder, value
+            return previous
+        if kind == "paused":
+            self._paused = bool(value)
+        elif kind == "stop":
+            self._stopping = True
+        return None
+
+    def _take_messages(self) -> bool:
+        """Between frames: apply what was sent; while paused, wait for the next message. False: stop."""
+        while True:
+            waiting = self._paused and not self._stopping and not self._ended
+            try:
+                kind, value, future = self._inbox.get() if waiting else self._inbox.get_nowait()
+            except queue.Empty:
+                return not self._stopping
+            future.set_result(self._apply(kind, value))
+
+    # -- the engine's thread -------------------------------------------------------------
+    def run(self) -> None:
+        try:
+            stylize_stream(self.engine, self.capture.frames, self.look, self._publish, keep_going=self._take_messages)
+        except BaseException as exc:  # the window's thread reports it (and may restart this thread)
+            self.error = exc
+        finally:
+            with self._ended_lock:
+                self._ended = True
+            self._take_messages()  # answer what came before the end
+            self.results.close()
+
+    def _publish(self, image: np.ndarray, frame: Frame, look: Look) -> None:
+        recorder = self._recorder
+        if recorder is not None and recorder.error is None:
+            try:
+                recorder.put(image, frame.timestamp)
+            except RuntimeError:
+                if recorder.error is None:
+                    raise
+                # The recording failed (a full disk): the window's thread stops it and says why.
+        for sink in self.sinks:
+            sink.put(image, frame.timestamp)
+        self.results.put(Stylized(image, frame.index, frame.timestamp, look.style))

@@ -1,0 +1,115 @@
+"""The commands that make styles and pictures: `realtime train`, `realtime export` and `realtime paint`.
+Their options are read here without torch; each handler imports what it runs."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from realtime.cli.values import non_negative_int, positive_int, settings_from
+from realtime.errors import UserError
+from realtime.settings import PaintConfig, TrainConfig
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = TrainConfig(style_image=Path(), name="", data=Path())
+    parser.add_argument("--style-image", type=Path, required=True, help="the painting to learn")
+    parser.add_argument("--name", required=True, help="style name: saved as realtime/checkpoints/NAME.MODEL.pt")
+    parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
+    parser.add_argument("--model", dest="variant", default=defaults.variant, choices=("lite", "full"), help="network size")
+    parser.add_argument("--image-size", type=positive_int, default=defaults.image_size, help="training crop size in pixels")
+    parser.add_argument("--style-size", type=positive_int, default=defaults.style_size, help="long side of the painting in pixels")
+    parser.add_argument("--steps", type=positive_int, default=defaults.steps)
+    parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    parser.add_argument("--lr", dest="learning_rate", metavar="LR", type=float, default=defaults.learning_rate, help="learning rate")
+    parser.add_argument("--content-weight", type=float, default=defaults.content_weight)
+    parser.add_argument("--style-weight", type=float, default=defaults.style_weight)
+    parser.add_argument("--tv-weight", type=float, default=defaults.tv_weight)
+    parser.add_argument("--temporal-weight", type=float, default=defaults.temporal_weight,
+                        help="penalty for changing under small motions (0 turns it off)")
+    parser.add_argument("--steady-steps", type=non_negative_int, default=None,
+                        help="the last steps, which weigh the temporal term more and add camera noise (default: a fifth of --steps; 0: none)")
+    parser.add_argument("--steady-temporal-weight", type=float, default=defaults.steady_temporal_weight,
+                        help="temporal weight in the steady steps")
+    parser.add_argument("--temporal-noise", type=float, default=defaults.temporal_noise,
+                        help="std of the noise added to the moved copy in the steady steps, pixels in 0..1 (0: none)")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the starting weights and the data order")
+    parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
+    parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's realtime/checkpoints/)")
+    parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
+    parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
+    parser.add_argument("--init-from", metavar="NAME|PATH",
+                        help="fine-tune this trained style (same model size) instead of starting from random weights")
+    parser.add_argument("--resume", nargs="?", const=True, default=False, type=Path, metavar="STATE",
+                        help="continue the steps, optimizer and schedule from a saved state.pt "
+                             "(default: the run directory's, if there is one)")
+    parser.add_argument("--no-mixed-precision", dest="mixed_precision", action="store_false",
+                        help="train in fp32 (default: fp16 on CUDA, bf16 on CPUs with native bf16)")
+    parser.add_argument("--title", default="", help="painting title, for the metadata")
+    parser.add_argument("--artist", default="", help="painter, for the metadata")
+    parser.add_argument("--year", default="", help="year of the painting, for the metadata")
+
+
+def command_train(args: argparse.Namespace) -> None:
+    from realtime.assets import CHECKPOINTS
+    from realtime.styles.registry import StyleRegistry
+    from realtime.train import train
+
+    painting = {k: v for k, v in (("title", args.title), ("artist", args.artist), ("year", args.year)) if v}
+    init_from = StyleRegistry().resolve(args.init_from, args.variant).path if args.init_from else None
+    path = train(settings_from(TrainConfig, args, init_from=init_from, checkpoints=args.checkpoints or CHECKPOINTS,
+                               save_every=args.preview_every, painting=painting))
+    print(f"saved {path}")
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--style", required=True, metavar="NAME|PATH")
+    parser.add_argument("--model", default="lite", choices=("lite", "full"))
+    parser.add_argument("--output", type=Path, required=True, metavar="FILE.ts|FILE.onnx")
+    parser.add_argument("--format", choices=("torchscript", "onnx"),
+                        help="default: from the output's extension (.onnx: ONNX, else TorchScript)")
+    parser.add_argument("--half", action="store_true", help="fp16 weights (for GPUs; TorchScript only)")
+
+
+def command_export(args: argparse.Namespace) -> None:
+    from realtime.export import export_onnx, export_torchscript
+    from realtime.styles.registry import StyleRegistry
+
+    export_format = args.format or ("onnx" if args.output.suffix.lower() == ".onnx" else "torchscript")
+    if export_format == "onnx":
+        if args.half:
+            raise UserError("--half is for TorchScript files; ONNX tools choose their own precision")
+        path = export_onnx(StyleRegistry(), args.style, args.model, args.output)
+    else:
+        path = export_torchscript(StyleRegistry(), args.style, args.model, args.output, args.half)
+    print(f"wrote {path}")
+
+
+def add_paint_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = PaintConfig(content=Path(), style=Path())
+    parser.add_argument("--content", type=Path, required=True, metavar="PHOTO", help="the photo to paint")
+    parser.add_argument("--style", type=Path, required=True, metavar="IMAGE", help="any picture as the style")
+    parser.add_argument("--output", type=Path, required=True, metavar="OUT.png")
+    parser.add_argument("--size", type=positive_int, default=defaults.size, help="long side of the result in pixels")
+    parser.add_argument("--steps", type=positive_int, default=defaults.steps, help="L-BFGS budget in loss evaluations")
+    parser.add_argument("--init", default=defaults.init, choices=("content", "noise"), help="start from the photo or from noise")
+    parser.add_argument("--keep-colors", action="store_true", help="keep the photo's colours")
+    parser.add_argument("--content-weight", type=float, default=defaults.content_weight)
+    parser.add_argument("--style-weight", type=float, default=defaults.style_weight)
+    parser.add_argument("--tv-weight", type=float, default=defaults.tv_weight)
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the noise start")
+    parser.add_argument("--threads", type=non_negative_int, default=0, help="CPU threads (0: torch's default)")
+
+
+def command_paint(args: argparse.Namespace) -> None:
+    from realtime.io.images import write_image
+    from realtime.io.outputs import check_output_path, check_writable, is_image_path
+    from realtime.paint import paint
+
+    if not is_image_path(args.output):
+        raise UserError(f"--output {args.output.name}: paint writes an image (.png or .jpg)")
+    check_output_path(args.output, None)
+    check_writable(args.output)
+    painting = paint(settings_from(PaintConfig, args))
+    write_image(args.output, painting.image)
+    print(f"wrote {args.output} ({painting.seconds:.0f} s, loss {painting.losses[0]:.3f} -> {painting.losses[-1]:.3f})")

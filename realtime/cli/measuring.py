@@ -1,0 +1,207 @@
+"""The commands that measure: `realtime bench`, `realtime eval ...` and `realtime sheet`.
+Their options are read here without torch; each handler imports what it runs."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from realtime.cli.values import (
+    OneLineErrorParser,
+    comma_list,
+    non_negative_int,
+    on_off,
+    parse_inference_size,
+    parse_size,
+    positive_int,
+)
+from realtime.errors import UserError
+from realtime.settings import DEFAULT_UPSAMPLE, UPSAMPLE_MODES
+
+if TYPE_CHECKING:
+    import torch
+
+
+def add_device_arguments(parser: argparse.ArgumentParser) -> None:
+    """--device and --model, as `realtime run` has them."""
+    parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
+                        help="auto picks CUDA, then MPS, then the CPU")
+    parser.add_argument("--model", default="auto", choices=("auto", "lite", "full"),
+                        help="network size; auto: full on a GPU, lite on a CPU")
+
+
+def device_and_variant(args: argparse.Namespace) -> tuple[torch.device, str]:
+    """What --device and --model mean on this machine (the rule lives in realtime.engine.device)."""
+    from realtime.engine.device import network_variant, pick_device
+
+    device = pick_device(args.device)
+    return device, network_variant(args.model, device)
+
+
+def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    data = os.environ.get("REALTIME_DATA")
+    default_input = Path(data) / "video" / "room_people_walking_in_one_by_one.mp4" if data else None
+    parser.add_argument("--input", type=Path, default=default_input,
+                        help="a real video file (default: $REALTIME_DATA/video/room_people_walking_in_one_by_one.mp4)")
+    parser.add_argument("--frames", type=positive_int, default=60, help="frames per measurement, after 5 warm-up frames")
+    parser.add_argument("--devices", type=comma_list(str), default=["auto"], help="e.g. cpu,cuda")
+    parser.add_argument("--models", type=comma_list(str), default=["lite", "full"],
+                        help="lite, full and adain (any picture as the style), e.g. lite,adain")
+    parser.add_argument("--sizes", type=comma_list(parse_size), default=[(640, 360)],
+                        help="processing sizes, e.g. 320x180,640x360,1280x720,1920x1080")
+    parser.add_argument("--inference-sizes", type=comma_list(parse_inference_size), default=["auto"],
+                        help="where the style network runs: auto (384x216 on a CPU), full (the processing size) or WxH, "
+                             "e.g. auto,full")
+    parser.add_argument("--upsample", type=comma_list(str), default=[DEFAULT_UPSAMPLE],
+                        help=f"ways back to the size when the network runs smaller: {', '.join(UPSAMPLE_MODES)}, "
+                             "e.g. bilinear,guided")
+    parser.add_argument("--precisions", type=comma_list(str), default=["auto"],
+                        help="auto,fp32,fp16,bf16 (auto: fp16 on CUDA; bf16 on CPUs with native bf16, else fp32)")
+    parser.add_argument("--torchscript", type=comma_list(on_off), default=[True], help="on, off or on,off (eager)")
+    parser.add_argument("--record", type=comma_list(on_off), default=[False], help="encode the output too: off, on or off,on")
+    parser.add_argument("--display", type=comma_list(on_off), default=[False], help="show it in the real window: off, on or off,on")
+    parser.add_argument("--segmentation", type=comma_list(on_off), default=[False, True],
+                        help="stylize only the person, so the segmenter runs too: off, on or off,on (default)")
+    parser.add_argument("--load", type=comma_list(non_negative_int), default=[0],
+                        help="measure beside N other processes that keep every core busy (torch), e.g. 0,1")
+    parser.add_argument("--json", type=Path, help="write the full report as JSON here")
+    parser.add_argument("--markdown", type=Path, metavar="FILE.md",
+                        help="also append the table to this file, e.g. docs/benchmarks.md (default: print it only)")
+
+
+def command_bench(args: argparse.Namespace) -> None:
+    from realtime.measure.bench import BENCH_MODELS, configs_from, run_bench
+    from realtime.measure.bench_report import markdown_table, write_outputs
+
+    if args.input is None:
+        raise UserError("pass --input VIDEO (a real video file) or set REALTIME_DATA")
+    for model in args.models:
+        if model not in BENCH_MODELS:
+            raise UserError(f"unknown model {model!r}; use {', '.join(BENCH_MODELS)} or several, e.g. lite,adain")
+    for mode in args.upsample:
+        if mode not in UPSAMPLE_MODES:
+            raise UserError(f"unknown upsampling {mode!r}; use {', '.join(UPSAMPLE_MODES)} or several, e.g. bilinear,guided")
+    for precision in args.precisions:
+        if precision not in ("auto", "fp32", "fp16", "bf16"):
+            raise UserError(f"unknown precision {precision!r}; use auto, fp32, fp16 or bf16")
+    configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display,
+                           args.segmentation, args.inference_sizes, args.upsample, args.load)
+    report = run_bench(args.input, configs, args.frames)
+    write_outputs(report, args.json, args.markdown)
+    print(markdown_table(report))
+
+
+def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
+    kinds = parser.add_subparsers(dest="evaluation", metavar="WHAT", required=True, parser_class=OneLineErrorParser)
+    segmentation = kinds.add_parser("segmentation", help="person mask IoU against ground truth, and parity with MediaPipe")
+    data = os.environ.get("REALTIME_DATA")
+    segmentation.add_argument("--data", type=Path, default=Path(data) / "portraits" if data else None,
+                              help="folder with images/ and masks/ (default: $REALTIME_DATA/portraits)")
+    segmentation.add_argument("--no-parity", dest="parity", action="store_false",
+                              help="skip the comparison with MediaPipe's runtime")
+    soak = kinds.add_parser("soak", help="run the live app for a long time on a looping file: memory and FPS")
+    soak.add_argument("--input", type=Path, required=True, help="a video file, played in a loop")
+    soak.add_argument("--minutes", type=float, default=30.0)
+    soak.add_argument("--cycle", type=float, default=5.0, metavar="SECONDS", help="style change interval")
+    soak.add_argument("--size", type=parse_size, default=(640, 360), metavar="WxH")
+    soak.add_argument("--json", type=Path, help="write the report with every sample as JSON")
+    add_device_arguments(soak)
+    temporal = kinds.add_parser("temporal", help="flicker of the stylized video and of the person mask (warping error)")
+    temporal.add_argument("--input", type=Path, required=True, help="a video clip")
+    temporal.add_argument("--style", default="starry_night", metavar="NAME|PATH")
+    add_device_arguments(temporal)
+    temporal.add_argument("--size", type=parse_size, metavar="WxH", help="evaluation size (default: the clip's)")
+    temporal.add_argument("--max-frames", type=positive_int, default=90, metavar="N")
+    style = kinds.add_parser("style", help="per style: detail kept, distance to its painting (VGG Gram), flicker")
+    style.add_argument("--styles", type=comma_list(str), help="names or checkpoint files (default: every style)")
+    style.add_argument("--checkpoints", type=Path, help="look style names up in this folder (default: the project's)")
+    style.add_argument("--images", type=Path, help="folder of photos (default: scikit-image's astronaut, coffee, chelsea, rocket)")
+    style.add_argument("--paintings", type=Path, default=Path(data) / "styles" if data else None,
+                       help="folder of the paintings (default: $REALTIME_DATA/styles)")
+    default_clip = Path(data) / "video" / "webcam_person_signing_asl_book.mkv" if data else None
+    style.add_argument("--clip", type=Path, default=default_clip,
+                       help="clip for the flicker (default: $REALTIME_DATA/video/webcam_person_signing_asl_book.mkv)")
+    style.add_argument("--clip-size", type=parse_size, default=(640, 360), metavar="WxH")
+    style.add_argument("--max-frames", type=positive_int, default=30, metavar="N")
+    add_device_arguments(style)
+
+
+def command_eval(args: argparse.Namespace) -> None:
+    from realtime.measure import evaluate
+
+    if args.evaluation == "soak":
+        from realtime.measure.soak import soak
+        from realtime.styles.registry import StyleRegistry
+
+        if not args.input.is_file():
+            raise UserError(f"input not found: {args.input}")
+        device, variant = device_and_variant(args)
+        report = soak(args.input, StyleRegistry(), args.minutes, args.cycle, args.size, device=device, variant=variant)
+        if args.json is not None:
+            args.json.write_text(json.dumps(report.to_dict(), indent=2))
+        print(report.summary())
+        return
+    if args.evaluation == "segmentation":
+        if args.data is None:
+            raise UserError("pass --data DIR or set REALTIME_DATA")
+        print(evaluate.report_segmentation(args.data, args.parity))
+        return
+    if args.evaluation == "style":
+        print(evaluate_styles(args))
+        return
+    from realtime.app.run import build_engine
+    from realtime.settings import RunSettings
+    from realtime.styles.registry import StyleRegistry
+
+    if not args.input.is_file():
+        raise UserError(f"input not found: {args.input}")
+    # As file mode stylizes the clip: the network at the full size.
+    engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model, input=str(args.input),
+                                      display=False), StyleRegistry())
+    print(evaluate.report_temporal(args.input, engine, args.style, args.max_frames, args.size))
+
+
+def evaluate_styles(args: argparse.Namespace) -> str:
+    from realtime.engine.style_engine import StyleEngine
+    from realtime.measure.evaluate import read_clip
+    from realtime.measure.style_quality import StyleJudge, photos_in, report_styles
+    from realtime.styles.registry import StyleRegistry
+
+    if args.paintings is None or not args.paintings.is_dir():
+        raise UserError(f"paintings folder not found: {args.paintings}; pass --paintings DIR or set REALTIME_DATA")
+    if args.clip is not None and not args.clip.is_file():
+        raise UserError(f"clip not found: {args.clip}; pass --clip VIDEO or set REALTIME_DATA")
+    registry = StyleRegistry(args.checkpoints) if args.checkpoints else StyleRegistry()
+    styles = args.styles or registry.names()
+    if not styles:
+        raise UserError(f"no styles in {registry.folder}")
+    clip = read_clip(args.clip, args.max_frames, args.clip_size) if args.clip else None
+    engine = StyleEngine(registry, *device_and_variant(args))  # full size, as image and file modes
+    return report_styles(StyleJudge(engine, photos_in(args.images), args.paintings, clip), styles)
+
+
+def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
+    data = os.environ.get("REALTIME_DATA")
+    parser.add_argument("--photos", type=Path, nargs="+", required=True, help="photos not used in training")
+    parser.add_argument("--output", type=Path, required=True, metavar="FILE.png")
+    parser.add_argument("--styles", type=comma_list(str), help="default: every style in realtime/checkpoints/")
+    parser.add_argument("--paintings", type=Path, default=Path(data) / "styles" if data else Path("."),
+                        help="folder of the paintings (default: $REALTIME_DATA/styles)")
+    add_device_arguments(parser)
+
+
+def command_sheet(args: argparse.Namespace) -> None:
+    from realtime.engine.style_engine import StyleEngine
+    from realtime.io.images import write_image
+    from realtime.measure.contact_sheet import contact_sheet
+    from realtime.styles.registry import StyleRegistry
+
+    registry = StyleRegistry()
+    styles = args.styles or registry.names()
+    if not styles:
+        raise UserError(f"no styles in {registry.folder}")
+    engine = StyleEngine(registry, *device_and_variant(args))
+    write_image(args.output, contact_sheet(engine, styles, args.photos, args.paintings))
+    print(f"wrote {args.output}")

@@ -1,0 +1,201 @@
+"""`realtime run`: its options, the TOML config file that can set them, and RunSettings filled from them.
+
+An option's dest is its RunSettings field's name, so settings_from() copies it over: a new option
+is one field in realtime/settings.py and one add_argument here.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from realtime.cli.values import (
+    non_negative_int,
+    parse_inference_size,
+    parse_playlist,
+    parse_size,
+    port_number,
+    positive_int,
+    settings_from,
+    unit_interval,
+)
+from realtime.errors import UserError
+from realtime.io.outputs import CODECS, RecordingOptions
+from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, MaskSettings
+from realtime.settings import DEFAULT_UPSAMPLE, UPSAMPLE_MODES, RunSettings
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_argument_group("source (default: the first camera that opens, else the demo)")
+    source.add_argument("--camera", type=non_negative_int, metavar="INDEX", help="camera index, e.g. 0")
+    source.add_argument("--input", metavar="FILE|URL", help="video file, image file or stream URL")
+    source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
+    style = parser.add_argument_group("style")
+    style.add_argument("--style", default="starry_night", metavar="NAME|PATH",
+                       help="style name from realtime/checkpoints/, a checkpoint file, or any picture as the style (AdaIN) (default: starry_night)")
+    style.add_argument("--style-dir", type=Path, metavar="DIR",
+                       help="add every picture in DIR to the style list (number keys, N/P, --cycle, remote control)")
+    style.add_argument("--style-strength", dest="strength", type=unit_interval, default=1.0, metavar="S",
+                       help="0 (the photo) to 1 (fully stylized); for pictures, AdaIN's alpha (+/- keys) (default: 1)")
+    style.add_argument("--mix", type=unit_interval, metavar="M",
+                       help="with --style a.jpg,b.jpg: how much of the second picture's style, 0 to 1 (default: 0.5)")
+    style.add_argument("--keep-colors", action="store_true", help="keep the photo's colours, take the style's light and texture (K)")
+    style.add_argument("--list-styles", action="store_true", help="list the available styles and exit")
+    style.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
+                       help="auto picks CUDA, then MPS, then the CPU")
+    style.add_argument("--model", default="auto", choices=("auto", "lite", "full"),
+                       help="network size; auto: full on a GPU, lite on a CPU")
+    style.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
+                       help="style network precision; auto: fp16 on CUDA, bf16 on CPUs with native bf16 (AMX), else fp32")
+    style.add_argument("--size", type=parse_size, metavar="WxH", help="processing and output size (default: the source's)")
+    style.add_argument("--inference-size", type=parse_inference_size, default="auto", metavar="WxH|auto|full",
+                       help="run the style network at about WxH pixels (in the frame's aspect) and upsample; full: at the "
+                            "processing size; auto (default): 384x216 for a live source or window on a CPU, else full")
+    style.add_argument("--upsample", default=DEFAULT_UPSAMPLE, choices=UPSAMPLE_MODES,
+                       help="how the network's output returns to the frame's size when --inference-size is smaller: "
+                            f"bilinear, guided (fast guided filter on the frame) or detail (bilinear plus the frame's "
+                            f"fine detail) (default: {DEFAULT_UPSAMPLE})")
+    style.add_argument("--stabilize", type=unit_interval, default=DEFAULT_STABILIZE, metavar="S",
+                       help="video: how much of the last stylized frame to keep where the picture is still, "
+                            f"0 (off) to 1; moving parts always take the new frame (default: {DEFAULT_STABILIZE:g})")
+    person = parser.add_argument_group("person segmentation")
+    person.add_argument("--stylize", default="all", choices=STYLIZE_MODES, help="what to stylize (G cycles)")
+    person.add_argument("--background", default="keep", metavar="keep|blur|color:#RRGGBB|IMAGE",
+                        help="what goes behind the person (default: keep)")
+    person.add_argument("--mask-threshold", type=unit_interval, default=0.5, metavar="P", help="person probability at the mask edge")
+    person.add_argument("--mask-feather", type=unit_interval, default=0.15, metavar="P", help="softness of the mask edge")
+    person.add_argument("--mask-smoothing", type=unit_interval, default=0.9, metavar="S",
+                        help="temporal steadiness of unsure mask pixels, 0 (off) to 1")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output", type=Path, metavar="FILE", help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg)")
+    out.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N frames")
+    out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible")
+    out.add_argument("--virtual-camera", action="store_true",
+                     help="also send the stylized stream to a virtual camera for OBS or video calls (needs pyvirtualcam)")
+    out.add_argument("--no-vsync", dest="vsync", action="store_false", help="start with vsync off")
+    out.add_argument("--screenshot-dir", type=Path, default=Path("."), metavar="DIR", help="where S saves screenshots")
+    rec = parser.add_argument_group("recording (--output, or R in the window)")
+    rec.add_argument("--record-dir", type=Path, default=Path("."), metavar="DIR",
+                     help="where R saves recordings (timestamped .mp4 names)")
+    rec.add_argument("--codec", choices=tuple(CODECS), help="default: from the extension (h264; vp9 for .webm), "
+                     "h264_nvenc when a CUDA GPU is used and the encoder opens")
+    rec.add_argument("--crf", type=int, metavar="Q", help="constant quality, lower is better (h264 default 18)")
+    rec.add_argument("--preset", help="encoder speed preset (h264: ultrafast..veryslow; default medium for files, veryfast live)")
+    rec.add_argument("--record-size", type=parse_size, metavar="WxH", help="scale recorded frames to this size")
+    rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=None,
+                     help="fragmented mp4/mov, playable even after a kill -9 (default: on for live sources)")
+    show = parser.add_argument_group("installations")
+    show.add_argument("--fullscreen", action="store_true", help="fullscreen without a cursor, on --monitor")
+    show.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for --fullscreen (see --list-monitors)")
+    show.add_argument("--list-monitors", action="store_true", help="list the monitors and exit")
+    show.add_argument("--keep-going", action="store_true",
+                      help="restart a failed engine or capture thread (logged), instead of stopping")
+    show.add_argument("--loop", action="store_true", help="play a video file in a loop (window; with --max-frames in file mode)")
+    show.add_argument("--playlist", type=parse_playlist, default=[], metavar="STYLE[:MODE],...",
+                      help="styles (and stylize modes) for --cycle, e.g. starry_night,udnie:person (default: all styles)")
+    show.add_argument("--cycle", dest="cycle_seconds", type=float, metavar="SECONDS",
+                      help="step through the playlist every SECONDS, with crossfades")
+    show.add_argument("--log-file", type=Path, metavar="FILE", help="rotating log: start/stop, styles, camera loss, drops, health")
+    show.add_argument("--health-every", type=float, default=60.0, metavar="SECONDS", help="how often to log a health line")
+    show.add_argument("--http-port", type=port_number, metavar="PORT", help="HTTP remote control: GET /status, POST /style?value=NAME ...")
+    show.add_argument("--osc-port", type=port_number, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop")
+    show.add_argument("--remote-host", default="127.0.0.1", metavar="ADDRESS",
+                      help="where remote control listens (default: this machine only; any other address needs --remote-token)")
+    show.add_argument("--remote-token", metavar="SECRET",
+                      help="remote commands must carry it (HTTP: Authorization: Bearer SECRET or ?token=SECRET; OSC: first argument)")
+    parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
+
+
+def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:
+    """Make the file's values the parser's defaults, so flags on the command line still win."""
+    try:
+        text = path.read_text()
+        values: dict[str, Any] = tomllib.loads(text)
+    except FileNotFoundError:
+        raise UserError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path} is not valid TOML: {exc}") from None
+
+    def where(key: str) -> str:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if re.match(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=", line):
+                return f"{path}:{number}"
+        return str(path)
+
+    actions = {option.lstrip("-"): action for action in parser._actions for option in action.option_strings}
+    defaults = {}
+    for key, value in values.items():
+        action = actions.get(key.replace("_", "-"))
+        if action is None or key in ("config", "help"):
+            raise UserError(f"unknown key {key!r} at {where(key)}; keys are the long options of 'realtime run --help'")
+        if isinstance(action, argparse.BooleanOptionalAction):
+            if not isinstance(value, bool):
+                raise UserError(f"{key} at {where(key)} must be true or false, not {value!r}")
+            defaults[action.dest] = value != key.replace("_", "-").startswith("no-")
+            continue
+        if action.nargs == 0:  # an on/off flag
+            if not isinstance(value, bool):
+                raise UserError(f"{key} at {where(key)} must be true or false, not {value!r}")
+            defaults[action.dest] = action.const if value else action.default
+            continue
+        if action.type is None and not isinstance(value, str):
+            raise UserError(f"{key} at {where(key)} must be text in quotes, not {value!r}")
+        if isinstance(value, (dict, list, bool)):
+            raise UserError(f"{key} at {where(key)} must be a single value, not {value!r}")
+        try:
+            converted = action.type(str(value)) if action.type else value
+        except (argparse.ArgumentTypeError, ValueError) as exc:
+            raise UserError(f"bad value for {key} at {where(key)}: {exc}") from None
+        if action.choices and converted not in action.choices:
+            raise UserError(f"bad value for {key} at {where(key)}: {value!r}; choose from {', '.join(action.choices)}")
+        defaults[action.dest] = converted
+    parser.set_defaults(**defaults)
+
+
+def run_settings(args: argparse.Namespace) -> RunSettings:
+    """RunSettings from `realtime run`'s options; only the fields made of several options are built here."""
+    return settings_from(
+        RunSettings, args,
+        mix=0.5 if args.mix is None else args.mix,
+        background=Background.parse(args.background),
+        mask=MaskSettings(threshold=args.mask_threshold, feather=args.mask_feather, smoothing=args.mask_smoothing),
+        recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset, size=args.record_size,
+                                   fragmented=args.fragmented))
+
+
+def list_styles() -> None:
+    from realtime.styles.checkpoint import load_style
+    from realtime.styles.registry import StyleRegistry
+
+    registry = StyleRegistry()
+    if not registry.names():
+        print(f"no styles in {registry.folder}")
+    for name in registry.names():
+        variants = registry.variants(name)
+        _, meta = load_style(registry.resolve(name, variants[0]).path)
+        painting = meta.get("painting", {})
+        about = f"{painting.get('title', '')}, {painting.get('artist', '')} ({painting.get('year', '')})" if painting else ""
+        print(f"{name:<20} {'/'.join(variants):<10} {about}")
+
+
+def command_run(args: argparse.Namespace) -> None:
+    if args.list_styles:
+        list_styles()
+        return
+    if args.list_monitors:
+        from realtime.window.renderer import monitor_list
+
+        print("\n".join(monitor_list()))
+        return
+    from realtime.app.run import run
+    from realtime.logs import setup_logging
+
+    setup_logging(args.log_file)
+    sources = [args.camera is not None, args.input is not None, args.demo]
+    if sum(sources) > 1:
+        raise UserError("choose one source: --camera, --input or --demo")
+    if args.mix is not None and args.style.count(",") != 1:
+        raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
+    run(run_settings(args))

@@ -1,0 +1,40 @@
+"""The sizes the networks run at: the style network's inference size (`--inference-size`), kept in
+the frame's aspect and above the network's minimum, and the segmenter's orientation."""
+from __future__ import annotations
+
+import torch
+
+LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) segmenter
+
+# `--inference-size auto` in live mode on a CPU: the network runs at about this many pixels and
+# is upsampled, so the window keeps up (the lite network takes about 20 ms a frame at this size on
+# two cores in bf16, 58 ms in fp32). Image and file modes always run it at the full size.
+CPU_LIVE_INFERENCE_SIZE = (384, 216)
+# The style network's reflection padding needs a few pixels at a quarter of its input size.
+MIN_NETWORK_SIDE = 16
+# Out of memory, the network's size is halved (in pixels) until it fits, but not below this.
+MIN_INFERENCE_PIXELS = 160 * 90
+
+
+def resolve_inference_size(requested: str | tuple[int, int], device: torch.device, live: bool) -> tuple[int, int] | None:
+    """What `--inference-size` (auto, full or WxH) means here; None: the full processing size."""
+    if requested == "full":
+        return None
+    if requested == "auto":
+        return CPU_LIVE_INFERENCE_SIZE if live and device.type == "cpu" else None
+    return requested
+
+
+def multiple_of_4(value: float) -> int:
+    return max(4, int(round(value / 4)) * 4)
+
+
+def network_size(width: int, height: int, max_pixels: int | None) -> tuple[int, int]:
+    """The size the style network runs at for a width x height frame: at most max_pixels, same aspect,
+    and never below the network's minimum (tiny images are upscaled for it and scaled back)."""
+    scale = 1.0
+    if max_pixels is not None and width * height > max_pixels:
+        scale = (max_pixels / (width * height)) ** 0.5
+    scale = max(scale, MIN_NETWORK_SIDE / min(width, height))
+    return multiple_of_4(width * scale), multiple_of_4(height * scale)
+

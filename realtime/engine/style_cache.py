@@ -1,0 +1,101 @@
+"""Styles loaded once and shared between threads: the window's thread loads a style before it
+switches to it, the engine's thread runs it. Loading happens on the engine's CUDA stream, so a
+style's weights are on the device before that stream runs it."""
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+
+import torch
+
+from realtime.engine.adain import adain_style
+from realtime.errors import UserError
+from realtime.styles.checkpoint import load_style
+from realtime.styles.registry import StyleRef, StyleRegistry
+
+PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+@dataclass
+class LoadedStyle:
+    ref: StyleRef
+    module: torch.jit.ScriptModule | torch.nn.Module  # eager only when benchmarking against TorchScript
+    dtype: torch.dtype  # what the module computes in
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def strength_in_features(self) -> bool:
+        """AdaIN takes the strength as its alpha (a blend of features); trained networks blend pixels."""
+        return self.meta.get("strength") == "features"
+
+
+class StyleCache:
+    """Name -> LoadedStyle, each loaded once: frozen TorchScript on the device in the engine's precision.
+
+    Safe from any thread. A style already loaded is returned at once, even while another one loads,
+    so the engine thread never waits for a style it is not about to run."""
+
+    def __init__(self, registry: StyleRegistry, device: torch.device, variant: str, dtype: torch.dtype,
+                 stream: torch.cuda.Stream | None = None, torchscript: bool = True, picture_mix: float = 0.5):
+        self.registry, self.device, self.variant, self.dtype = registry, device, variant, dtype
+        self.stream, self.torchscript = stream, torchscript
+        self.picture_mix = picture_mix  # the second picture's share when a style mixes two (--mix)
+        self._styles: dict[str, LoadedStyle] = {}
+        self._lock = threading.Lock()  # guards _styles
+        self._loading = threading.Lock()  # one load at a time
+
+    def get(self, name: str) -> LoadedStyle:
+        with self._lock:
+            style = self._styles.get(name)
+        if style is not None:
+            return style
+        with self._loading:
+            with self._lock:
+                style = self._styles.get(name)
+            if style is None:
+                style = self._load(name)
+                with self._lock:
+                    self._styles[name] = style
+        return style
+
+    def _load(self, name: str) -> LoadedStyle:
+        ref = self.registry.resolve(name, self.variant)
+        with torch.cuda.stream(self.stream) if self.stream is not None else nullcontext():
+            if ref.variant == "image":
+                style = self._prepare(ref, *adain_style(ref.pictures, self.picture_mix))
+            elif ref.path.suffix == ".ts":
+                style = self._load_exported(ref)
+            else:
+                style = self._prepare(ref, *load_style(ref.path))
+        return style
+
+    def _prepare(self, ref: StyleRef, net: torch.nn.Module, meta: dict) -> LoadedStyle:
+        """A style network on the device in the engine's precision, frozen in TorchScript."""
+        net = net.to(self.device, self.dtype)
+        if self.device.type == "cuda":
+            net = net.to(memory_format=torch.channels_last)
+        if not self.torchscript:
+            return LoadedStyle(ref, net, self.dtype, meta)
+        with torch.no_grad():
+            module = torch.jit.freeze(torch.jit.script(net))
+        return LoadedStyle(ref, module, self.dtype, meta)
+
+    def _load_exported(self, ref: StyleRef) -> LoadedStyle:
+        extra = {"meta.json": "", "dtype": ""}
+        try:
+            module = torch.jit.load(str(ref.path), map_location=self.device, _extra_files=extra)
+        except RuntimeError as exc:
+            raise UserError(f"cannot load TorchScript file {ref.path}: {str(exc).splitlines()[0]}") from exc
+        dtype = torch.float16 if extra["dtype"] == "float16" else torch.float32
+        return LoadedStyle(ref, module, dtype, json.loads(extra["meta.json"] or "{}"))
+
+    def check(self, name: str) -> LoadedStyle:
+        """Load a style up front, so a bad name or file fails in one line before any window opens."""
+        try:
+            return self.get(name)
+        except UserError:
+            raise
+        except RuntimeError as exc:
+            raise UserError(f"style {name!r} failed to load on {self.device}: {str(exc).splitlines()[0]}") from exc

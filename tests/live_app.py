@@ -1,0 +1,51 @@
+"""The window app on a real GLFW window (under Xvfb) and a real engine, and helpers that step it
+until a condition holds (conftest's `app` fixture is one of these, started)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from realtime.app.run import open_recorder
+from realtime.app.window_app import LiveApp
+from realtime.engine.style_engine import StyleEngine
+from realtime.io.capture import CaptureThread, open_video
+from realtime.io.outputs import RecordingOptions
+from realtime.look import Look
+from realtime.styles.registry import StyleRegistry
+from realtime.window.renderer import FADE_SECONDS, Renderer
+
+
+def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False) -> LiveApp:
+    """The app on the warm/cool test styles, showing `clip` at its own rate, recording into tmp_path."""
+    registry = StyleRegistry(style_dir)
+    engine = StyleEngine(registry, torch.device("cpu"), "lite")
+    source = open_video(str(clip))
+    capture = CaptureThread(source, paced=True, loop=loop)
+    live = LiveApp(capture, engine, Look("warm"), registry.names(), Renderer(192, 112),
+                   new_recording=lambda path: open_recorder(path, source, RecordingOptions()),
+                   screenshot_dir=tmp_path, record_dir=tmp_path)
+    live.show_hud = False  # compare the frame alone
+    return live
+
+
+def step_until(app: LiveApp, condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the window"
+        assert app.step(), "the app stopped"
+
+
+def shown(app: LiveApp) -> np.ndarray:
+    app.renderer.draw()
+    return app.renderer.read_pixels()
+
+
+def settled_pixels(app: LiveApp, style: str) -> np.ndarray:
+    """Step until a frame of `style` is on screen and the crossfade is over; return the pixels."""
+    step_until(app, lambda: app.last is not None and app.last.style == style)
+    end = time.monotonic() + FADE_SECONDS + 0.1
+    step_until(app, lambda: time.monotonic() > end)
+    return shown(app)
