@@ -289,3 +289,14 @@ def test_list_styles_into_a_closed_pipe_exits_quietly(style_dir):
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141, stderr
     assert stderr == ""
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_idle_openmp_threads_sleep_unless_the_user_says_otherwise(given, expected):
+    """Beside another busy process, spinning OpenMP threads starve the working ones (docs/benchmarks.md)."""
+    env = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    result = subprocess.run([sys.executable, "-c", "import realtime, os; print(os.environ['OMP_WAIT_POLICY'])"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=60)
+    assert result.stdout.strip() == expected, result.stderr

@@ -35,6 +35,29 @@ def test_file_to_file_keeps_frames_rate_duration_and_audio(style_dir, tmp_path):
         assert written["audio_seconds"] == pytest.approx(source["audio_seconds"], abs=1 / 25)
 
 
+def first_times(path: Path) -> tuple[float, float]:
+    """When the first picture and the first sound play, in seconds."""
+    starts = []
+    for kind in ("video", "audio"):
+        with av.open(str(path)) as container:
+            starts.append(float(next(container.decode(getattr(container.streams, kind)[0])).time))
+    return starts[0], starts[1]
+
+
+def test_fragmented_file_keeps_sound_and_picture_together(tmp_path):
+    """A fragmented mp4 has no edit list, so B frames would start the picture a few frames after the
+    sound (0.08 s here); it starts with the sound, as in the source."""
+    clip = write_clip(tmp_path / "with_audio.mp4", 50, 160, 96, Fraction(25), audio_rate=44100)
+    out = tmp_path / "fragmented.mp4"
+    writer = VideoWriter(out, Fraction(25), options=RecordingOptions(fragmented=True), audio_from=clip)
+    for index, image in enumerate(decode(clip)["frames"]):
+        writer.write(image, index / 25)
+    writer.close()
+    source_video, source_audio = first_times(clip)
+    video, audio = first_times(out)
+    assert video - audio == pytest.approx(source_video - source_audio, abs=1e-3)
+
+
 def test_live_timestamps_follow_capture_times(tmp_path):
     path = tmp_path / "live.mp4"
     writer = VideoWriter(path, Fraction(30), live=True)

@@ -152,6 +152,10 @@ class VideoWriter:
         options[self.codec.quality_option] = str(self.options.quality or self.codec.default_quality)
         if self.options.preset:
             options["preset"] = self.options.preset
+        if self.fragmented and not self.live:
+            # No B frames: a fragmented file has no edit list to hide their reorder delay, so the
+            # picture would start a few frames after the sound. (Live presets have none anyway.)
+            options["bf"] = "0"
         stream.options = options
         if self.audio_from is not None:
             self.audio = AudioCopy.open(self.audio_from, self.container)
