@@ -1,0 +1,124 @@
+"""The style network in other runtimes and in INT8, against the engine's TorchScript, in one process.
+
+    python benchmarks/runtimes.py [--styles starry_night,udnie] [--sizes 384x216,640x360] [--threads 2]
+
+(from the repository root; needs the test extra: onnx and onnxruntime.) For each style's lite
+network: TorchScript fp32 (what the engine runs on this CPU) is the baseline; the same network
+exported to ONNX (`realtime export`) runs in ONNX Runtime in fp32, and quantized to INT8 by ONNX
+Runtime's static quantizer (QDQ, per-channel weights, activations calibrated on 16 photos from
+$REALTIME_DATA/content). Reports the median time per frame, the speed over TorchScript, and the
+parity of each output with TorchScript's (PSNR, SSIM) on four scikit-image photos at each size.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+import skimage
+import torch
+from onnxruntime.quantization import (
+    CalibrationDataReader,
+    QuantFormat,
+    QuantType,
+    quantize_static,
+)
+from onnxruntime.quantization.shape_inference import quant_pre_process
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+from realtime.cli.values import parse_size
+from realtime.engine.style_engine import StyleEngine
+from realtime.export import export_onnx
+from realtime.io.images import list_images
+from realtime.styles.registry import StyleRegistry
+
+PHOTOS = ("astronaut", "coffee", "chelsea", "rocket")
+CALIBRATION_PHOTOS = 16
+REPEATS = 8
+
+
+def network_input(bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """1 x 3 x H x W float32 RGB in [0, 1], as the engine hands the network its frame."""
+    rgb = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)[:, :, ::-1].astype(np.float32) / 255.0
+    return np.ascontiguousarray(rgb.transpose(2, 0, 1)[None])
+
+
+class Calibration(CalibrationDataReader):
+    def __init__(self, photos: list[Path], size: tuple[int, int]):
+        self._inputs = iter([{"rgb": network_input(cv2.imread(str(path)), size)} for path in photos])
+
+    def get_next(self) -> dict | None:
+        return next(self._inputs, None)
+
+
+def median_ms(run: Callable[[], object]) -> float:
+    run()  # first call: allocations and kernel choice
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def parity(reference: np.ndarray, other: np.ndarray) -> tuple[float, float]:
+    a, b = (np.clip(x[0].transpose(1, 2, 0), 0, 1) for x in (reference, other))
+    return peak_signal_noise_ratio(a, b, data_range=1.0), structural_similarity(a, b, channel_axis=2, data_range=1.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--styles", default="starry_night,udnie")
+    parser.add_argument("--sizes", default="384x216,640x360")
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    data = os.environ.get("REALTIME_DATA")
+    if not data:
+        raise SystemExit("set REALTIME_DATA (the calibration photos are in its content/ folder)")
+    calibration_photos = list_images(Path(data) / "content")[:CALIBRATION_PHOTOS]
+    sizes = [parse_size(text) for text in args.sizes.split(",")]
+    torch.set_num_threads(args.threads)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = args.threads
+    registry = StyleRegistry()
+    engine = StyleEngine(registry, torch.device("cpu"), "lite", precision="fp32")
+    photos = [np.ascontiguousarray(getattr(skimage.data, name)()[:, :, ::-1]) for name in PHOTOS]
+    print("| style | size | TorchScript fp32 ms | ONNX Runtime fp32 ms (speed) | ONNX Runtime INT8 ms (speed) "
+          "| fp32 parity PSNR / SSIM | INT8 parity PSNR / SSIM |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    with tempfile.TemporaryDirectory() as folder:
+        for style in args.styles.split(","):
+            fp32_path = export_onnx(registry, style, "lite", Path(folder) / f"{style}.onnx")
+            prepared = Path(folder) / f"{style}.prepared.onnx"
+            quant_pre_process(str(fp32_path), str(prepared))
+            int8_path = Path(folder) / f"{style}.int8.onnx"
+            quantize_static(str(prepared), str(int8_path), Calibration(calibration_photos, sizes[0]),
+                            quant_format=QuantFormat.QDQ, per_channel=True,
+                            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+            torchscript = engine.style(style).module
+            sessions = {name: ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                        for name, path in (("fp32", fp32_path), ("int8", int8_path))}
+            for size in sizes:
+                inputs = [network_input(photo, size) for photo in photos]
+                with torch.inference_mode():
+                    reference = [torchscript(torch.from_numpy(x)).numpy() for x in inputs]
+                    base_ms = median_ms(lambda: torchscript(torch.from_numpy(inputs[0])))
+                cells = []
+                scores = []
+                for name, session in sessions.items():
+                    ms = median_ms(lambda: session.run(None, {"rgb": inputs[0]}))
+                    cells.append(f"{ms:.1f} ({base_ms / ms:.2f}x)")
+                    pairs = [parity(ref, session.run(None, {"rgb": x})[0]) for ref, x in zip(reference, inputs)]
+                    scores.append(f"{min(p for p, _ in pairs):.1f} dB / {min(s for _, s in pairs):.3f}")
+                print(f"| {style} | {size[0]}x{size[1]} | {base_ms:.1f} | {' | '.join(cells)} | {' | '.join(scores)} |")
+
+
+if __name__ == "__main__":
+    main()
