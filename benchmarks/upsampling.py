@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from realtime.engine.style_engine import StyleEngine
 from realtime.engine.sizes import multiple_of_4
+from realtime.engine.style_engine import StyleEngine
 from realtime.engine.upsample import upsample
 from realtime.io.images import bgr_to_tensor, tensor_to_bgr
 from realtime.measure.contact_sheet import label

@@ -36,9 +36,10 @@ class Background:
         path = Path(text).expanduser()
         if not path.is_file():
             raise UserError(f"--background {text!r}: use keep, blur, color:#RRGGBB or an image file")
-        import cv2  # only for an image background: the command line starts without OpenCV
+        # Only for an image background: imread_quietly imports OpenCV, which the command line starts without.
+        from realtime.io.quiet import imread_quietly
 
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        image = imread_quietly(path)
         if image is None:
             raise UserError(f"cannot decode background image {path}; use a JPEG or PNG file")
         return Background("image", image=image)

@@ -47,11 +47,12 @@ def astronaut() -> np.ndarray:
 @pytest.mark.parametrize("name", sorted(PLANNED))
 def test_shipped_style_paints_rather_than_blurs(name, astronaut):
     """Trained against the ImageNet VGG-19, a style keeps (or adds) fine detail: the networks trained
-    against random features scored 0.2-0.6 of the photo's detail here."""
+    against random features scored 0.2-0.6 of the photo's detail here. The bound leaves room for bf16
+    (CPUs with AMX run the networks in bf16: the_scream scores 0.70 there, 0.77 in fp32)."""
     from realtime.measure.style_quality import detail
 
     _, meta = load_style(REGISTRY.resolve(name, "lite").path)
     assert meta["loss_network"].startswith("ImageNet VGG-19")
     engine = StyleEngine(REGISTRY, torch.device("cpu"), "lite")
     ratio = detail(engine.process(astronaut, Look(name))) / detail(astronaut)
-    assert 0.7 < ratio < 3.0
+    assert 0.65 < ratio < 3.0

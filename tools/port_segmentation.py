@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from realtime.model.segmentation_net import SegmentationNet
 from realtime.assets import SHIPPED_CHECKPOINTS
+from realtime.model.segmentation_net import SegmentationNet
 
 MODELS = {"selfie_segmentation": "selfie_segmentation.tflite",
           "selfie_segmentation_landscape": "selfie_segmentation_landscape.tflite"}

@@ -9,12 +9,13 @@ import torch
 
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
+from realtime.io.quiet import imread_quietly
 
 
 def read_bgr(path: Path) -> np.ndarray:
     if not path.is_file():
         raise UserError(f"image not found: {path}")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    image = imread_quietly(path)
     if image is None:
         raise UserError(f"cannot decode image {path}; use a JPEG or PNG file")
     return image

@@ -5,8 +5,6 @@ import errno
 import os
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,21 +16,9 @@ from av.video.frame import PictureType
 from realtime.errors import UserError
 from realtime.io.audio import AudioCopy
 from realtime.io.outputs import CODECS, CONTAINERS, RecordingOptions, check_output_path
+from realtime.io.quiet import silenced_stderr
 
 FRAGMENT_SECONDS = 1.0  # fragmented recordings: a playable piece at least this often
-
-
-@contextmanager
-def silenced_stderr() -> Iterator[None]:
-    """Send file descriptor 2 to /dev/null for a moment (C libraries write there directly)."""
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def check_encoder(path: Path, options: RecordingOptions) -> None:

@@ -8,6 +8,7 @@ InstanceNorm running statistics that current PyTorch rejects.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,14 @@ def _from_ours(path: Path, payload: dict) -> tuple[Architecture, dict[str, torch
 def load_style(path: Path) -> tuple[TransformerNet, dict[str, Any]]:
     """Load a style network on the CPU in eval mode, with its metadata."""
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        # torch warns (a second line on stderr) when the file is a TorchScript archive; said below instead.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many kinds for a bad file
+        if any("TorchScript" in str(warning.message) for warning in caught):
+            raise UserError(f"{path} is a TorchScript file; name it .ts (as 'realtime export' does) "
+                            "to use it as a style") from exc
         raise UserError(f"cannot load style checkpoint {path}: {exc.__class__.__name__}; "
                         "pass a realtime or pytorch/examples fast_neural_style .pt/.pth file") from exc
     if not isinstance(payload, dict):
