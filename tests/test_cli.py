@@ -204,7 +204,8 @@ def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
     assert cv2.imread(str(out)).shape == (36 + 256 + 36 + 256, 2 * 256, 3)
 
 
-def test_onnx_export_runs_in_onnx_runtime_and_matches(tmp_path):
+@pytest.mark.parametrize("model", ["lite", "fast"])
+def test_onnx_export_runs_in_onnx_runtime_and_matches(tmp_path, model):
     import json
 
     import numpy as np
@@ -216,11 +217,11 @@ def test_onnx_export_runs_in_onnx_runtime_and_matches(tmp_path):
     from realtime.styles.checkpoint import load_style
 
     exported = tmp_path / "udnie.onnx"
-    result = run_cli("export", "--style", "udnie", "--output", str(exported))
+    result = run_cli("export", "--style", "udnie", "--model", model, "--output", str(exported))
     assert result.returncode == 0, result.stderr
     assert json.loads(onnx.load(str(exported)).metadata_props[0].value)["name"] == "udnie"
     session = onnxruntime.InferenceSession(str(exported), providers=["CPUExecutionProvider"])
-    net, _ = load_style(SHIPPED_CHECKPOINTS / "udnie.lite.pt")
+    net, _ = load_style(SHIPPED_CHECKPOINTS / f"udnie.{model}.pt")
     for height, width in ((120, 160), (64, 256)):  # any size, not only the traced one
         rgb = torch.rand(1, 3, height, width)
         with torch.no_grad():
@@ -266,7 +267,7 @@ def test_run_without_options_is_the_default_settings():
 
 @pytest.mark.parametrize("command", [["sheet", "--photos", "a.png", "--output", "s.png"], ["eval", "style"],
                                      ["eval", "soak", "--input", "clip.mp4"]])
-def test_model_auto_is_the_lite_network_on_a_cpu(command):
+def test_model_auto_is_the_fast_network_on_a_cpu(command):
     import torch
 
     from realtime.cli import build_parser
@@ -277,7 +278,7 @@ def test_model_auto_is_the_lite_network_on_a_cpu(command):
     args = build_parser()[0].parse_args(command)
     assert (args.device, args.model) == ("auto", "auto")
     device, variant = device_and_variant(args)
-    assert (device.type, variant) == ("cpu", "lite")
+    assert (device.type, variant) == ("cpu", "fast")
 
 
 def test_list_styles_into_a_closed_pipe_exits_quietly(style_dir):

@@ -17,8 +17,8 @@ from realtime.errors import UserError
 from realtime.export import export_torchscript
 from realtime.io.images import bgr_to_tensor, tensor_to_bgr
 from realtime.look import Look
-from realtime.model.transformer import FULL, Architecture, TransformerNet
-from realtime.styles.checkpoint import load_style
+from realtime.model.transformer import FULL, LITE, Architecture, TransformerNet
+from realtime.styles.checkpoint import load_style, save_style
 from realtime.styles.registry import StyleRegistry
 
 
@@ -79,11 +79,12 @@ def test_mirror_flips_the_frame(engine):
 
 def test_inference_size_auto_is_reduced_only_for_live_cpu():
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    assert resolve_inference_size("auto", cpu, live=True) == (384, 216)
-    assert resolve_inference_size("auto", cpu, live=False) is None  # image and file modes: full size
-    assert resolve_inference_size("auto", cuda, live=True) is None
-    assert resolve_inference_size("full", cpu, live=True) is None
-    assert resolve_inference_size((640, 360), cpu, live=False) == (640, 360)
+    assert resolve_inference_size("auto", cpu, live=True, variant="lite") == (384, 216)
+    assert resolve_inference_size("auto", cpu, live=True, variant="fast") == (512, 288)  # as fast as lite at 384x216
+    assert resolve_inference_size("auto", cpu, live=False, variant="fast") is None  # image and file modes: full size
+    assert resolve_inference_size("auto", cuda, live=True, variant="full") is None
+    assert resolve_inference_size("full", cpu, live=True, variant="lite") is None
+    assert resolve_inference_size((640, 360), cpu, live=False, variant="lite") == (640, 360)
 
 
 def test_inference_size_keeps_the_aspect_and_is_divisible_by_4(style_dir):
@@ -131,8 +132,18 @@ def test_registry_prefers_the_asked_variant_and_suggests_names(style_dir):
     registry = StyleRegistry(style_dir)
     assert registry.names() == ["cool", "warm"]
     assert registry.resolve("warm", "full").variant == "lite"  # the only one there
+    assert registry.resolve("warm", "fast").variant == "lite"
     with pytest.raises(UserError, match="did you mean 'cool'"):
         registry.resolve("coll", "lite")
+
+
+def test_a_style_without_the_asked_network_runs_its_lite_one(tmp_path):
+    """--model auto asks for fast on a CPU; a style trained as lite and full runs its lite network there."""
+    for variant in ("full", "lite"):
+        save_style(tmp_path / f"both.{variant}.pt", TransformerNet(FULL if variant == "full" else LITE),
+                   FULL if variant == "full" else LITE, {"name": "both"})
+    registry = StyleRegistry(tmp_path)
+    assert [registry.resolve("both", asked).variant for asked in ("fast", "lite", "full")] == ["lite", "lite", "full"]
 
 
 def test_exported_torchscript_runs_in_the_engine(style_dir, tmp_path):
@@ -232,3 +243,25 @@ def test_stabilizing_steadies_still_parts_and_leaves_moving_parts_alone(engine):
         moved = (slice(34, 50), columns)
         assert np.abs(steady[-1][moved].astype(int) - plain[-1][moved].astype(int)).max() <= 2
     assert np.array_equal(steady[0], plain[0])  # nothing to keep from before the first frame
+
+
+def test_the_fast_network_has_no_full_resolution_layer_and_runs_in_the_engine(tmp_path):
+    """The fast network folds 2x2 pixel blocks into channels: its first and last convolutions run at half the size
+    (hooks see every conv's input), and the engine runs it in TorchScript as it runs the lite one."""
+    from realtime.model.transformer import FAST
+
+    torch.manual_seed(0)
+    net = TransformerNet(FAST).eval()
+    sizes = []
+    for module in net.modules():
+        if isinstance(module, torch.nn.Conv2d):
+            module.register_forward_hook(lambda _, inputs, __: sizes.append(inputs[0].shape[-2:]))
+    with torch.no_grad():
+        net(torch.rand(1, 3, 64, 96))
+    assert max(height for height, _ in sizes) <= 32 + 2  # half of 64, plus reflection padding
+    save_style(tmp_path / "quick.fast.pt", net, FAST, {"name": "quick"})
+    engine = StyleEngine(StyleRegistry(tmp_path), torch.device("cpu"), "fast", precision="fp32")
+    frame = pattern_frame(1, 96, 48)
+    with torch.no_grad():
+        expected = tensor_to_bgr(net(bgr_to_tensor(frame)))
+    assert np.abs(engine.process(frame, Look("quick")).astype(int) - expected.astype(int)).max() <= 1

@@ -56,3 +56,28 @@ def test_shipped_style_paints_rather_than_blurs(name, astronaut):
     engine = StyleEngine(REGISTRY, torch.device("cpu"), "lite")
     ratio = detail(engine.process(astronaut, Look(name))) / detail(astronaut)
     assert 0.65 < ratio < 3.0
+
+
+# A fast network ships only where `eval style` found it within 10 % of its lite teacher (docs/styles.md).
+WITH_FAST = sorted(name for name in PLANNED if "fast" in REGISTRY.variants(name))
+
+
+def test_most_styles_ship_a_fast_network():
+    assert len(WITH_FAST) >= 6
+
+
+@pytest.mark.parametrize("name", WITH_FAST)
+def test_the_fast_network_keeps_its_lite_teacher_look(name, astronaut):
+    """A fast network is distilled from its style's lite one: on a photo not in the training data it looks like the
+    lite network's result (PSNR against it) and keeps its detail."""
+    from skimage.metrics import peak_signal_noise_ratio
+
+    from realtime.measure.style_quality import detail
+
+    assert REGISTRY.resolve(name, "fast").variant == "fast"
+    _, meta = load_style(REGISTRY.resolve(name, "fast").path)
+    assert meta["distilled_from"]["file"] == f"{name}.lite.pt"
+    lite = StyleEngine(REGISTRY, torch.device("cpu"), "lite").process(astronaut, Look(name))
+    fast = StyleEngine(REGISTRY, torch.device("cpu"), "fast").process(astronaut, Look(name))
+    assert peak_signal_noise_ratio(lite, fast) > 27
+    assert detail(fast) > 0.85 * detail(lite)

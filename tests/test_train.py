@@ -11,6 +11,7 @@ import torch
 from conftest import run_cli
 
 from realtime.errors import UserError
+from realtime.io.images import bgr_to_tensor
 from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder
 from realtime.styles.checkpoint import load_style
 from realtime.styles.registry import StyleRegistry
@@ -131,3 +132,48 @@ def test_the_last_steps_weigh_the_temporal_term_more(tmp_path):
     _, meta = load_style(tmp_path / "run" / "before-steady.pt")  # the network as the steady phase found it
     assert meta["step"] == 5
     assert TrainConfig(style_image=Path(), name="", data=Path(), steps=4000).resolved_steady_steps() == 800
+    assert TrainConfig(style_image=None, teacher=Path("t.pt"), name="", data=Path(), steps=400).resolved_steady_steps() == 0
+
+
+def test_distillation_learns_the_teacher_into_the_fast_network(tmp_path, style_dir):
+    """`--teacher`: the fast network learns a trained style's output (no painting needed); the layers it shares with
+    the teacher start from the teacher's weights, and the painting's metadata comes along."""
+    from realtime.model.transformer import FAST, TransformerNet
+
+    write_photos(tmp_path / "photos", 8)
+    teacher_path = style_dir / "warm.lite.pt"
+    teacher, teacher_meta = load_style(teacher_path)
+    config = TrainConfig(style_image=None, teacher=teacher_path, name="warm", variant="fast", data=tmp_path / "photos",
+                         image_size=32, batch_size=2, steps=40, steady_steps=0, learning_rate=5e-3, checkpoints=tmp_path / "ck",
+                         run_dir=tmp_path / "run", preview_every=40, save_every=40)
+    path = train(config)
+    assert path == tmp_path / "ck" / "warm.fast.pt"
+    with open(tmp_path / "run" / "losses.csv") as log:
+        rows = list(csv.DictReader(log))
+    assert set(rows[0]) == {"step", "seconds", "total", "pixel", "features", "temporal"}
+    pixel = [float(row["pixel"]) for row in rows]
+    assert np.mean(pixel[-5:]) < 0.7 * np.mean(pixel[:5])
+
+    student, meta = load_style(path)
+    assert meta["architecture"] == FAST.to_dict() and meta["variant"] == "fast"
+    assert meta["painting"] == teacher_meta["painting"]
+    assert meta["distilled_from"]["file"] == "warm.lite.pt"
+    photo = bgr_to_tensor(cv2.imread(str(tmp_path / "photos" / "photo_07.png")))
+    with torch.no_grad():
+        target, learned = teacher.eval()(photo), student.eval()(photo)
+        untrained = TransformerNet(FAST).eval()(photo)
+    assert (learned - target).abs().mean() < 0.6 * (untrained - target).abs().mean()
+
+
+def test_train_needs_a_painting_or_a_teacher(tmp_path, style_dir):
+    write_photos(tmp_path / "photos", 6)
+    cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (255, 0, 0), np.uint8))
+    common = ("--name", "x", "--data", str(tmp_path / "photos"), "--steps", "1", "--checkpoints", str(tmp_path / "ck"))
+    for extra in ((), ("--style-image", str(tmp_path / "painting.png"), "--teacher", "warm")):
+        result = run_cli("train", *common, *extra, checkpoints=style_dir)
+        assert result.returncode == 2 and result.stderr.count("\n") == 1
+        assert "--style-image PAINTING or --teacher STYLE" in result.stderr
+    result = run_cli("train", *common, "--teacher", "warm", "--model", "fast", "--image-size", "32",
+                     "--batch-size", "1", "--run-dir", str(tmp_path / "run"), checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "ck" / "x.fast.pt").exists()

@@ -63,13 +63,13 @@ def open_source(settings: RunSettings) -> Source:
 def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     device = pick_device(settings.device)
     variant = network_variant(settings.model, device)
-    inference_size = resolve_inference_size(settings.inference_size, device, settings.live)
+    inference_size = resolve_inference_size(settings.inference_size, device, settings.live, variant)
     engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
                          picture_mix=settings.mix, upsample_mode=settings.upsample, mask_settings=settings.mask)
     if settings.look().needs_mask:
         engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
     loaded = engine.styles.check(settings.style)
-    if loaded.ref.variant not in (variant, "file", "image"):
+    if settings.model != "auto" and loaded.ref.variant not in (variant, "file", "image"):  # auto falls back quietly
         say(f"style {settings.style} has no {variant} model; using its {loaded.ref.variant} model")
     return engine
 

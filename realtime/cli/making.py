@@ -7,15 +7,16 @@ from pathlib import Path
 
 from realtime.cli.values import non_negative_int, positive_int, settings_from
 from realtime.errors import UserError
-from realtime.settings import PaintConfig, TrainConfig
+from realtime.settings import NETWORK_SIZES, PaintConfig, TrainConfig
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = TrainConfig(style_image=Path(), name="", data=Path())
-    parser.add_argument("--style-image", type=Path, required=True, help="the painting to learn")
+    parser.add_argument("--style-image", type=Path, help="the painting to learn (or --teacher)")
     parser.add_argument("--name", required=True, help="style name: saved as realtime/checkpoints/NAME.MODEL.pt")
     parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
-    parser.add_argument("--model", dest="variant", default=defaults.variant, choices=("lite", "full"), help="network size")
+    parser.add_argument("--model", dest="variant", default=defaults.variant, choices=NETWORK_SIZES,
+                        help="network size (fast: the lite network without full-resolution layers, about 2x faster on a CPU)")
     parser.add_argument("--image-size", type=positive_int, default=defaults.image_size, help="training crop size in pixels")
     parser.add_argument("--style-size", type=positive_int, default=defaults.style_size, help="long side of the painting in pixels")
     parser.add_argument("--steps", type=positive_int, default=defaults.steps)
@@ -27,7 +28,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temporal-weight", type=float, default=defaults.temporal_weight,
                         help="penalty for changing under small motions (0 turns it off)")
     parser.add_argument("--steady-steps", type=non_negative_int, default=None,
-                        help="the last steps, which weigh the temporal term more and add camera noise (default: a fifth of --steps; 0: none)")
+                        help="the last steps, which weigh the temporal term more and add camera noise (default: a fifth of --steps, none with --teacher; 0: none)")
     parser.add_argument("--steady-temporal-weight", type=float, default=defaults.steady_temporal_weight,
                         help="temporal weight in the steady steps")
     parser.add_argument("--temporal-noise", type=float, default=defaults.temporal_noise,
@@ -40,6 +41,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
     parser.add_argument("--init-from", metavar="NAME|PATH",
                         help="fine-tune this trained style (same model size) instead of starting from random weights")
+    parser.add_argument("--teacher", metavar="NAME|PATH",
+                        help="learn this trained style's look from its network instead of from a painting (distillation; "
+                             "usually --model fast from the lite style)")
     parser.add_argument("--resume", nargs="?", const=True, default=False, type=Path, metavar="STATE",
                         help="continue the steps, optimizer and schedule from a saved state.pt "
                              "(default: the run directory's, if there is one)")
@@ -56,15 +60,19 @@ def command_train(args: argparse.Namespace) -> None:
     from realtime.train import train
 
     painting = {k: v for k, v in (("title", args.title), ("artist", args.artist), ("year", args.year)) if v}
-    init_from = StyleRegistry().resolve(args.init_from, args.variant).path if args.init_from else None
-    path = train(settings_from(TrainConfig, args, init_from=init_from, checkpoints=args.checkpoints or CHECKPOINTS,
+    if (args.style_image is None) == (args.teacher is None):
+        raise UserError("train needs --style-image PAINTING or --teacher STYLE (one of them)")
+    registry = StyleRegistry()
+    init_from = registry.resolve(args.init_from, args.variant).path if args.init_from else None
+    teacher = registry.resolve(args.teacher, "lite").path if args.teacher else None
+    path = train(settings_from(TrainConfig, args, init_from=init_from, teacher=teacher, checkpoints=args.checkpoints or CHECKPOINTS,
                                save_every=args.preview_every, painting=painting))
     print(f"saved {path}")
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style", required=True, metavar="NAME|PATH")
-    parser.add_argument("--model", default="lite", choices=("lite", "full"))
+    parser.add_argument("--model", default="lite", choices=NETWORK_SIZES)
     parser.add_argument("--output", type=Path, required=True, metavar="FILE.ts|FILE.onnx")
     parser.add_argument("--format", choices=("torchscript", "onnx"),
                         help="default: from the output's extension (.onnx: ONNX, else TorchScript)")

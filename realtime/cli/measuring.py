@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from realtime.cli.values import (
+    MODEL_HELP,
     OneLineErrorParser,
     comma_list,
     non_negative_int,
@@ -18,7 +19,7 @@ from realtime.cli.values import (
     positive_int,
 )
 from realtime.errors import UserError
-from realtime.settings import DEFAULT_UPSAMPLE, UPSAMPLE_MODES
+from realtime.settings import DEFAULT_UPSAMPLE, NETWORK_SIZES, UPSAMPLE_MODES
 
 if TYPE_CHECKING:
     import torch
@@ -28,8 +29,8 @@ def add_device_arguments(parser: argparse.ArgumentParser) -> None:
     """--device and --model, as `realtime run` has them."""
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
                         help="auto picks CUDA, then MPS, then the CPU")
-    parser.add_argument("--model", default="auto", choices=("auto", "lite", "full"),
-                        help="network size; auto: full on a GPU, lite on a CPU")
+    parser.add_argument("--model", default="auto", choices=("auto", *NETWORK_SIZES),
+                        help=MODEL_HELP)
 
 
 def device_and_variant(args: argparse.Namespace) -> tuple[torch.device, str]:
@@ -48,11 +49,11 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=positive_int, default=60, help="frames per measurement, after 5 warm-up frames")
     parser.add_argument("--devices", type=comma_list(str), default=["auto"], help="e.g. cpu,cuda")
     parser.add_argument("--models", type=comma_list(str), default=["lite", "full"],
-                        help="lite, full and adain (any picture as the style), e.g. lite,adain")
+                        help="lite, fast, full and adain (any picture as the style), e.g. lite,fast,adain")
     parser.add_argument("--sizes", type=comma_list(parse_size), default=[(640, 360)],
                         help="processing sizes, e.g. 320x180,640x360,1280x720,1920x1080")
     parser.add_argument("--inference-sizes", type=comma_list(parse_inference_size), default=["auto"],
-                        help="where the style network runs: auto (384x216 on a CPU), full (the processing size) or WxH, "
+                        help="where the style network runs: auto (on a CPU: 512x288 for fast, 384x216 for lite), full (the processing size) or WxH, "
                              "e.g. auto,full")
     parser.add_argument("--upsample", type=comma_list(str), default=[DEFAULT_UPSAMPLE],
                         help=f"ways back to the size when the network runs smaller: {', '.join(UPSAMPLE_MODES)}, "

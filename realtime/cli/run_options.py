@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from realtime.cli.values import (
+    MODEL_HELP,
     non_negative_int,
     parse_inference_size,
     parse_playlist,
@@ -24,7 +25,12 @@ from realtime.cli.values import (
 from realtime.errors import UserError
 from realtime.io.outputs import CODECS, RecordingOptions
 from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, MaskSettings
-from realtime.settings import DEFAULT_UPSAMPLE, UPSAMPLE_MODES, RunSettings
+from realtime.settings import (
+    DEFAULT_UPSAMPLE,
+    NETWORK_SIZES,
+    UPSAMPLE_MODES,
+    RunSettings,
+)
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,14 +51,15 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--list-styles", action="store_true", help="list the available styles and exit")
     style.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
                        help="auto picks CUDA, then MPS, then the CPU")
-    style.add_argument("--model", default="auto", choices=("auto", "lite", "full"),
-                       help="network size; auto: full on a GPU, lite on a CPU")
+    style.add_argument("--model", default="auto", choices=("auto", *NETWORK_SIZES),
+                       help=MODEL_HELP)
     style.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
                        help="style network precision; auto: fp16 on CUDA, bf16 on CPUs with native bf16 (AMX), else fp32")
     style.add_argument("--size", type=parse_size, metavar="WxH", help="processing and output size (default: the source's)")
     style.add_argument("--inference-size", type=parse_inference_size, default="auto", metavar="WxH|auto|full",
                        help="run the style network at about WxH pixels (in the frame's aspect) and upsample; full: at the "
-                            "processing size; auto (default): 384x216 for a live source or window on a CPU, else full")
+                            "processing size; auto (default): for a live source or window on a CPU, 512x288 with the fast network "
+                            "(384x216 with the others), else full")
     style.add_argument("--upsample", default=DEFAULT_UPSAMPLE, choices=UPSAMPLE_MODES,
                        help="how the network's output returns to the frame's size when --inference-size is smaller: "
                             f"bilinear, guided (fast guided filter on the frame) or detail (bilinear plus the frame's "

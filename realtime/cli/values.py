@@ -12,6 +12,9 @@ from realtime.look import STYLIZE_MODES
 
 Settings = TypeVar("Settings")
 
+MODEL_HELP = ("style network size; auto: full on a GPU, fast on a CPU (fast: the lite network without "
+              "full-resolution layers, about 2x faster; styles without one run their lite network)")
+
 
 class OneLineErrorParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]

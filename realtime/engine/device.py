@@ -38,7 +38,7 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
 
 
 def network_variant(requested: str, device: torch.device) -> str:
-    """What `--model` means here: auto is the lite network on a CPU and the full one on a GPU."""
+    """What `--model` means here: auto is the fast network on a CPU and the full one on a GPU."""
     if requested != "auto":
         return requested
-    return "lite" if device.type == "cpu" else "full"
+    return "fast" if device.type == "cpu" else "full"

@@ -7,21 +7,27 @@ import torch
 LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) segmenter
 
 # `--inference-size auto` in live mode on a CPU: the network runs at about this many pixels and
-# is upsampled, so the window keeps up (the lite network takes about 20 ms a frame at this size on
-# two cores in bf16, 58 ms in fp32). Image and file modes always run it at the full size.
-CPU_LIVE_INFERENCE_SIZE = (384, 216)
+# is upsampled, so the window keeps up. The fast network at 512x288 takes about as long as the lite
+# one at 384x216 (on two cores: about 42 and 50 ms in fp32, 24 and 27 ms in bf16; docs/benchmarks.md).
+# Image and file modes always run it at the full size.
+CPU_LIVE_INFERENCE_SIZES = {"fast": (512, 288)}
+CPU_LIVE_INFERENCE_SIZE = (384, 216)  # the other networks
 # The style network's reflection padding needs a few pixels at a quarter of its input size.
 MIN_NETWORK_SIDE = 16
 # Out of memory, the network's size is halved (in pixels) until it fits, but not below this.
 MIN_INFERENCE_PIXELS = 160 * 90
 
 
-def resolve_inference_size(requested: str | tuple[int, int], device: torch.device, live: bool) -> tuple[int, int] | None:
-    """What `--inference-size` (auto, full or WxH) means here; None: the full processing size."""
+def resolve_inference_size(requested: str | tuple[int, int], device: torch.device, live: bool,
+                           variant: str) -> tuple[int, int] | None:
+    """What `--inference-size` (auto, full or WxH) means here for this network size; None: the full
+    processing size."""
     if requested == "full":
         return None
     if requested == "auto":
-        return CPU_LIVE_INFERENCE_SIZE if live and device.type == "cpu" else None
+        if not live or device.type != "cpu":
+            return None
+        return CPU_LIVE_INFERENCE_SIZES.get(variant, CPU_LIVE_INFERENCE_SIZE)
     return requested
 
 

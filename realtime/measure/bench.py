@@ -41,14 +41,14 @@ from realtime.styles.registry import StyleRegistry
 
 BENCH_STYLE = "bench"
 BENCH_PICTURE = "bench-style.png"  # the style picture of the "adain" rows
-BENCH_MODELS = ("lite", "full", "adain")
+BENCH_MODELS = ("lite", "fast", "full", "adain")
 WARMUP_FRAMES = 5
 
 
 @dataclass(frozen=True)
 class BenchConfig:
     device: str
-    model: str  # lite, full or adain (a picture as the style)
+    model: str  # lite, fast, full or adain (a picture as the style)
     size: tuple[int, int]
     precision: str = "auto"
     torchscript: bool = True
@@ -60,7 +60,7 @@ class BenchConfig:
     load: int = 0  # competing processes that keep every core busy meanwhile (realtime.measure.competing_load)
 
     def inference_size(self) -> tuple[int, int] | None:
-        return resolve_inference_size(self.inference, pick_device(self.device), live=True)
+        return resolve_inference_size(self.inference, pick_device(self.device), live=True, variant=self.model)
 
     def network_size(self) -> tuple[int, int]:
         """The size the style network runs at in this configuration."""

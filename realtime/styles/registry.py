@@ -10,6 +10,7 @@ from realtime.assets import CHECKPOINTS
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
 from realtime.model.transformer import VARIANTS
+from realtime.settings import NETWORK_SIZES
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
 
@@ -18,7 +19,7 @@ CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime ex
 class StyleRef:
     name: str
     path: Path
-    variant: str  # "lite", "full", "file" for a checkpoint given by path, "image" for style pictures (AdaIN)
+    variant: str  # "lite", "fast", "full", "file" for a checkpoint given by path, "image" for style pictures (AdaIN)
     pictures: tuple[Path, ...] = ()  # "image": the picture, or the pictures whose styles are mixed
 
 
@@ -38,10 +39,12 @@ class StyleRegistry:
         return sorted(self._files.get(name, {}))
 
     def resolve(self, name_or_path: str, variant: str) -> StyleRef:
-        """The checkpoint for a style name (preferring `variant`) or a path to a checkpoint file."""
+        """The checkpoint for a style name or a path to a checkpoint file. A style without the asked
+        variant falls back to its lite network, then to the others (a style trained only as lite still
+        runs where auto asks for fast)."""
         if name_or_path in self._files:
             files = self._files[name_or_path]
-            chosen = variant if variant in files else next(iter(files))
+            chosen = next(v for v in (variant, *NETWORK_SIZES) if v in files)
             return StyleRef(name_or_path, files[chosen], chosen)
         path = Path(name_or_path).expanduser()
         if is_picture_style(name_or_path):
