@@ -226,15 +226,17 @@ def train(config: TrainConfig) -> Path:
     net = net.to(device).train()
     optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps, eta_min=config.learning_rate * 0.1)
-    if config.teacher is not None:
+    distilled_from = None
+    if config.teacher is not None:  # the painting's name and details come from the teacher
         teacher, teacher_meta = load_style(config.teacher)
         loss: TrainingLoss = DistillLoss(VGGEncoder(DISTILL_LAYERS[-1]).to(device),
-                                                    teacher.to(device).eval().requires_grad_(False), config)
+                                         teacher.to(device).eval().requires_grad_(False), config)
+        style_image, painting = teacher_meta.get("style_image", ""), teacher_meta.get("painting", {})
+        distilled_from = {"file": config.teacher.name, "training": teacher_meta.get("training", {})}
     else:
         style = bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)).to(device)
         loss = StyleLoss(VGGEncoder(STYLE_LAYERS[-1]).to(device), style, config)
-        teacher_meta = {"style_image": config.style_image.name, "painting": {}}
-    style_image = teacher_meta.get("style_image", "")
+        style_image, painting = config.style_image.name, {}
     crops = ContentCrops(files[PREVIEW_IMAGES:], config.image_size, rng)
     previews = [read_bgr(p) for p in files[:PREVIEW_IMAGES]]
 
@@ -294,7 +296,7 @@ def train(config: TrainConfig) -> Path:
     meta = {
         "name": config.name,
         "variant": config.variant,
-        "painting": config.painting or teacher_meta.get("painting", {}),
+        "painting": config.painting or painting,
         "style_image": style_image,
         "training": {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
                         if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from",
@@ -306,8 +308,8 @@ def train(config: TrainConfig) -> Path:
     }
     if parent is not None:
         meta["fine_tuned_from"] = {"file": config.init_from.name, "training": parent.get("training", {})}
-    if config.teacher is not None:
-        meta["distilled_from"] = {"file": config.teacher.name, "training": teacher_meta.get("training", {})}
+    if distilled_from is not None:
+        meta["distilled_from"] = distilled_from
     out = config.checkpoints / f"{config.name}.{config.variant}.pt"
     save_style(out, net.eval(), arch, meta)
     return out
