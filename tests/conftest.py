@@ -106,10 +106,13 @@ def pattern_frame(index: int, width: int, height: int, moving: bool = True) -> n
 
 
 def write_clip(path: Path, count: int, width: int, height: int, fps: Fraction, moving: bool = True,
-               audio_rate: int | None = None, frame_maker=None) -> Path:
-    """An H.264 clip of test patterns; with audio_rate, also an AAC sine tone as long as the video."""
+               audio_rate: int | None = None, frame_maker=None, title: str | None = None) -> Path:
+    """An H.264 clip of test patterns; with audio_rate, also an AAC sine tone as long as the video;
+    with title, that title tag."""
     frame_maker = frame_maker or (lambda index: pattern_frame(index, width, height, moving))
     with av.open(str(path), "w") as container:
+        if title is not None:
+            container.metadata["title"] = title
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         audio = container.add_stream("aac", rate=audio_rate) if audio_rate else None

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import cv2
+import numpy as np
 import pytest
 from conftest import ROOT, decode, pattern_frame, run_cli, shared_data
 
@@ -202,6 +203,22 @@ def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
                      checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
     assert cv2.imread(str(out)).shape == (36 + 256 + 36 + 256, 2 * 256, 3)
+
+
+def test_half_torchscript_export_runs_in_half_and_matches(style_dir, tmp_path):
+    """An fp16 export (for GPUs) says so inside the file, so the engine feeds it fp16; on a CPU too."""
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 160, 96))
+    outputs = []
+    for extra in ([], ["--half"]):
+        exported = tmp_path / f"warm{len(extra)}.ts"
+        result = run_cli("export", "--style", "warm", "--output", str(exported), *extra, checkpoints=style_dir)
+        assert result.returncode == 0, result.stderr
+        outputs.append(tmp_path / f"out{len(extra)}.png")
+        result = run_cli("--input", str(photo), "--style", str(exported), "--output", str(outputs[-1]))
+        assert result.returncode == 0, result.stderr
+    full, half = (cv2.imread(str(path)).astype(float) for path in outputs)
+    assert np.abs(full - half).mean() < 1.0
 
 
 @pytest.mark.parametrize("model", ["lite", "fast"])

@@ -10,6 +10,8 @@ Styles are the conftest's lite checkpoints, given by path.
 """
 from __future__ import annotations
 
+import os
+import re
 import shlex
 import warnings
 from dataclasses import dataclass, field
@@ -27,13 +29,16 @@ from realtime.cli import main
 # The whole file takes 20 s or more on two cores (70-odd runs of the app, five of them in a new process).
 pytestmark = pytest.mark.slow
 
-SEED = 16  # the issue's number; change it to explore other cases
+DEFAULT_SEED = 16  # the issue's number; REALTIME_FUZZ_SEED=N explores other cases
+SEED = int(os.environ.get("REALTIME_FUZZ_SEED", DEFAULT_SEED))
 IMAGE_EXTENSIONS = (".png", ".jpg", ".bmp", ".tiff", ".webp")
 SIXTEEN_BIT_EXTENSIONS = (".png", ".tiff")  # the others are 8-bit only
 IMAGE_OUTPUTS = ("out.png", "out.jpg", "out.webp", "out.bmp", "out.tif")
 VIDEO_OUTPUTS = ("out.mp4", "out.mkv", "out.webm")
 INPUT_NAMES = (".png", ".jpg", ".tiff", ".webp", ".mp4", ".mkv", ".webm")
 CHECKPOINT_NAMES = (".pt", ".pth", ".ts")
+# tqdm's progress bar (from "\r"s, so it splits into lines): shown before an error in a real run too.
+PROGRESS_LINE = re.compile(r"^(stylizing \(.*\): .*frame.*)?$")
 # What Python's default filters hide outside __main__; every other warning is printed in a real run.
 HIDDEN_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
 
@@ -230,10 +235,14 @@ def valid_output(output: Path, given: list[Path]) -> str | None:
         return f"exit 0 but no {output.name}"
     source = given[0]
     if output.suffix in (".mp4", ".mkv", ".webm"):
+        capture = cv2.VideoCapture(str(source))  # what the app reads the input with (a lone JPEG, too)
+        read, first = capture.read()
+        capture.release()
+        if not read:
+            return f"exit 0, but OpenCV reads no frame of {source.name}"
+        width, height = first.shape[1], first.shape[0]
+        expected = {(width, height), (width + width % 2, height + height % 2)}  # H.264 wants even sizes
         try:
-            with av.open(str(source)) as container:
-                stream = container.streams.video[0]
-                expected = {(stream.width, stream.height), (stream.width + stream.width % 2, stream.height + stream.height % 2)}
             with av.open(str(output)) as container:
                 frames = [frame for frame in container.decode(video=0)]
         except (av.error.FFmpegError, IndexError) as exc:
@@ -267,7 +276,7 @@ def check_outcome(case: Case, argv: list[str], given: dict[Path, bytes], output:
         assert problem is None, f"{problem}{report}"
         return
     assert code == 2, report
-    lines = stderr.splitlines()
+    lines = [line for line in stderr.splitlines() if not PROGRESS_LINE.match(line)]
     assert len(lines) == 1 and lines[0].startswith("error: ") and lines[0] != "error: ", report
 
 
@@ -304,5 +313,6 @@ def test_the_same_in_a_fresh_process(case, style_dir, seeds, tmp_path):
     check_outcome(case, argv, given, output, result.returncode, result.stderr, result.stdout)
 
 
+@pytest.mark.skipif(SEED != DEFAULT_SEED, reason="the fresh-process cases are named for the default seed")
 def test_the_fresh_process_cases_exist():
     assert set(FRESH_PROCESS_CASES) <= {case.id for case in CASES}, "SEED or the case lists changed: pick others"

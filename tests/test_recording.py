@@ -58,6 +58,21 @@ def test_fragmented_file_keeps_sound_and_picture_together(tmp_path):
     assert video - audio == pytest.approx(source_video - source_audio, abs=1e-3)
 
 
+def test_audio_is_copied_from_a_file_whose_tags_are_not_utf8(tmp_path):
+    """A damaged or oddly written tag (bytes that are not UTF-8) does not stop the recording."""
+    clip = write_clip(tmp_path / "tagged.mp4", 10, 64, 48, Fraction(25), audio_rate=44100, title="TITLETITLE")
+    source = decode(clip)
+    data = clip.read_bytes()
+    assert data.count(b"TITLETITLE") == 1
+    clip.write_bytes(data.replace(b"TITLETITLE", bytes(range(0x91, 0x9B))))
+    out = tmp_path / "out.mp4"
+    writer = VideoWriter(out, Fraction(25), audio_from=clip)
+    for index, image in enumerate(source["frames"]):
+        writer.write(image, index / 25)
+    writer.close()
+    assert decode(out)["audio_seconds"] == pytest.approx(source["audio_seconds"], abs=1 / 25)
+
+
 def test_live_timestamps_follow_capture_times(tmp_path):
     path = tmp_path / "live.mp4"
     writer = VideoWriter(path, Fraction(30), live=True)

@@ -83,13 +83,17 @@ class StyleCache:
         return LoadedStyle(ref, module, self.dtype, meta)
 
     def _load_exported(self, ref: StyleRef) -> LoadedStyle:
-        extra = {"meta.json": "", "dtype": ""}
+        extra = {"meta.json": "", "dtype": ""}  # torch fills in the files' bytes
         try:
             module = torch.jit.load(str(ref.path), map_location=self.device, _extra_files=extra)
-        except RuntimeError as exc:
+            meta = json.loads(extra["meta.json"] or "{}")
+            half = extra["dtype"] == b"float16"
+        # torch's message for a damaged file may quote bytes that are not UTF-8 (a ValueError)
+        except (RuntimeError, ValueError) as exc:
             raise UserError(f"cannot load TorchScript file {ref.path}: {str(exc).splitlines()[0]}") from exc
-        dtype = torch.float16 if extra["dtype"] == "float16" else torch.float32
-        return LoadedStyle(ref, module, dtype, json.loads(extra["meta.json"] or "{}"))
+        if not isinstance(meta, dict):
+            raise UserError(f"cannot load TorchScript file {ref.path}: its meta.json is not a JSON object")
+        return LoadedStyle(ref, module, torch.float16 if half else torch.float32, meta)
 
     def check(self, name: str) -> LoadedStyle:
         """Load a style up front, so a bad name or file fails in one line before any window opens."""

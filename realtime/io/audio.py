@@ -19,7 +19,11 @@ class AudioCopy:
 
     @classmethod
     def open(cls, source: Path, output: av.container.OutputContainer) -> AudioCopy | None:
-        container = av.open(str(source))
+        # A tag that is not UTF-8 (a damaged or oddly written file) must not stop the recording.
+        try:
+            container = av.open(str(source), metadata_errors="replace")
+        except av.error.FFmpegError:  # OpenCV read its pictures (a lone JPEG, say); FFmpeg sees no sound in it
+            return None
         if not container.streams.audio:
             container.close()
             return None

@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from realtime.errors import UserError
+from realtime.io.quiet import silenced_stderr
 from realtime.mailbox import LatestMailbox, OrderedQueue
 
 # FFmpeg inside OpenCV prints its own complaints about bad files ("moov atom not
@@ -145,9 +146,15 @@ def open_video(path_or_url: str) -> OpenCVSource:
         raise UserError(f"input not found: {path_or_url}")
     _silence_opencv()
     what = "stream" if is_url else "video"
+
+    def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:
+        # OpenCV reads a lone picture as a one-frame video; libjpeg and friends would print their own
+        # complaints about a damaged one beside our one-line error.
+        with silenced_stderr():
+            return _first_frame(cv2.VideoCapture(path_or_url))
+
     try:
-        return OpenCVSource(lambda: _first_frame(cv2.VideoCapture(path_or_url)), live=is_url,
-                            description=f"{what} {path_or_url}")
+        return OpenCVSource(opener, live=is_url, description=f"{what} {path_or_url}")
     except UserError:
         raise UserError(f"cannot read {what} {path_or_url}; check that it is a playable video "
                         "(mp4, mkv, avi, webm) or a reachable URL") from None
