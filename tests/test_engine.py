@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -265,3 +266,27 @@ def test_the_fast_network_has_no_full_resolution_layer_and_runs_in_the_engine(tm
     with torch.no_grad():
         expected = tensor_to_bgr(net(bgr_to_tensor(frame)))
     assert np.abs(engine.process(frame, Look("quick")).astype(int) - expected.astype(int)).max() <= 1
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or "OMP_NUM_THREADS" in os.environ,
+                    reason="the thread count is only the engine's to change on 2 or more cores, without OMP_NUM_THREADS")
+def test_the_engine_runs_fewer_threads_beside_a_busy_program_and_all_again_after(engine):
+    """Beside another busy program, spinning threads would take the cores the working ones wait for."""
+    from realtime.measure.competing_load import competing_processes
+
+    share = engine.cpu_share
+    assert share is not None and share.threads == share.max_threads == torch.get_num_threads() >= 2
+    image = pattern_frame(0, 160, 96)
+
+    def frames_until(condition, seconds: float = 120.0) -> bool:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            engine.process(image, Look(style="warm"))
+        return condition()
+
+    try:
+        with competing_processes(1):
+            assert frames_until(lambda: torch.get_num_threads() < share.max_threads), share.others
+        assert frames_until(lambda: torch.get_num_threads() == share.max_threads), share.others
+    finally:
+        share.reset()

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from realtime.assets import SHIPPED_CHECKPOINTS
+from realtime.engine.guided_filter import guided_filter
 from realtime.look import MaskSettings
 from realtime.model.segmentation_net import SegmentationNet, load_segmenter
 
@@ -40,23 +41,11 @@ def mediapipe_sample(rgb: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.grid_sample(rgb, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def box_filter(x: torch.Tensor, radius: int) -> torch.Tensor:
-    return F.avg_pool2d(x, 2 * radius + 1, stride=1, padding=radius, count_include_pad=False)
-
-
 def guided_upsample(mask: torch.Tensor, guide: torch.Tensor, radius: int, eps: float) -> torch.Tensor:
-    """Fast guided filter: fit mask ~ a * guide + b locally at the mask's resolution,
-    then apply the upsampled (a, b) to the full-resolution guide."""
+    """The mask at guide's size, its edges following the guide's (radius in the guide's pixels)."""
     low_guide = F.interpolate(guide, size=mask.shape[-2:], mode="bilinear", align_corners=False, antialias=True)
     low_radius = max(1, round(radius * mask.shape[-1] / guide.shape[-1]))
-    mean_i, mean_p = box_filter(low_guide, low_radius), box_filter(mask, low_radius)
-    cov_ip = box_filter(low_guide * mask, low_radius) - mean_i * mean_p
-    var_i = box_filter(low_guide * low_guide, low_radius) - mean_i * mean_i
-    a = cov_ip / (var_i + eps)
-    b = mean_p - a * mean_i
-    a = F.interpolate(box_filter(a, low_radius), size=guide.shape[-2:], mode="bilinear", align_corners=False)
-    b = F.interpolate(box_filter(b, low_radius), size=guide.shape[-2:], mode="bilinear", align_corners=False)
-    return (a * guide + b).clamp(0, 1)
+    return guided_filter(mask, low_guide, guide, low_radius, eps).clamp(0, 1)
 
 
 def uncertainty(probability: torch.Tensor) -> torch.Tensor:

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
+from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.person_mask import PersonSegmenter
 from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
@@ -89,6 +90,8 @@ class StyleEngine:
             torch.bfloat16 if device.type == "cpu" and fast_cpu_bfloat16() else self.dtype)
         self.torchscript = torchscript
         self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
+        # On a CPU: as many torch threads as other programs leave cores free (cpu_share.py).
+        self.cpu_share = CpuShare.shared() if device.type == "cpu" else None
         self.styles = StyleCache(registry, device, variant, self.net_dtype, self.stream, torchscript, picture_mix)
         self.stage_times: dict[str, list[float]] | None = None  # while profiling(): each stage's times
         self.mask_settings = mask_settings or MaskSettings()
@@ -122,6 +125,8 @@ class StyleEngine:
         """Start stylizing one H x W x 3 uint8 BGR frame; out of memory, go on at a smaller size."""
         # The pinned buffers of the frame still in flight must survive a retry: one slot per frame.
         slot = self._slot = 1 - self._slot
+        if self.cpu_share is not None:
+            self.cpu_share.update()
         while True:
             try:
                 return self._submit(image, look, slot)

@@ -13,13 +13,10 @@ import torch
 import torch.nn.functional as F
 
 from realtime.engine.composite import luma
+from realtime.engine.guided_filter import guided_filter
 
 GUIDED_RADIUS = 1  # at the network's size
 GUIDED_EPSILON = 1e-3  # regularisation: flat areas keep the stylized colour instead of the frame's noise
-
-
-def box_mean(x: torch.Tensor, radius: int) -> torch.Tensor:
-    return F.avg_pool2d(x, 2 * radius + 1, stride=1, padding=radius, count_include_pad=False)
 
 
 def bilinear(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -27,15 +24,7 @@ def bilinear(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 
 def guided_upsample(styled: torch.Tensor, small: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:
-    guide = luma(small)
-    mean_guide, mean_styled = box_mean(guide, GUIDED_RADIUS), box_mean(styled, GUIDED_RADIUS)
-    covariance = box_mean(guide * styled, GUIDED_RADIUS) - mean_guide * mean_styled
-    variance = box_mean(guide * guide, GUIDED_RADIUS) - mean_guide * mean_guide
-    slope = covariance / (variance + GUIDED_EPSILON)
-    offset = mean_styled - slope * mean_guide
-    size = frame.shape[-2:]
-    slope, offset = bilinear(box_mean(slope, GUIDED_RADIUS), size), bilinear(box_mean(offset, GUIDED_RADIUS), size)
-    return slope * luma(frame) + offset
+    return guided_filter(styled, luma(small), luma(frame), GUIDED_RADIUS, GUIDED_EPSILON)
 
 
 def detail_upsample(styled: torch.Tensor, small: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:
