@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def machine_cpu_seconds() -> tuple[float, float, int] | None:
         lines = PROC_STAT.read_text().splitlines()
     except OSError:
         return None
-    ours = os.sched_getaffinity(0)
+    ours = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
     busy = total = 0
     cores = 0
     for line in lines:
@@ -52,32 +53,42 @@ class CpuShare:
     """Sets torch's thread count to the cores that other programs leave free, re-read every second."""
 
     def __init__(self, threads: int | None = None):
-        self.max_threads = threads or torch.get_num_threads()
+        self.max_threads = threads or torch.get_num_threads()  # torch's choice: physical cores
         self.threads = self.max_threads
-        self.others = 0.0  # cores' worth of CPU time that other programs take, smoothed
+        self.others = 0.0  # logical CPUs' worth of time that other programs take, smoothed
+        self.taken = 0  # the whole CPUs counted as taken (with hysteresis)
         self._last: tuple[float, float, float] | None = None  # (busy, total, own) at the last reading
         self._next_reading = 0.0
+        self._lock = threading.Lock()  # engines on two threads may update at once
 
     @classmethod
     def shared(cls) -> CpuShare | None:
         """The process's one instance (torch's threads are the process's); None where the count is not
         ours to change: the user set OMP_NUM_THREADS, one core, no /proc/stat."""
         global _shared
-        if _shared is None:
-            if "OMP_NUM_THREADS" in os.environ or torch.get_num_threads() < 2 or machine_cpu_seconds() is None:
-                return None
-            _shared = cls()
-        return _shared
+        with _shared_lock:
+            if _shared is None:
+                if "OMP_NUM_THREADS" in os.environ or torch.get_num_threads() < 2 or machine_cpu_seconds() is None:
+                    return None
+                _shared = cls()
+            return _shared
 
     def update(self) -> int:
-        """Called once a frame; reads the machine at most once a SAMPLE_SECONDS. Returns the thread count."""
-        now = time.monotonic()
-        if now < self._next_reading:
-            return self.threads
-        self._next_reading = now + SAMPLE_SECONDS
+        """Called once a frame on the thread that runs the engine (torch's count is per thread);
+        reads the machine at most once a SAMPLE_SECONDS. Returns the thread count."""
+        with self._lock:
+            now = time.monotonic()
+            if now >= self._next_reading:
+                self._next_reading = now + SAMPLE_SECONDS
+                self._read_machine()
+        if torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+        return self.threads
+
+    def _read_machine(self) -> None:
         reading = machine_cpu_seconds()
         if reading is None:
-            return self.threads
+            return
         busy, total, cores = reading
         own = time.process_time()
         if self._last is not None:
@@ -86,29 +97,26 @@ class CpuShare:
             if elapsed > 0:
                 others = max(0.0, (busy - last_busy) - (own - last_own)) / elapsed
                 self.others += SMOOTHING * (others - self.others)
-                self._set(self._threads_for(self.others))
+                self.taken = self._taken(self.others)
+                self.threads = max(1, min(self.max_threads, cores - self.taken))
         self._last = (busy, total, own)
-        return self.threads
 
-    def _threads_for(self, others: float) -> int:
-        """The cores left free, with hysteresis: the count of cores taken moves once the load is
-        MARGIN past the current count, so a load near a boundary does not switch it every second."""
-        taken = self.max_threads - self.threads
-        if others >= taken + MARGIN:
-            taken = math.floor(others + 1 - MARGIN)
-        elif others <= taken - MARGIN:
-            taken = max(0, math.ceil(others - 1 + MARGIN))
-        return max(1, self.max_threads - taken)
-
-    def _set(self, threads: int) -> None:
-        if threads != self.threads:
-            torch.set_num_threads(threads)
-            self.threads = threads
+    def _taken(self, others: float) -> int:
+        """Whole CPUs that other programs take, with hysteresis: the count moves once the load is
+        MARGIN past it, so a load near a boundary does not switch the thread count every second."""
+        if others >= self.taken + MARGIN:
+            return math.floor(others + 1 - MARGIN)
+        if others <= self.taken - MARGIN:
+            return max(0, math.ceil(others - 1 + MARGIN))
+        return self.taken
 
     def reset(self) -> None:
-        """Full thread count, and forget what was measured (a benchmark starts its next row)."""
-        self._set(self.max_threads)
-        self.others, self._last, self._next_reading = 0.0, None, 0.0
+        """Full thread count on the calling thread, and forget what was measured (a benchmark's next row)."""
+        with self._lock:
+            self.threads, self.taken = self.max_threads, 0
+            self.others, self._last, self._next_reading = 0.0, None, 0.0
+        torch.set_num_threads(self.max_threads)
 
 
 _shared: CpuShare | None = None
+_shared_lock = threading.Lock()

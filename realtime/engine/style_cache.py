@@ -87,7 +87,7 @@ class StyleCache:
         try:
             module = torch.jit.load(str(ref.path), map_location=self.device, _extra_files=extra)
             meta = json.loads(extra["meta.json"] or "{}")
-            half = extra["dtype"] == b"float16"
+            half = extra["dtype"] in (b"float16", "float16")
         # torch's message for a damaged file may quote bytes that are not UTF-8 (a ValueError)
         except (RuntimeError, ValueError) as exc:
             raise UserError(f"cannot load TorchScript file {ref.path}: {str(exc).splitlines()[0]}") from exc

@@ -148,6 +148,8 @@ def open_video(path_or_url: str) -> OpenCVSource:
     what = "stream" if is_url else "video"
 
     def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:
+        if is_url:  # reconnecting may take seconds, on the capture thread: leave stderr alone
+            return _first_frame(cv2.VideoCapture(path_or_url))
         # OpenCV reads a lone picture as a one-frame video; libjpeg and friends would print their own
         # complaints about a damaged one beside our one-line error.
         with silenced_stderr():

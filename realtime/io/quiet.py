@@ -4,6 +4,7 @@ PyAV: the command line's torch-free parts use it."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,17 +14,23 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+# File descriptor 2 is the process's: two threads silencing it at once would restore it in the wrong
+# order and leave it silenced for good. Reentrant, so a silenced call may call another.
+_fd2_lock = threading.RLock()
+
+
 @contextmanager
 def silenced_stderr() -> Iterator[None]:
     """Send file descriptor 2 to /dev/null for a moment (C libraries write there directly)."""
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    with _fd2_lock:
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+                yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def imread_quietly(path: Path) -> np.ndarray | None:
