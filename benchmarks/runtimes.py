@@ -60,6 +60,11 @@ class Calibration(CalibrationDataReader):
         return next(self._inputs, None)
 
 
+def engine_layout(x: np.ndarray) -> torch.Tensor:
+    """An N x 3 x H x W array in channels-last memory, as the engine feeds its networks."""
+    return torch.from_numpy(x).contiguous(memory_format=torch.channels_last)
+
+
 def median_ms(run: Callable[[], object]) -> float:
     run()  # first call: allocations and kernel choice
     times = []
@@ -111,15 +116,15 @@ def main() -> None:
             runners: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
             if bf16_engine is not None:
                 bf16 = bf16_engine.style(style).module
-                runners["bf16"] = lambda x, bf16=bf16: bf16(torch.from_numpy(x).bfloat16()).float().numpy()
+                runners["bf16"] = lambda x, bf16=bf16: bf16(engine_layout(x).bfloat16()).float().numpy()
             for name, path in (("fp32", fp32_path), ("int8", int8_path)):
                 session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
                 runners[name] = lambda x, session=session: session.run(None, {"rgb": x})[0]
             for size in sizes:
                 inputs = [network_input(photo, size) for photo in photos]
                 with torch.inference_mode():
-                    reference = [torchscript(torch.from_numpy(x)).numpy() for x in inputs]
-                    base_ms = median_ms(lambda: torchscript(torch.from_numpy(inputs[0])))
+                    reference = [torchscript(engine_layout(x)).contiguous().numpy() for x in inputs]
+                    base_ms = median_ms(lambda: torchscript(engine_layout(inputs[0])))
                 cells = []
                 scores = []
                 for run in runners.values():

@@ -268,6 +268,30 @@ def test_the_fast_network_has_no_full_resolution_layer_and_runs_in_the_engine(tm
     assert np.abs(engine.process(frame, Look("quick")).astype(int) - expected.astype(int)).max() <= 1
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("memory_format", [torch.contiguous_format, torch.channels_last])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_the_networks_instance_norm_is_torchs_in_every_layout(dtype, memory_format, batch):
+    """One picture goes through batch norm's channels-last kernel (model/transformer.py): same values and gradients
+    as nn.InstanceNorm2d, for one picture or several, channels-last or not."""
+    from realtime.model.transformer import InstanceNorm
+
+    torch.manual_seed(0)
+    ours, torchs = InstanceNorm(8, affine=True), torch.nn.InstanceNorm2d(8, affine=True)
+    with torch.no_grad():
+        ours.weight.uniform_(0.5, 2), ours.bias.uniform_(-1, 1)
+    torchs.load_state_dict(ours.state_dict())
+    x = (torch.randn(batch, 8, 20, 36) * 3 + 1).to(dtype).contiguous(memory_format=memory_format)
+    inputs = [x.clone().requires_grad_(True) for _ in range(2)]
+    outputs = [norm.to(dtype)(value) for norm, value in zip((ours, torchs), inputs)]
+    tolerance = 1e-5 if dtype == torch.float32 else 3e-2
+    torch.testing.assert_close(outputs[0], outputs[1], atol=tolerance, rtol=tolerance)
+    for output in outputs:
+        (output.float() * torch.linspace(0, 1, 36)).sum().backward()
+    torch.testing.assert_close(inputs[0].grad, inputs[1].grad, atol=tolerance * 10, rtol=tolerance * 10)
+    torch.testing.assert_close(ours.weight.grad, torchs.weight.grad, atol=tolerance * 100, rtol=tolerance * 10)
+
+
 @pytest.mark.skipif((os.cpu_count() or 1) < 2 or "OMP_NUM_THREADS" in os.environ,
                     reason="the thread count is only the engine's to change on 2 or more cores, without OMP_NUM_THREADS")
 def test_the_engine_runs_fewer_threads_beside_a_busy_program_and_all_again_after(engine):

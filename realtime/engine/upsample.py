@@ -10,17 +10,13 @@ full-size frame, which the engine has anyway:
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from realtime.engine.composite import luma
 from realtime.engine.guided_filter import guided_filter
+from realtime.engine.resize import bilinear
 
 GUIDED_RADIUS = 1  # at the network's size
 GUIDED_EPSILON = 1e-3  # regularisation: flat areas keep the stylized colour instead of the frame's noise
-
-
-def bilinear(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
 
 
 def guided_upsample(styled: torch.Tensor, small: torch.Tensor, frame: torch.Tensor) -> torch.Tensor:

@@ -38,6 +38,21 @@ FAST = Architecture(base_channels=16, residual_blocks=3, half_resolution=True)
 VARIANTS = {"full": FULL, "lite": LITE, "fast": FAST}
 
 
+class InstanceNorm(nn.InstanceNorm2d):
+    """Instance normalization that runs twice as fast on one picture in channels-last memory (the
+    engine's case on a CPU): for a batch of one, batch statistics are the picture's own, and batch
+    norm has a channels-last CPU kernel where instance norm copies the picture to NCHW and back.
+    Same weights (state_dict keys) and the same result as nn.InstanceNorm2d."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        exporting_onnx = False  # ONNX has an InstanceNormalization of its own
+        if not torch.jit.is_scripting():
+            exporting_onnx = torch.onnx.is_in_onnx_export()
+        if x.size(0) == 1 and not exporting_onnx:
+            return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+        return F.instance_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+
+
 class ConvLayer(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1):
         super().__init__()
@@ -63,9 +78,9 @@ class ResidualBlock(nn.Module):
     def __init__(self, channels: int):
         super().__init__()
         self.conv1 = ConvLayer(channels, channels, 3)
-        self.in1 = nn.InstanceNorm2d(channels, affine=True)
+        self.in1 = InstanceNorm(channels, affine=True)
         self.conv2 = ConvLayer(channels, channels, 3)
-        self.in2 = nn.InstanceNorm2d(channels, affine=True)
+        self.in2 = InstanceNorm(channels, affine=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.relu(self.in1(self.conv1(x)))
@@ -81,26 +96,26 @@ class TransformerNet(nn.Module):
         self.half_resolution = arch.half_resolution
         if arch.half_resolution:  # in at half size: 2x2 blocks of RGB as 12 channels
             self.conv1 = ConvLayer(12, 2 * c, 3)
-            self.in1 = nn.InstanceNorm2d(2 * c, affine=True)
+            self.in1 = InstanceNorm(2 * c, affine=True)
             self.conv2 = nn.Identity()
             self.in2 = nn.Identity()
         else:
             self.conv1 = ConvLayer(3, c, 9)
-            self.in1 = nn.InstanceNorm2d(c, affine=True)
+            self.in1 = InstanceNorm(c, affine=True)
             self.conv2 = ConvLayer(c, 2 * c, 3, stride=2)
-            self.in2 = nn.InstanceNorm2d(2 * c, affine=True)
+            self.in2 = InstanceNorm(2 * c, affine=True)
         self.conv3 = ConvLayer(2 * c, 4 * c, 3, stride=2)
-        self.in3 = nn.InstanceNorm2d(4 * c, affine=True)
+        self.in3 = InstanceNorm(4 * c, affine=True)
         self.residual = nn.Sequential(*[ResidualBlock(4 * c) for _ in range(arch.residual_blocks)])
         self.deconv1 = UpsampleConvLayer(4 * c, 2 * c, 3)
-        self.in4 = nn.InstanceNorm2d(2 * c, affine=True)
+        self.in4 = InstanceNorm(2 * c, affine=True)
         if arch.half_resolution:  # out at half size: 12 channels become 2x2 blocks of RGB
             self.deconv2 = nn.Identity()
             self.in5 = nn.Identity()
             self.deconv3 = ConvLayer(2 * c, 12, 3)
         else:
             self.deconv2 = UpsampleConvLayer(2 * c, c, 3)
-            self.in5 = nn.InstanceNorm2d(c, affine=True)
+            self.in5 = InstanceNorm(c, affine=True)
             self.deconv3 = ConvLayer(c, 3, 9)
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
