@@ -8,7 +8,7 @@ LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) seg
 
 # `--inference-size auto` in live mode on a CPU: the network runs at about this many pixels and
 # is upsampled, so the window keeps up. The fast network at 512x288 takes about as long as the lite
-# one at 384x216 (on two cores: about 42 and 50 ms in fp32, 24 and 27 ms in bf16; docs/benchmarks.md).
+# one at 384x216 (on two cores: about 25 and 31 ms in fp32, 9 and 9 ms in bf16; docs/benchmarks.md).
 # Image and file modes always run it at the full size.
 CPU_LIVE_INFERENCE_SIZES = {"fast": (512, 288)}
 CPU_LIVE_INFERENCE_SIZE = (384, 216)  # the other networks

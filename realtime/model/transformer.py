@@ -39,8 +39,8 @@ VARIANTS = {"full": FULL, "lite": LITE, "fast": FAST}
 
 
 class InstanceNorm(nn.InstanceNorm2d):
-    """Instance normalization that runs twice as fast on one picture in channels-last memory (the
-    engine's case on a CPU): for a batch of one, batch statistics are the picture's own, and batch
+    """Instance normalization that runs twice as fast on one picture in channels-last memory on a
+    CPU (the engine's case): for a batch of one, batch statistics are the picture's own, and batch
     norm has a channels-last CPU kernel where instance norm copies the picture to NCHW and back.
     Same weights (state_dict keys) and the same result as nn.InstanceNorm2d."""
 
@@ -48,7 +48,7 @@ class InstanceNorm(nn.InstanceNorm2d):
         exporting_onnx = False  # ONNX has an InstanceNormalization of its own
         if not torch.jit.is_scripting():
             exporting_onnx = torch.onnx.is_in_onnx_export()
-        if x.size(0) == 1 and not exporting_onnx:
+        if x.size(0) == 1 and not x.is_cuda and not exporting_onnx:
             return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
         return F.instance_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
 
