@@ -246,6 +246,17 @@ def test_stabilizing_steadies_still_parts_and_leaves_moving_parts_alone(engine):
     assert np.array_equal(steady[0], plain[0])  # nothing to keep from before the first frame
 
 
+@pytest.mark.parametrize("compare", [False, True])
+def test_a_still_frame_stabilized_in_fp32_gives_the_same_picture_again(style_dir, compare):
+    """In fp32 at full strength the engine's output is the stabilizer's kept tensor itself: writing into it
+    (the compare split, the conversion to bytes) would change what the next frame keeps."""
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32")
+    frame = pattern_frame(2, 96, 64)
+    look = Look("cool", stabilize=1.0, compare=compare)
+    first, second = engine.process(frame, look), engine.process(frame, look)
+    assert np.array_equal(first, second)
+
+
 def test_the_fast_network_has_no_full_resolution_layer_and_runs_in_the_engine(tmp_path):
     """The fast network folds 2x2 pixel blocks into channels: its first and last convolutions run at half the size
     (hooks see every conv's input), and the engine runs it in TorchScript as it runs the lite one."""
@@ -290,6 +301,36 @@ def test_the_networks_instance_norm_is_torchs_in_every_layout(dtype, memory_form
         (output.float() * torch.linspace(0, 1, 36)).sum().backward()
     torch.testing.assert_close(inputs[0].grad, inputs[1].grad, atol=tolerance * 10, rtol=tolerance * 10)
     torch.testing.assert_close(ours.weight.grad, torchs.weight.grad, atol=tolerance * 100, rtol=tolerance * 10)
+
+
+FRAME_LIKE_ALLOCATIONS = """
+import resource, torch
+from realtime.engine.style_engine import StyleEngine
+from realtime.styles.registry import StyleRegistry
+StyleEngine(StyleRegistry(), torch.device("cpu"), "lite")
+
+def frame():  # six 1280x720 float pictures alive at once, then freed, as a frame's composite makes them
+    pictures = [torch.ones(1, 3, 720, 1280) for _ in range(6)]
+    return sum(float(picture.sum()) for picture in pictures)
+
+frame()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    frame()
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 10)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's thresholds (memory.py)")
+def test_a_cpu_engine_reuses_freed_pictures_instead_of_faulting_in_fresh_pages():
+    """glibc's defaults hand a frame's big buffers back to the kernel: about 16,000 page faults a frame in this
+    pattern (six 11 MB pictures). Once an engine exists, freed buffers are reused: fewer faults than one picture has pages."""
+    env = {name: value for name, value in os.environ.items() if name not in ("LD_PRELOAD", "MALLOC_TRIM_THRESHOLD_",
+                                                                                "MALLOC_MMAP_THRESHOLD_")}
+    result = subprocess.run([sys.executable, "-c", FRAME_LIKE_ALLOCATIONS], capture_output=True, text=True, env=env,
+                            check=True)
+    faults_per_frame = int(result.stdout.split()[-1])
+    assert faults_per_frame < 3 * 720 * 1280 * 4 // 4096, faults_per_frame
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2 or "OMP_NUM_THREADS" in os.environ,

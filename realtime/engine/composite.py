@@ -67,7 +67,7 @@ def compose(original: torch.Tensor, styled: torch.Tensor, alpha: torch.Tensor, s
         behind = styled if stylize in ("all", "background") else original
     else:
         behind = background
-    return behind + (person - behind) * alpha
+    return torch.lerp(behind, person, alpha)  # behind + (person - behind) * alpha, in one pass
 
 
 # ITU-R BT.601 luma weights for RGB.

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
+from realtime.engine.memory import keep_freed_memory
 from realtime.engine.person_mask import PersonSegmenter
 from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
@@ -79,6 +80,7 @@ class StyleEngine:
                  inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5,
                  upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None):
         self.registry, self.device, self.variant = registry, device, variant
+        keep_freed_memory()  # a frame's full-size buffers reused by the next one (memory.py)
         self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
         self.output_size = output_size
         # The style network runs at about this many pixels (in the frame's aspect) and is
@@ -240,14 +242,15 @@ class StyleEngine:
             styled = styled.to(self.dtype)
             if look.keep_colors:
                 styled = with_colors_of(original, styled)
-            out = torch.lerp(original, styled, strength)
+            # Nothing below writes into out: it may be the stabilizer's last output.
+            out = styled if strength == 1.0 else torch.lerp(original, styled, strength)
             if alpha is not None and look.show_mask:
                 out = original * 0.25 + alpha * 0.75  # the mask, over a dimmed frame for orientation
             elif alpha is not None:
                 out = compose(original, out, alpha, look.stylize, self.backgrounds.render(look.background, original, alpha))
             if look.compare:
-                out[..., : out_w // 2] = original[..., : out_w // 2]
-            return self._to_bgr(out.clamp_(0, 1).mul_(255).round_().to(torch.uint8)[0].permute(1, 2, 0))
+                out = torch.cat([original[..., : out_w // 2], out[..., out_w // 2:]], dim=-1)
+            return self._to_bgr(out.clamp(0, 1).mul_(255).round_().to(torch.uint8)[0].permute(1, 2, 0))
 
     def _to_rgb(self, frame: torch.Tensor, mirror: bool) -> torch.Tensor:
         """uint8 H x W x 3 BGR on the host -> RGB on the device, mirrored if asked. On uint8, before the
