@@ -48,7 +48,7 @@ class InstanceNorm(nn.InstanceNorm2d):
         exporting_onnx = False  # ONNX has an InstanceNormalization of its own
         if not torch.jit.is_scripting():
             exporting_onnx = torch.onnx.is_in_onnx_export()
-        if x.size(0) == 1 and not x.is_cuda and not exporting_onnx:
+        if x.size(0) == 1 and x.device.type == "cpu" and not exporting_onnx:
             return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
         return F.instance_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
 
