@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 import time
@@ -321,7 +322,7 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 10)
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's thresholds (memory.py)")
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's thresholds (memory.py)")
 def test_a_cpu_engine_reuses_freed_pictures_instead_of_faulting_in_fresh_pages():
     """glibc's defaults hand a frame's big buffers back to the kernel: about 16,000 page faults a frame in this
     pattern (six 11 MB pictures). Once an engine exists, freed buffers are reused: fewer faults than one picture has pages."""

@@ -77,7 +77,7 @@ LUMA = (0.299, 0.587, 0.114)
 def luma(rgb: torch.Tensor) -> torch.Tensor:
     """N x 3 x H x W RGB -> N x 1 x H x W luma. On a CPU with OpenCV: 5x faster than torch's weighted
     sum over the channels of a channels-last picture (0.6 against 3.2 ms at 1280x720)."""
-    if rgb.device.type == "cpu" and rgb.dtype == torch.float32 and rgb.shape[0] == 1:
+    if rgb.device.type == "cpu" and rgb.dtype == torch.float32 and rgb.shape[0] == 1 and not rgb.requires_grad:
         pixels = rgb[0].permute(1, 2, 0).contiguous().numpy()
         return torch.from_numpy(cv2.transform(pixels, np.array([LUMA], dtype=np.float32)))[None, None]
     weights = torch.tensor(LUMA, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)

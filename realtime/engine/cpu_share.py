@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import cv2
 import torch
 
 PROC_STAT = Path("/proc/stat")
@@ -82,7 +83,7 @@ class CpuShare:
                 self._next_reading = now + SAMPLE_SECONDS
                 self._read_machine()
         if torch.get_num_threads() != self.threads:
-            torch.set_num_threads(self.threads)
+            set_threads(self.threads)
         return self.threads
 
     def _read_machine(self) -> None:
@@ -115,7 +116,13 @@ class CpuShare:
         with self._lock:
             self.threads, self.taken = self.max_threads, 0
             self.others, self._last, self._next_reading = 0.0, None, 0.0
-        torch.set_num_threads(self.max_threads)
+        set_threads(self.max_threads)
+
+
+def set_threads(count: int) -> None:
+    """torch's threads on the calling thread, and OpenCV's pool (the engine's full-size passes on a CPU)."""
+    torch.set_num_threads(count)
+    cv2.setNumThreads(count)
 
 
 _shared: CpuShare | None = None

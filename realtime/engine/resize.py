@@ -15,7 +15,8 @@ OPENCV_MAX_CHANNELS = 512  # CV_CN_MAX
 
 def bilinear(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """x resized to size = (height, width)."""
-    if x.device.type != "cpu" or x.dtype != torch.float32 or x.shape[0] != 1 or x.shape[1] > OPENCV_MAX_CHANNELS:
+    if (x.device.type != "cpu" or x.dtype != torch.float32 or x.shape[0] != 1 or x.shape[1] > OPENCV_MAX_CHANNELS
+            or x.requires_grad):
         return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
     height, width = size
     pixels = x[0].permute(1, 2, 0).contiguous().numpy()

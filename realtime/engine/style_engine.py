@@ -80,7 +80,6 @@ class StyleEngine:
                  inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5,
                  upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None):
         self.registry, self.device, self.variant = registry, device, variant
-        keep_freed_memory()  # a frame's full-size buffers reused by the next one (memory.py)
         self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
         self.output_size = output_size
         # The style network runs at about this many pixels (in the frame's aspect) and is
@@ -93,8 +92,14 @@ class StyleEngine:
             torch.bfloat16 if device.type == "cpu" and fast_cpu_bfloat16() else self.dtype)
         self.torchscript = torchscript
         self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
-        # On a CPU: as many torch threads as other programs leave cores free (cpu_share.py).
+        # On a CPU: as many torch threads as other programs leave cores free (cpu_share.py); OpenCV's
+        # full-size passes as many as torch has where the user set that; a frame's full-size buffers
+        # reused by the next one (memory.py).
         self.cpu_share = CpuShare.shared() if device.type == "cpu" else None
+        if device.type == "cpu":
+            if self.cpu_share is None:
+                cv2.setNumThreads(torch.get_num_threads())
+            keep_freed_memory()
         self.styles = StyleCache(registry, device, variant, self.net_dtype, self.stream, torchscript, picture_mix)
         self.stage_times: dict[str, list[float]] | None = None  # while profiling(): each stage's times
         self.mask_settings = mask_settings or MaskSettings()
@@ -265,6 +270,6 @@ class StyleEngine:
         """uint8 H x W x 3 RGB -> BGR, contiguous."""
         if self.device.type == "cpu":
             return torch.from_numpy(cv2.cvtColor(rgb.contiguous().numpy(), cv2.COLOR_RGB2BGR))
-        return rgb.flip(2)
+        return rgb.flip(2).contiguous()
 
 

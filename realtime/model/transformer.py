@@ -42,7 +42,7 @@ class InstanceNorm(nn.InstanceNorm2d):
     """Instance normalization that runs twice as fast on one picture in channels-last memory on a
     CPU (the engine's case): for a batch of one, batch statistics are the picture's own, and batch
     norm has a channels-last CPU kernel where instance norm copies the picture to NCHW and back.
-    Same weights (state_dict keys) and the same result as nn.InstanceNorm2d."""
+    Same weights (state_dict keys) and the same result as nn.InstanceNorm2d on batched (N x C x H x W) input."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         exporting_onnx = False  # ONNX has an InstanceNormalization of its own
