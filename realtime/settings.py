@@ -9,9 +9,13 @@ from pathlib import Path
 from realtime.io.outputs import RecordingOptions, is_image_path
 from realtime.look import DEFAULT_STABILIZE, Background, Look, MaskSettings
 
-# Style network sizes (realtime/model/transformer.py): fast is the lite network without full-resolution layers.
-NETWORK_SIZES = ("lite", "fast", "full")
+# Style networks (realtime/model/transformer.py), in the order a style's missing one falls back through:
+# magenta is Ghiasi et al.'s network fine-tuned from Magenta's weights (transfer learning); lite, fast and
+# full are Johnson et al.'s, trained from scratch (fast: the lite one without full-resolution layers).
+NETWORK_SIZES = ("magenta", "fast", "lite", "full")
 UPSAMPLE_MODES = ("bilinear", "guided", "detail")
+# What runs a picture given as the style: Magenta's arbitrary network (live) or AdaIN (VGG-19 + decoder, slow).
+PICTURE_MODELS = ("magenta", "adain")
 
 
 DEFAULT_UPSAMPLE = "guided"  # closest to the network at full size (docs/benchmarks.md, Upsampling)
@@ -24,6 +28,7 @@ class RunSettings:
     style_dir: Path | None = None  # every picture in it joins the window's style list
     strength: float = 1.0
     mix: float = 0.5  # the second picture's share in a mix of two (--style a.jpg,b.jpg)
+    picture_model: str = PICTURE_MODELS[0]
     keep_colors: bool = False
     precision: str = "auto"
     stylize: str = "all"
@@ -70,13 +75,17 @@ class RunSettings:
         return True
 
 
+TRAIN_LAYERS = ("all", "norms")  # realtime train --train-layers
+
+
 @dataclass
 class TrainConfig:
     """`realtime train`: realtime/train.py reads it."""
     style_image: Path | None  # None when a teacher network is the target
     name: str
     data: Path
-    variant: str = "lite"
+    variant: str = "magenta"  # transfer learning from Magenta's network; lite, fast, full: Johnson's, from scratch
+    train_layers: str = "all"  # "all" weights, or only the instance norms' scales and shifts ("norms")
     image_size: int = 192
     style_size: int = 384
     steps: int = 4000

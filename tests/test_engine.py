@@ -8,6 +8,7 @@ import sys
 import time
 from collections import OrderedDict
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -227,8 +228,9 @@ def test_tiny_images_are_stylized_at_their_own_size(engine, width, height):
 
 
 def test_stabilizing_steadies_still_parts_and_leaves_moving_parts_alone(engine):
-    """Camera noise on a still scene: the stabilized output changes much less from frame to frame;
-    where something moves (the white square), each frame is the network's own output."""
+    """Camera noise on a still scene: the stabilized output changes much less from frame to frame. Where
+    something moved (the white square), no trail: where it left, each frame is the network's own output;
+    where it arrived, the square's painting, carried along the flow or new."""
     rng = np.random.default_rng(1)
     frames = [np.clip(pattern_frame(index, 160, 96).astype(int) + rng.integers(-6, 7, (96, 160, 3)), 0, 255)
               .astype(np.uint8) for index in range(8)]
@@ -241,9 +243,9 @@ def test_stabilizing_steadies_still_parts_and_leaves_moving_parts_alone(engine):
 
     still = (slice(60, 96), slice(0, 160))  # below the square's row
     assert change(steady, *still) < 0.6 * change(plain, *still)
-    for columns in (slice(44, 48), slice(24, 28)):  # where the square arrived and where it left, last frame
-        moved = (slice(34, 50), columns)
-        assert np.abs(steady[-1][moved].astype(int) - plain[-1][moved].astype(int)).max() <= 2
+    left, arrived = (slice(34, 50), slice(24, 28)), (slice(34, 50), slice(44, 48))  # in the last frame
+    assert np.abs(steady[-1][left].astype(int) - plain[-1][left].astype(int)).max() <= 2
+    assert np.abs(steady[-1][arrived].astype(int) - plain[-1][arrived].astype(int)).mean() <= 2
     assert np.array_equal(steady[0], plain[0])  # nothing to keep from before the first frame
 
 
@@ -358,3 +360,36 @@ def test_the_engine_runs_fewer_threads_beside_a_busy_program_and_all_again_after
         assert frames_until(lambda: torch.get_num_threads() == share.max_threads), share.others
     finally:
         share.reset()
+
+
+def test_the_stabilizer_follows_motion_and_leaves_no_trails():
+    """A textured picture sliding right: the last output, warped along the flow, is what is kept (not the last
+    output in place, which would smear every stroke); another style's output is never kept."""
+    from realtime.engine.stabilizer import Stabilizer, motion_picture
+
+    rng = np.random.default_rng(0)
+    scene = cv2.GaussianBlur(rng.integers(0, 255, (96, 200, 3), np.uint8), (0, 0), 2)
+    frames = [np.ascontiguousarray(scene[:, 40 - 3 * index: 200 - 3 * index]) for index in range(2)]  # 3 px a frame
+    inputs = [bgr_to_tensor(frame) for frame in frames]
+    painted = [torch.rand(1, 3, 96, 160) for _ in frames]  # strokes that change completely from frame to frame
+    stabilizer = Stabilizer()
+    stabilizer(motion_picture(frames[0], False), inputs[0], painted[0], 0.8, "style")
+    steady = stabilizer(motion_picture(frames[1], False), inputs[1], painted[1], 0.8, "style")
+    inner = (..., slice(8, 88), slice(16, 150))
+    moved_last = painted[0][..., 8:88, 13:147]  # the last output, 3 px to the right
+    expected = torch.lerp(painted[1][inner], moved_last, 0.8)
+    assert (steady[inner] - expected).abs().mean() < 0.05  # kept, along the motion
+    assert (steady[inner] - torch.lerp(painted[1][inner], painted[0][inner], 0.8)).abs().mean() > 0.1  # not in place
+    other = stabilizer(motion_picture(frames[1], False), inputs[1], painted[1], 0.8, "another style")
+    assert torch.equal(other, painted[1])  # another style's strokes are not kept
+
+
+def test_the_stabilizers_warp_is_the_same_with_opencv_and_with_grid_sample():
+    """The CPU warps with OpenCV's remap, other devices with grid_sample: the same pixels."""
+    from realtime.engine.stabilizer import grid_sample, remap, source_pixels
+
+    rng = np.random.default_rng(0)
+    picture = torch.from_numpy(rng.random((1, 3, 36, 64), dtype=np.float32))
+    flow = rng.normal(0, 3, (18, 32, 2)).astype(np.float32)
+    where = source_pixels(flow, 64, 36)
+    torch.testing.assert_close(remap(picture, where), grid_sample(picture, where), atol=2e-3, rtol=0)

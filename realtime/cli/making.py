@@ -7,7 +7,7 @@ from pathlib import Path
 
 from realtime.cli.values import non_negative_int, positive_int, settings_from
 from realtime.errors import UserError
-from realtime.settings import NETWORK_SIZES, PaintConfig, TrainConfig
+from realtime.settings import NETWORK_SIZES, TRAIN_LAYERS, PaintConfig, TrainConfig
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,7 +16,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="style name: saved as realtime/checkpoints/NAME.MODEL.pt")
     parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
     parser.add_argument("--model", dest="variant", default=defaults.variant, choices=NETWORK_SIZES,
-                        help="network size (fast: the lite network without full-resolution layers, about 2x faster on a CPU)")
+                        help="magenta (default): transfer learning, from Magenta's arbitrary-style network conditioned on "
+                             "the painting; lite, fast, full: Johnson et al.'s networks from random weights (fast: the lite "
+                             "network without full-resolution layers)")
+    parser.add_argument("--train-layers", default=defaults.train_layers, choices=TRAIN_LAYERS,
+                        help="all weights, or only the instance norms' scales and shifts (default: all)")
     parser.add_argument("--image-size", type=positive_int, default=defaults.image_size, help="training crop size in pixels")
     parser.add_argument("--style-size", type=positive_int, default=defaults.style_size, help="long side of the painting in pixels")
     parser.add_argument("--steps", type=positive_int, default=defaults.steps)

@@ -28,6 +28,7 @@ from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, MaskSett
 from realtime.settings import (
     DEFAULT_UPSAMPLE,
     NETWORK_SIZES,
+    PICTURE_MODELS,
     UPSAMPLE_MODES,
     RunSettings,
 )
@@ -40,13 +41,17 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
     style = parser.add_argument_group("style")
     style.add_argument("--style", default="starry_night", metavar="NAME|PATH",
-                       help="style name from realtime/checkpoints/, a checkpoint file, or any picture as the style (AdaIN) (default: starry_night)")
+                       help="style name from realtime/checkpoints/, a checkpoint file, or any picture as the style (default: starry_night)")
     style.add_argument("--style-dir", type=Path, metavar="DIR",
                        help="add every picture in DIR to the style list (number keys, N/P, --cycle, remote control)")
     style.add_argument("--style-strength", dest="strength", type=unit_interval, default=1.0, metavar="S",
-                       help="0 (the photo) to 1 (fully stylized); for pictures, AdaIN's alpha (+/- keys) (default: 1)")
+                       help="0 (the photo) to 1 (fully stylized); for pictures with --picture-model adain, AdaIN's alpha (+/- keys) (default: 1)")
     style.add_argument("--mix", type=unit_interval, metavar="M",
                        help="with --style a.jpg,b.jpg: how much of the second picture's style, 0 to 1 (default: 0.5)")
+    style.add_argument("--picture-model", default=PICTURE_MODELS[0], choices=PICTURE_MODELS,
+                       help="what paints a picture given as the style: magenta (Magenta's arbitrary stylization network, "
+                            "live on a CPU) or adain (VGG-19 features with the picture's statistics: about a second a frame) "
+                            f"(default: {PICTURE_MODELS[0]})")
     style.add_argument("--keep-colors", action="store_true", help="keep the photo's colours, take the style's light and texture (K)")
     style.add_argument("--list-styles", action="store_true", help="list the available styles and exit")
     style.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),

@@ -12,8 +12,9 @@ from realtime.look import STYLIZE_MODES
 
 Settings = TypeVar("Settings")
 
-MODEL_HELP = ("style network size; auto: full on a GPU, fast on a CPU (fast: the lite network without "
-              "full-resolution layers, about 2x faster; styles without one run their lite network)")
+MODEL_HELP = ("style network; auto (= magenta): the style's network fine-tuned from Magenta's arbitrary-style network; "
+              "lite, fast, full: Johnson et al.'s networks (fast: the lite one without full-resolution layers); a style "
+              "without the one asked for runs the next of magenta, fast, lite, full")
 
 
 class OneLineErrorParser(argparse.ArgumentParser):

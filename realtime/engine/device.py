@@ -38,7 +38,8 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
 
 
 def network_variant(requested: str, device: torch.device) -> str:
-    """What `--model` means here: auto is the fast network on a CPU and the full one on a GPU."""
+    """What `--model` means here: auto is a style's magenta network (transfer-learned), and for a style
+    without one the fast network on a CPU and the full one on a GPU (styles/registry.py)."""
     if requested != "auto":
         return requested
-    return "fast" if device.type == "cpu" else "full"
+    return "magenta"

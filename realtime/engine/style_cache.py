@@ -12,6 +12,7 @@ import torch
 
 from realtime.engine.adain import adain_style
 from realtime.errors import UserError
+from realtime.styles.arbitrary import arbitrary_style
 from realtime.styles.checkpoint import load_style
 from realtime.styles.registry import StyleRef, StyleRegistry
 
@@ -38,10 +39,12 @@ class StyleCache:
     so the engine thread never waits for a style it is not about to run."""
 
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str, dtype: torch.dtype,
-                 stream: torch.cuda.Stream | None = None, torchscript: bool = True, picture_mix: float = 0.5):
+                 stream: torch.cuda.Stream | None = None, torchscript: bool = True, picture_mix: float = 0.5,
+                 picture_model: str = "magenta"):
         self.registry, self.device, self.variant, self.dtype = registry, device, variant, dtype
         self.stream, self.torchscript = stream, torchscript
         self.picture_mix = picture_mix  # the second picture's share when a style mixes two (--mix)
+        self.picture_model = picture_model  # magenta or adain (settings.PICTURE_MODELS)
         self._styles: dict[str, LoadedStyle] = {}
         self._lock = threading.Lock()  # guards _styles
         self._loading = threading.Lock()  # one load at a time
@@ -64,7 +67,8 @@ class StyleCache:
         ref = self.registry.resolve(name, self.variant)
         with torch.cuda.stream(self.stream) if self.stream is not None else nullcontext():
             if ref.variant == "image":
-                style = self._prepare(ref, *adain_style(ref.pictures, self.picture_mix))
+                make = adain_style if self.picture_model == "adain" else arbitrary_style
+                style = self._prepare(ref, *make(ref.pictures, self.picture_mix))
             elif ref.path.suffix == ".ts":
                 style = self._load_exported(ref)
             else:

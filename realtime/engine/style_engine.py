@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -26,6 +25,7 @@ from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.memory import keep_freed_memory
 from realtime.engine.person_mask import PersonSegmenter
+from realtime.engine.stabilizer import Stabilizer, motion_picture
 from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
 from realtime.engine.upsample import upsample
@@ -35,19 +35,6 @@ from realtime.settings import DEFAULT_UPSAMPLE
 from realtime.styles.registry import StyleRegistry
 
 log = logging.getLogger("realtime")
-
-
-# Stabilizing: a pixel whose input changed by this much (mean over channels, 0-1) since the last
-# frame counts as moving and takes the new output alone; sensor noise is a few hundredths.
-STILL_CHANGE = 0.06
-
-
-@dataclass
-class History:
-    """The last frame of a stream, at the network's size: its input and its stylized output."""
-    style: LoadedStyle
-    input: torch.Tensor
-    output: torch.Tensor
 
 
 # CUDA raises OutOfMemoryError; on the CPU, PyTorch's allocator raises "can't allocate memory", and
@@ -77,7 +64,7 @@ class PendingResult:
 class StyleEngine:
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
                  output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True,
-                 inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5,
+                 inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5, picture_model: str = "magenta",
                  upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None):
         self.registry, self.device, self.variant = registry, device, variant
         self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
@@ -100,13 +87,14 @@ class StyleEngine:
             if self.cpu_share is None:
                 cv2.setNumThreads(torch.get_num_threads())
             keep_freed_memory()
-        self.styles = StyleCache(registry, device, variant, self.net_dtype, self.stream, torchscript, picture_mix)
+        self.styles = StyleCache(registry, device, variant, self.net_dtype, self.stream, torchscript, picture_mix,
+                                 picture_model)
         self.stage_times: dict[str, list[float]] | None = None  # while profiling(): each stage's times
         self.mask_settings = mask_settings or MaskSettings()
         self.backgrounds = BackgroundLayer()
         self._segmenters: dict[bool, PersonSegmenter] = {}
         self._slot = 0
-        self._history: History | None = None
+        self.stabilizer = Stabilizer()
         self._pinned_in: list[torch.Tensor | None] = [None, None]
         self._pinned_out: list[torch.Tensor | None] = [None, None]
 
@@ -204,25 +192,13 @@ class StyleEngine:
             self.stream.synchronize()
         self.stage_times.setdefault(name, []).append(time.perf_counter() - start)
 
-    def _stabilized(self, small: torch.Tensor, styled: torch.Tensor, look: Look, style: LoadedStyle) -> torch.Tensor:
-        """Where the input is still, keep part of the last output: otherwise camera noise makes the
-        painted texture shimmer from frame to frame. Where it moved, the new output alone (no trails)."""
-        previous, self._history = self._history, None
-        if look.stabilize <= 0:
-            return styled
-        if previous is not None and previous.style is style and previous.input.shape == small.shape:
-            change = (small - previous.input).abs().mean(dim=1, keepdim=True)
-            keep = (1.0 - change / STILL_CHANGE).clamp_(0.0, 1.0).mul_(min(look.stabilize, 1.0))
-            styled = torch.lerp(styled, previous.output, keep.to(styled.dtype))
-        self._history = History(style, small, styled)
-        return styled
-
     def _composite(self, frame: torch.Tensor, look: Look, style: LoadedStyle) -> torch.Tensor:
         """uint8 H x W x 3 BGR on the host -> uint8 h x w x 3 BGR on the device, at the processing size."""
         height, width = frame.shape[:2]
         out_w, out_h = self.output_size or (width, height)
         inf_w, inf_h = self.inference_size(out_w, out_h)
         with self._stage("upload"):
+            motion = motion_picture(frame.numpy(), look.mirror) if look.stabilize > 0 else None
             original = self._to_rgb(frame, look.mirror).permute(2, 0, 1).unsqueeze(0).to(self.dtype).div_(255.0)
             if (out_h, out_w) != (height, width):
                 original = F.interpolate(original, size=(out_h, out_w), mode="bilinear", antialias=True, align_corners=False)
@@ -240,7 +216,10 @@ class StyleEngine:
                 styled, strength = style.module(small.to(style.dtype), strength), 1.0
             else:
                 styled = style.module(small.to(style.dtype))
-            styled = self._stabilized(small, styled, look, style)
+            if motion is not None:  # steadied by the last frame, along the motion (stabilizer.py)
+                styled = self.stabilizer(motion, small, styled, look.stabilize, style)
+            else:
+                self.stabilizer.reset()
         with self._stage("composite"):
             if styled.shape[-2:] != original.shape[-2:]:
                 styled = upsample(self.upsample_mode, styled, small, original)

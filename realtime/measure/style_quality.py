@@ -7,6 +7,9 @@ Per style, over a few photos (scikit-image's by default, none of them in the tra
 - style distance: the training's style term measured on the result: Gram matrices of
   relu1_1..relu4_1 of the ImageNet VGG-19, each squared distance divided by the painting's
   mean square, summed (the painting and the result at 512 px on their long side).
+- content distance: how far the result's relu3_1 features are from the photo's (squared
+  distance over the photo's mean square, both at 512 px): whether the photo stays readable.
+  A flat palette lowers the style distance too; this and the detail ratio catch it.
 - flicker: the warping error of a stylized clip over the clip's own (as `eval temporal`), of
   the network alone and with the engine's stabilizer at its default (`--stabilize 0.8`).
 Photos and clips are stylized at their full size, as image and file modes do.
@@ -29,6 +32,7 @@ from realtime.measure.evaluate import FlowWarper, warping_error
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder, gram
 
 MEASURE_WIDTH = 512
+CONTENT_LAYER = "relu3_1"
 SAMPLE_PHOTOS = ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg")  # scikit-image's data folder
 
 
@@ -72,17 +76,27 @@ class GramDistance:
                    for k in STYLE_LAYERS)
 
 
+def content_distance(encoder: VGGEncoder, photo: np.ndarray, image: np.ndarray) -> float:
+    """relu3_1 squared distance of the result to the photo, over the photo's mean square (both at 512 px)."""
+    with torch.no_grad():
+        photo_features, image_features = (encoder(bgr_to_tensor(fit_long_side(picture, MEASURE_WIDTH)), (CONTENT_LAYER,))[CONTENT_LAYER]
+                                          for picture in (photo, image))
+    return float((image_features - photo_features).pow(2).mean() / photo_features.pow(2).mean())
+
+
 @dataclass
 class StyleScore:
     name: str
     detail_ratio: float
     style_distance: float
+    content_distance: float
     flicker_ratio: float | None  # None without a clip
     stabilized_flicker_ratio: float | None
 
     def row(self) -> str:
         flicker = ["-" if value is None else f"{value:.2f}x" for value in (self.flicker_ratio, self.stabilized_flicker_ratio)]
-        return f"| {self.name} | {self.detail_ratio:.2f} | {self.style_distance:.3f} | {flicker[0]} | {flicker[1]} |"
+        return (f"| {self.name} | {self.detail_ratio:.2f} | {self.style_distance:.3f} | {self.content_distance:.3f} | "
+                f"{flicker[0]} | {flicker[1]} |")
 
 
 class StyleJudge:
@@ -103,23 +117,31 @@ class StyleJudge:
         return read_bgr(self.paintings / file_name)
 
     def score(self, name: str) -> StyleScore:
-        distance = GramDistance(self.encoder, self.painting(name))
         with torch.no_grad():
             stylized = [self.engine.process(photo, Look(name)) for photo in self.photos]
-        ratios = [detail(image) / base for image, base in zip(stylized, self.photo_detail)]
-        flicker = [self.flicker(Look(name, stabilize=stabilize)) for stabilize in (0.0, DEFAULT_STABILIZE)]
-        return StyleScore(name, statistics.fmean(ratios), statistics.fmean(map(distance, stylized)), *flicker)
+            clips = [[self.engine.process(frame, Look(name, stabilize=stabilize)) for frame in self.clip or []]
+                     for stabilize in (0.0, DEFAULT_STABILIZE)]
+        return self.score_outputs(name, self.painting(name), stylized, *clips)
 
-    def flicker(self, look: Look) -> float | None:
-        if not self.clip:
+    def score_outputs(self, name: str, painting: np.ndarray, stylized: list[np.ndarray], clip: list[np.ndarray],
+                      stabilized_clip: list[np.ndarray] | None = None) -> StyleScore:
+        """The measures of any stylizer's results: the photos stylized, and the clip stylized (and stabilized)."""
+        distance = GramDistance(self.encoder, painting)
+        ratios = [detail(image) / base for image, base in zip(stylized, self.photo_detail)]
+        contents = [content_distance(self.encoder, photo, image) for photo, image in zip(self.photos, stylized)]
+        flicker = [self.flicker(outputs) for outputs in (clip, stabilized_clip)]
+        return StyleScore(name, statistics.fmean(ratios), statistics.fmean(map(distance, stylized)),
+                          statistics.fmean(contents), *flicker)
+
+    def flicker(self, outputs: list[np.ndarray] | None) -> float | None:
+        """The clip's warping error stylized, over the clip's own; None without a clip."""
+        if not self.clip or not outputs:
             return None
-        with torch.no_grad():
-            outputs = [self.engine.process(frame, look) for frame in self.clip]
         return warping_error(self.clip, outputs, self.warper) / max(self.clip_error, 1e-9)
 
 
 def report_styles(judge: StyleJudge, styles: list[str]) -> str:
-    lines = ["| style | detail ratio | style distance | flicker (x the clip's) | flicker, stabilized |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = ["| style | detail ratio | style distance | content distance | flicker (x the clip's) | flicker, stabilized |",
+             "| --- | --- | --- | --- | --- | --- |"]
     lines += [judge.score(name).row() for name in styles]
     return "\n".join(lines)

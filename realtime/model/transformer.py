@@ -1,11 +1,15 @@
-"""Johnson et al. (2016) feed-forward style network, in a full, a lite and a fast size.
+"""Johnson et al. (2016) feed-forward style network, in a full, a lite and a fast size, and
+Ghiasi et al. (2017)'s smaller one (Magenta's arbitrary stylization transformer).
 
 Instance normalization, reflection padding and nearest-upsample + conv instead of
 transposed convolutions (no checkerboard artifacts). The fast network is the lite one
 without its full-resolution layers (the 9x9 convolutions and the last upsampling step,
 about 40 % of its work on a CPU): it folds each 2x2 block of pixels into channels on
 the way in (pixel unshuffle) and unfolds its last layer's channels into 2x2 blocks on
-the way out (pixel shuffle). The module always maps RGB in
+the way out (pixel shuffle). Ghiasi et al.'s network (8 base channels) has no normalization in its
+downsampling layers (their batch norm was folded into the convolutions' biases) and one more
+before the sigmoid; its normalizations' scales and shifts come from a style vector
+(model/style_predictor.py), so one set of convolutions paints any style. The module always maps RGB in
 [0, 1] to RGB in [0, 1], whatever range the weights were trained for, so the engine
 never needs to know where a checkpoint came from.
 """
@@ -27,6 +31,8 @@ class Architecture:
     pixel_range: float = 1.0
     bounded_output: bool = True
     half_resolution: bool = False  # no layer at the full resolution (pixel unshuffle in, pixel shuffle out)
+    contract_norm: bool = True  # instance norm after the three downsampling convolutions
+    output_norm: bool = False  # instance norm on the last convolution's three channels, before the sigmoid
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -35,7 +41,10 @@ class Architecture:
 FULL = Architecture(base_channels=32, residual_blocks=5)
 LITE = Architecture(base_channels=16, residual_blocks=3)
 FAST = Architecture(base_channels=16, residual_blocks=3, half_resolution=True)
-VARIANTS = {"full": FULL, "lite": LITE, "fast": FAST}
+# Ghiasi et al. (2017) as Magenta trained it: 8-16-32 channels, 5 residual blocks (about 12.5 K
+# multiply-adds an output pixel; lite: about 33 K).
+MAGENTA = Architecture(base_channels=8, residual_blocks=5, contract_norm=False, output_norm=True)
+VARIANTS = {"full": FULL, "lite": LITE, "fast": FAST, "magenta": MAGENTA}
 
 
 class InstanceNorm(nn.InstanceNorm2d):
@@ -106,6 +115,8 @@ class TransformerNet(nn.Module):
             self.in2 = InstanceNorm(2 * c, affine=True)
         self.conv3 = ConvLayer(2 * c, 4 * c, 3, stride=2)
         self.in3 = InstanceNorm(4 * c, affine=True)
+        if not arch.contract_norm:
+            self.in1, self.in2, self.in3 = nn.Identity(), nn.Identity(), nn.Identity()
         self.residual = nn.Sequential(*[ResidualBlock(4 * c) for _ in range(arch.residual_blocks)])
         self.deconv1 = UpsampleConvLayer(4 * c, 2 * c, 3)
         self.in4 = InstanceNorm(2 * c, affine=True)
@@ -117,6 +128,7 @@ class TransformerNet(nn.Module):
             self.deconv2 = UpsampleConvLayer(2 * c, c, 3)
             self.in5 = InstanceNorm(c, affine=True)
             self.deconv3 = ConvLayer(c, 3, 9)
+        self.in6 = InstanceNorm(3, affine=True) if arch.output_norm else nn.Identity()
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
         """rgb: N x 3 x H x W in [0, 1], H and W multiples of 4. Returns the same shape."""
@@ -131,7 +143,7 @@ class TransformerNet(nn.Module):
         y = F.relu(self.in4(self.deconv1(y)))
         if not self.half_resolution:
             y = F.relu(self.in5(self.deconv2(y)))
-        y = self.deconv3(y)
+        y = self.in6(self.deconv3(y))
         if self.half_resolution:
             y = F.pixel_shuffle(y, 2)
         if self.bounded_output:
