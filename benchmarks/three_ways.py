@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
 
     photo = fit_long_side(read_bgr(args.photo), args.size)
-    engine = StyleEngine(StyleRegistry(), torch.device("cpu"), "lite", precision="fp32")
+    engine = StyleEngine(StyleRegistry(), torch.device("cpu"), "lite", precision="fp32", picture_model="adain")
     trained, trained_first, trained_again = timed_engine_run(engine, photo, args.style)
     adain, adain_first, adain_again = timed_engine_run(engine, photo, str(args.painting))
     scratch = args.output.with_suffix(".photo.png")

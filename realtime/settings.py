@@ -3,7 +3,7 @@ config file) fills it, the app, training and painting read it. No torch, OpenCV 
 `--help` starts at once."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from realtime.io.outputs import RecordingOptions, is_image_path
@@ -76,6 +76,16 @@ class RunSettings:
 
 
 TRAIN_LAYERS = ("all", "norms")  # realtime train --train-layers
+# What a TrainConfig field left at None means, by network. The transfer path fine-tunes a network that
+# already paints: a hundred-odd steps at 256 px, the painting at the 512 px that `eval style` measures
+# it at, a weaker content term, and camera noise with the temporal term on every step (docs/styles.md).
+# Johnson et al.'s networks start from random weights and need thousands of steps.
+TRAINING_RECIPES = {
+    "magenta": {"image_size": 256, "style_size": 512, "steps": 120, "content_weight": 2.0, "style_weight": 10.0,
+                "steady_fraction": 1.0, "steady_temporal_weight": 300.0},
+    "johnson": {"image_size": 192, "style_size": 384, "steps": 4000, "content_weight": 10.0, "style_weight": 5.0,
+                "steady_fraction": 0.2, "steady_temporal_weight": 1000.0},
+}
 
 
 @dataclass
@@ -86,17 +96,18 @@ class TrainConfig:
     data: Path
     variant: str = "magenta"  # transfer learning from Magenta's network; lite, fast, full: Johnson's, from scratch
     train_layers: str = "all"  # "all" weights, or only the instance norms' scales and shifts ("norms")
-    image_size: int = 192
-    style_size: int = 384
-    steps: int = 4000
+    # None: the network's recipe (TRAINING_RECIPES)
+    image_size: int | None = None
+    style_size: int | None = None
+    steps: int | None = None
     batch_size: int = 2
     learning_rate: float = 1e-3
-    content_weight: float = 10.0  # lower lets strong styles wash the photo's structure away
-    style_weight: float = 5.0
+    content_weight: float | None = None  # lower lets strong styles wash the photo's structure away
+    style_weight: float | None = None
     tv_weight: float = 2.0
     temporal_weight: float = 100.0
-    steady_steps: int | None = None  # the last steps of the run; None: a fifth of them (none when distilling)
-    steady_temporal_weight: float = 1000.0
+    steady_steps: int | None = None  # the last steps of the run; None: the recipe's share (none when distilling)
+    steady_temporal_weight: float | None = None
     temporal_noise: float = 0.02  # std of the noise on the moved copy in the steady phase, pixels in 0..1
     seed: int = 0
     device: str = "auto"
@@ -111,15 +122,28 @@ class TrainConfig:
     mixed_precision: bool = True
     painting: dict[str, str] = field(default_factory=dict)
 
+    def recipe(self) -> dict[str, float]:
+        return TRAINING_RECIPES["magenta" if self.variant == "magenta" else "johnson"]
+
+    def resolved(self) -> TrainConfig:
+        """The settings with every field left at None taken from the network's recipe."""
+        recipe = self.recipe()
+        config = replace(self, **{key: recipe[key] for key in ("image_size", "style_size", "steps", "content_weight",
+                                                              "style_weight", "steady_temporal_weight")
+                                  if getattr(self, key) is None})
+        return replace(config, steady_steps=config.resolved_steady_steps())
+
     def resolved_run_dir(self) -> Path:
         return self.run_dir or Path("runs") / f"{self.name}-{self.variant}"
 
     def resolved_steady_steps(self) -> int:
-        """A fifth of the steps by default; none when distilling: the teacher is steady already, and a steady
-        phase on top cost the fast networks 5-10 % of their detail (docs/styles.md)."""
+        """The recipe's share of the steps by default (Johnson's: a fifth; the transfer path: all); none when
+        distilling: the teacher is steady already, and a steady phase on top cost the fast networks 5-10 % of
+        their detail (docs/styles.md)."""
+        steps = self.steps if self.steps is not None else int(self.recipe()["steps"])
         if self.steady_steps is None:
-            return 0 if self.teacher is not None else self.steps // 5
-        return min(self.steady_steps, self.steps)
+            return 0 if self.teacher is not None else round(steps * self.recipe()["steady_fraction"])
+        return min(self.steady_steps, steps)
 
 
 @dataclass

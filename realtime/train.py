@@ -231,6 +231,7 @@ def train(config: TrainConfig) -> Path:
     """Train a style network and save it into config.checkpoints; returns the checkpoint path."""
     if config.variant not in VARIANTS:
         raise UserError(f"unknown model size {config.variant!r}; use one of {', '.join(VARIANTS)}")
+    config = config.resolved()
     files = list_images(config.data)
     if len(files) <= PREVIEW_IMAGES:
         raise UserError(f"{config.data} holds {len(files)} images; training needs more than {PREVIEW_IMAGES}")
@@ -280,7 +281,7 @@ def train(config: TrainConfig) -> Path:
     log_path = run_dir / "losses.csv"
     new_log = not (config.resume and log_path.exists())
     started = time.monotonic()
-    steady_from = config.steps - config.resolved_steady_steps()
+    steady_from = config.steps - config.steady_steps
     losses: dict[str, torch.Tensor] = {}
     with open(log_path, "w" if new_log else "a", newline="") as log_file, \
             tqdm(total=config.steps, initial=step, desc=f"train {config.name} ({config.variant})", unit="step") as bar:
@@ -322,7 +323,7 @@ def train(config: TrainConfig) -> Path:
         "training": {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
                         if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from",
                                      "teacher")},
-                     "steady_steps": config.resolved_steady_steps()},
+                     "steady_steps": config.steady_steps},
         "loss_network": LOSS_NETWORK,
         "final_losses": {k: round(v.item(), 5) for k, v in losses.items()},
         "trained_on": str(device),

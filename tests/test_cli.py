@@ -221,7 +221,7 @@ def test_half_torchscript_export_runs_in_half_and_matches(style_dir, tmp_path):
     assert np.abs(full - half).mean() < 1.0
 
 
-@pytest.mark.parametrize("model", ["lite", "fast"])
+@pytest.mark.parametrize("model", ["lite", "fast", "magenta"])
 def test_onnx_export_runs_in_onnx_runtime_and_matches(tmp_path, model):
     import json
 
@@ -284,18 +284,14 @@ def test_run_without_options_is_the_default_settings():
 
 @pytest.mark.parametrize("command", [["sheet", "--photos", "a.png", "--output", "s.png"], ["eval", "style"],
                                      ["eval", "soak", "--input", "clip.mp4"]])
-def test_model_auto_is_the_fast_network_on_a_cpu(command):
-    import torch
-
+def test_model_auto_is_the_transfer_learned_network(command):
     from realtime.cli import build_parser
     from realtime.cli.measuring import device_and_variant
 
-    if torch.cuda.is_available() or torch.backends.mps.is_available():
-        pytest.skip("a GPU is here: auto picks the full network")
     args = build_parser()[0].parse_args(command)
     assert (args.device, args.model) == ("auto", "auto")
-    device, variant = device_and_variant(args)
-    assert (device.type, variant) == ("cpu", "fast")
+    _, variant = device_and_variant(args)
+    assert variant == "magenta"
 
 
 def test_list_styles_into_a_closed_pipe_exits_quietly(style_dir):

@@ -244,7 +244,7 @@ def test_stabilizing_steadies_still_parts_and_leaves_moving_parts_alone(engine):
     still = (slice(60, 96), slice(0, 160))  # below the square's row
     assert change(steady, *still) < 0.6 * change(plain, *still)
     left, arrived = (slice(34, 50), slice(24, 28)), (slice(34, 50), slice(44, 48))  # in the last frame
-    assert np.abs(steady[-1][left].astype(int) - plain[-1][left].astype(int)).max() <= 2
+    assert np.abs(steady[-1][left].astype(int) - plain[-1][left].astype(int)).max() <= 6  # a trail: ~100 levels
     assert np.abs(steady[-1][arrived].astype(int) - plain[-1][arrived].astype(int)).mean() <= 2
     assert np.array_equal(steady[0], plain[0])  # nothing to keep from before the first frame
 
@@ -365,7 +365,7 @@ def test_the_engine_runs_fewer_threads_beside_a_busy_program_and_all_again_after
 def test_the_stabilizer_follows_motion_and_leaves_no_trails():
     """A textured picture sliding right: the last output, warped along the flow, is what is kept (not the last
     output in place, which would smear every stroke); another style's output is never kept."""
-    from realtime.engine.stabilizer import Stabilizer, motion_picture
+    from realtime.engine.stabilizer import Stabilizer
 
     rng = np.random.default_rng(0)
     scene = cv2.GaussianBlur(rng.integers(0, 255, (96, 200, 3), np.uint8), (0, 0), 2)
@@ -373,14 +373,14 @@ def test_the_stabilizer_follows_motion_and_leaves_no_trails():
     inputs = [bgr_to_tensor(frame) for frame in frames]
     painted = [torch.rand(1, 3, 96, 160) for _ in frames]  # strokes that change completely from frame to frame
     stabilizer = Stabilizer()
-    stabilizer(motion_picture(frames[0], False), inputs[0], painted[0], 0.8, "style")
-    steady = stabilizer(motion_picture(frames[1], False), inputs[1], painted[1], 0.8, "style")
+    stabilizer(stabilizer.motion(frames[0], False), inputs[0], painted[0], 0.8, "style")
+    steady = stabilizer(stabilizer.motion(frames[1], False), inputs[1], painted[1], 0.8, "style")
     inner = (..., slice(8, 88), slice(16, 150))
     moved_last = painted[0][..., 8:88, 13:147]  # the last output, 3 px to the right
     expected = torch.lerp(painted[1][inner], moved_last, 0.8)
     assert (steady[inner] - expected).abs().mean() < 0.05  # kept, along the motion
     assert (steady[inner] - torch.lerp(painted[1][inner], painted[0][inner], 0.8)).abs().mean() > 0.1  # not in place
-    other = stabilizer(motion_picture(frames[1], False), inputs[1], painted[1], 0.8, "another style")
+    other = stabilizer(stabilizer.motion(frames[1], False), inputs[1], painted[1], 0.8, "another style")
     assert torch.equal(other, painted[1])  # another style's strokes are not kept
 
 

@@ -1,6 +1,9 @@
 """Every style shipped in realtime/checkpoints/ loads, carries its metadata and really stylizes."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -8,6 +11,7 @@ from conftest import pattern_frame
 
 from realtime.assets import CHECKPOINTS
 from realtime.engine.style_engine import StyleEngine
+from realtime.io.images import read_bgr
 from realtime.look import Look
 from realtime.styles.checkpoint import load_style
 from realtime.styles.registry import StyleRegistry
@@ -81,3 +85,35 @@ def test_the_fast_network_keeps_its_lite_teacher_look(name, astronaut):
     fast = StyleEngine(REGISTRY, torch.device("cpu"), "fast").process(astronaut, Look(name))
     assert peak_signal_noise_ratio(lite, fast) > 27
     assert detail(fast) > 0.85 * detail(lite)
+
+
+def test_every_style_ships_a_network_fine_tuned_from_magentas():
+    """The bundled styles were made by transfer learning: Magenta's arbitrary network conditioned on the painting,
+    then fine-tuned on it (docs/styles.md); `--model auto` runs them."""
+    for name in sorted(PLANNED):
+        assert REGISTRY.resolve(name, "magenta").variant == "magenta"
+        _, meta = load_style(REGISTRY.resolve(name, "magenta").path)
+        assert meta["fine_tuned_from"]["file"] == "magenta_arbitrary.pt"
+        assert meta["fine_tuned_from"]["training"]["conditioned_on"] == meta["style_image"]
+        assert meta["training"]["train_layers"] == "all" and meta["training"]["steady_steps"] > 0
+
+
+@pytest.mark.parametrize("name", sorted(PLANNED))
+def test_the_magenta_network_paints_closer_to_its_painting_than_the_lite_one(name, astronaut):
+    """What the transfer was for: strokes and the painting's palette, not a colour grade. On a photo not in the
+    training data, the fine-tuned network's Gram distance to the painting is below the lite network's, and it
+    keeps (or adds) fine detail. Needs the paintings ($REALTIME_DATA/styles)."""
+    from realtime.measure.style_quality import GramDistance, detail
+    from realtime.model.vgg import STYLE_LAYERS, VGGEncoder
+
+    data = os.environ.get("REALTIME_DATA")
+    if not data:
+        pytest.skip("REALTIME_DATA is not set")
+    _, meta = load_style(REGISTRY.resolve(name, "magenta").path)
+    painting = Path(data) / "styles" / meta["style_image"]
+    assert painting.is_file(), f"REALTIME_DATA is set but {painting} is missing"
+    distance = GramDistance(VGGEncoder(STYLE_LAYERS[-1]), read_bgr(painting))
+    outputs = {variant: StyleEngine(REGISTRY, torch.device("cpu"), variant).process(astronaut, Look(name))
+               for variant in ("magenta", "lite")}
+    assert distance(outputs["magenta"]) < distance(outputs["lite"])
+    assert detail(outputs["magenta"]) > 0.9 * detail(astronaut)

@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import skimage
 import torch
 from conftest import run_cli
 
@@ -49,7 +50,7 @@ def test_short_training_lowers_the_loss_and_registers_the_style(tmp_path):
     stripes[:, ::8] = (30, 200, 240)
     cv2.imwrite(str(tmp_path / "painting.png"), stripes)
     checkpoints = tmp_path / "checkpoints"
-    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="stripes", data=tmp_path / "photos",
+    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="stripes", data=tmp_path / "photos", variant="lite",
                              image_size=32, style_size=64, steps=40, steady_steps=0, batch_size=2, content_weight=1.0,
                              checkpoints=checkpoints,
                              run_dir=tmp_path / "run", preview_every=20, save_every=20,
@@ -70,7 +71,7 @@ def test_short_training_lowers_the_loss_and_registers_the_style(tmp_path):
 def test_train_resumes_from_its_saved_state(tmp_path):
     write_photos(tmp_path / "photos", 8)
     cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (0, 0, 255), np.uint8))
-    common = dict(style_image=tmp_path / "painting.png", name="red", data=tmp_path / "photos", image_size=32,
+    common = dict(style_image=tmp_path / "painting.png", name="red", data=tmp_path / "photos", variant="lite", image_size=32,
                   style_size=32, batch_size=2, checkpoints=tmp_path / "ck", run_dir=tmp_path / "run",
                   preview_every=10, save_every=10)
     train(TrainConfig(steps=10, **common))
@@ -106,8 +107,8 @@ def test_fine_tuning_starts_from_the_trained_style(tmp_path):
     cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (0, 200, 255), np.uint8))
     common = dict(style_image=tmp_path / "painting.png", data=tmp_path / "photos", image_size=32, style_size=32,
                   batch_size=2, content_weight=1.0, checkpoints=tmp_path / "ck", preview_every=10, save_every=10)
-    parent = train(TrainConfig(name="orange", steps=30, run_dir=tmp_path / "run", **common))
-    child = train(TrainConfig(name="orange_steady", steps=5, steady_steps=5, init_from=parent,
+    parent = train(TrainConfig(name="orange", variant="lite", steps=30, run_dir=tmp_path / "run", **common))
+    child = train(TrainConfig(name="orange_steady", variant="lite", steps=5, steady_steps=5, init_from=parent,
                               run_dir=tmp_path / "fine", **common))
     assert first_logged_loss(tmp_path / "fine") < 0.5 * first_logged_loss(tmp_path / "run")
     _, meta = load_style(child)
@@ -121,7 +122,7 @@ def test_fine_tuning_starts_from_the_trained_style(tmp_path):
 def test_the_last_steps_weigh_the_temporal_term_more(tmp_path):
     write_photos(tmp_path / "photos", 8)
     cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (40, 160, 40), np.uint8))
-    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="green", data=tmp_path / "photos",
+    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="green", data=tmp_path / "photos", variant="lite",
                              image_size=32, style_size=32, batch_size=2, steps=8, steady_steps=3,
                              temporal_weight=1.0, steady_temporal_weight=1000.0, checkpoints=tmp_path / "ck",
                              run_dir=tmp_path / "run", preview_every=8, save_every=8))
@@ -131,8 +132,11 @@ def test_the_last_steps_weigh_the_temporal_term_more(tmp_path):
     assert load_style(path)[1]["training"]["steady_steps"] == 3
     _, meta = load_style(tmp_path / "run" / "before-steady.pt")  # the network as the steady phase found it
     assert meta["step"] == 5
-    assert TrainConfig(style_image=Path(), name="", data=Path(), steps=4000).resolved_steady_steps() == 800
+    assert TrainConfig(style_image=Path(), name="", data=Path(), variant="lite", steps=4000).resolved_steady_steps() == 800
     assert TrainConfig(style_image=None, teacher=Path("t.pt"), name="", data=Path(), steps=400).resolved_steady_steps() == 0
+    transfer = TrainConfig(style_image=Path(), name="", data=Path()).resolved()  # the transfer path's recipe
+    assert (transfer.steps, transfer.steady_steps, transfer.image_size, transfer.style_size) == (120, 120, 256, 512)
+    assert TrainConfig(style_image=Path(), name="", data=Path(), variant="lite", content_weight=3.0).resolved().content_weight == 3.0
 
 
 def test_distillation_learns_the_teacher_into_the_fast_network(tmp_path, style_dir):
@@ -177,3 +181,38 @@ def test_train_needs_a_painting_or_a_teacher(tmp_path, style_dir):
                      "--batch-size", "1", "--run-dir", str(tmp_path / "run"), checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "ck" / "x.fast.pt").exists()
+
+
+@pytest.mark.parametrize("layers, rate", [("all", 3e-3), ("norms", 3e-2)])
+def test_transfer_learning_starts_from_magentas_network_conditioned_on_the_painting(tmp_path, layers, rate):
+    """The default path for a new painting: Magenta's arbitrary network with the painting's style vector, fine-tuned
+    (every weight, or only the norms' scales and shifts); a few steps lower the style loss on fixed photos."""
+    from realtime.io.images import fit_long_side, read_bgr
+    from realtime.model.transformer import MAGENTA
+    from realtime.styles.arbitrary import arbitrary_style
+    from realtime.train import StyleLoss
+
+    write_photos(tmp_path / "photos", 10)
+    painting = tmp_path / "painting.png"
+    cv2.imwrite(str(painting), cv2.resize(skimage.data.coffee()[:, :, ::-1], (96, 64)))
+    config = TrainConfig(style_image=painting, name="coffee", data=tmp_path / "photos", image_size=64, style_size=96,
+                         steps=10, steady_steps=0, temporal_weight=0.0, content_weight=0.5, learning_rate=rate, train_layers=layers,
+                         checkpoints=tmp_path / "ck", run_dir=tmp_path / "run", preview_every=10, save_every=10)
+    assert config.variant == "magenta"
+    path = train(config)
+    assert path == tmp_path / "ck" / "coffee.magenta.pt"
+    net, meta = load_style(path)
+    assert meta["architecture"] == MAGENTA.to_dict()
+    assert meta["fine_tuned_from"]["file"] == "magenta_arbitrary.pt"
+    assert meta["fine_tuned_from"]["training"]["conditioned_on"] == "painting.png"
+
+    start, _ = arbitrary_style([painting])
+    loss = StyleLoss(VGGEncoder(STYLE_LAYERS[-1]), bgr_to_tensor(fit_long_side(read_bgr(painting), 96)), config)
+    photos = torch.cat([bgr_to_tensor(cv2.resize(read_bgr(p), (64, 64))) for p in sorted((tmp_path / "photos").iterdir())])
+    with torch.no_grad():
+        before, after = (loss.output_terms(photos, network(photos))["style"].item() for network in (start, net))
+    assert after < 0.9 * before
+    changed = {key for key, value in net.state_dict().items() if not torch.equal(value, start.state_dict()[key])}
+    norms = {key for key in changed if ".in" in key or key.startswith("in")}
+    assert norms  # the style lives in the norms
+    assert (changed == norms) == (layers == "norms")  # and only there when only they train

@@ -65,7 +65,8 @@ def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     variant = network_variant(settings.model, device)
     inference_size = resolve_inference_size(settings.inference_size, device, settings.live, variant)
     engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
-                         picture_mix=settings.mix, picture_model=settings.picture_model, upsample_mode=settings.upsample, mask_settings=settings.mask)
+                         picture_mix=settings.mix, picture_model=settings.picture_model, upsample_mode=settings.upsample, mask_settings=settings.mask,
+                         live=settings.live)
     if settings.look().needs_mask:
         engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
     loaded = engine.styles.check(settings.style)

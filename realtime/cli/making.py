@@ -7,7 +7,7 @@ from pathlib import Path
 
 from realtime.cli.values import non_negative_int, positive_int, settings_from
 from realtime.errors import UserError
-from realtime.settings import NETWORK_SIZES, TRAIN_LAYERS, PaintConfig, TrainConfig
+from realtime.settings import NETWORK_SIZES, TRAIN_LAYERS, TRAINING_RECIPES, PaintConfig, TrainConfig
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,20 +21,26 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                              "network without full-resolution layers)")
     parser.add_argument("--train-layers", default=defaults.train_layers, choices=TRAIN_LAYERS,
                         help="all weights, or only the instance norms' scales and shifts (default: all)")
-    parser.add_argument("--image-size", type=positive_int, default=defaults.image_size, help="training crop size in pixels")
-    parser.add_argument("--style-size", type=positive_int, default=defaults.style_size, help="long side of the painting in pixels")
-    parser.add_argument("--steps", type=positive_int, default=defaults.steps)
+    transfer, johnson = TRAINING_RECIPES["magenta"], TRAINING_RECIPES["johnson"]
+
+    def by_model(key: str) -> str:
+        return f"(default: {transfer[key]:g} for magenta, {johnson[key]:g} for the others)"
+
+    parser.add_argument("--image-size", type=positive_int, help=f"training crop size in pixels {by_model('image_size')}")
+    parser.add_argument("--style-size", type=positive_int, help=f"long side of the painting in pixels {by_model('style_size')}")
+    parser.add_argument("--steps", type=positive_int, help=by_model("steps"))
     parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
     parser.add_argument("--lr", dest="learning_rate", metavar="LR", type=float, default=defaults.learning_rate, help="learning rate")
-    parser.add_argument("--content-weight", type=float, default=defaults.content_weight)
-    parser.add_argument("--style-weight", type=float, default=defaults.style_weight)
+    parser.add_argument("--content-weight", type=float, help=by_model("content_weight"))
+    parser.add_argument("--style-weight", type=float, help=by_model("style_weight"))
     parser.add_argument("--tv-weight", type=float, default=defaults.tv_weight)
     parser.add_argument("--temporal-weight", type=float, default=defaults.temporal_weight,
                         help="penalty for changing under small motions (0 turns it off)")
     parser.add_argument("--steady-steps", type=non_negative_int, default=None,
-                        help="the last steps, which weigh the temporal term more and add camera noise (default: a fifth of --steps, none with --teacher; 0: none)")
-    parser.add_argument("--steady-temporal-weight", type=float, default=defaults.steady_temporal_weight,
-                        help="temporal weight in the steady steps")
+                        help="the last steps, which weigh the temporal term more and add camera noise (default: all of "
+                             "--steps for magenta, a fifth for the others, none with --teacher; 0: none)")
+    parser.add_argument("--steady-temporal-weight", type=float,
+                        help=f"temporal weight in the steady steps {by_model('steady_temporal_weight')}")
     parser.add_argument("--temporal-noise", type=float, default=defaults.temporal_noise,
                         help="std of the noise added to the moved copy in the steady steps, pixels in 0..1 (0: none)")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the starting weights and the data order")
@@ -76,7 +82,8 @@ def command_train(args: argparse.Namespace) -> None:
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style", required=True, metavar="NAME|PATH")
-    parser.add_argument("--model", default="lite", choices=NETWORK_SIZES)
+    parser.add_argument("--model", default=NETWORK_SIZES[0], choices=NETWORK_SIZES,
+                        help=f"which of the style's networks (default: {NETWORK_SIZES[0]})")
     parser.add_argument("--output", type=Path, required=True, metavar="FILE.ts|FILE.onnx")
     parser.add_argument("--format", choices=("torchscript", "onnx"),
                         help="default: from the output's extension (.onnx: ONNX, else TorchScript)")

@@ -48,8 +48,9 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a real video file (default: $REALTIME_DATA/video/room_people_walking_in_one_by_one.mp4)")
     parser.add_argument("--frames", type=positive_int, default=60, help="frames per measurement, after 5 warm-up frames")
     parser.add_argument("--devices", type=comma_list(str), default=["auto"], help="e.g. cpu,cuda")
-    parser.add_argument("--models", type=comma_list(str), default=["lite", "full"],
-                        help="lite, fast, full and adain (any picture as the style), e.g. lite,fast,adain")
+    parser.add_argument("--models", type=comma_list(str), default=["magenta", "fast"],
+                        help="magenta, lite, fast, full, and a picture as the style through Magenta's network (picture) "
+                             "or AdaIN (adain), e.g. magenta,fast,picture")
     parser.add_argument("--sizes", type=comma_list(parse_size), default=[(640, 360)],
                         help="processing sizes, e.g. 320x180,640x360,1280x720,1920x1080")
     parser.add_argument("--inference-sizes", type=comma_list(parse_inference_size), default=["auto"],
@@ -80,7 +81,7 @@ def command_bench(args: argparse.Namespace) -> None:
         raise UserError("pass --input VIDEO (a real video file) or set REALTIME_DATA")
     for model in args.models:
         if model not in BENCH_MODELS:
-            raise UserError(f"unknown model {model!r}; use {', '.join(BENCH_MODELS)} or several, e.g. lite,adain")
+            raise UserError(f"unknown model {model!r}; use {', '.join(BENCH_MODELS)} or several, e.g. magenta,picture")
     for mode in args.upsample:
         if mode not in UPSAMPLE_MODES:
             raise UserError(f"unknown upsampling {mode!r}; use {', '.join(UPSAMPLE_MODES)} or several, e.g. bilinear,guided")

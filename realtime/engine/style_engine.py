@@ -25,7 +25,7 @@ from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.memory import keep_freed_memory
 from realtime.engine.person_mask import PersonSegmenter
-from realtime.engine.stabilizer import Stabilizer, motion_picture
+from realtime.engine.stabilizer import Stabilizer
 from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
 from realtime.engine.upsample import upsample
@@ -65,7 +65,7 @@ class StyleEngine:
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
                  output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True,
                  inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5, picture_model: str = "magenta",
-                 upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None):
+                 upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None, live: bool = False):
         self.registry, self.device, self.variant = registry, device, variant
         self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
         self.output_size = output_size
@@ -94,7 +94,7 @@ class StyleEngine:
         self.backgrounds = BackgroundLayer()
         self._segmenters: dict[bool, PersonSegmenter] = {}
         self._slot = 0
-        self.stabilizer = Stabilizer()
+        self.stabilizer = Stabilizer(live)
         self._pinned_in: list[torch.Tensor | None] = [None, None]
         self._pinned_out: list[torch.Tensor | None] = [None, None]
 
@@ -198,7 +198,7 @@ class StyleEngine:
         out_w, out_h = self.output_size or (width, height)
         inf_w, inf_h = self.inference_size(out_w, out_h)
         with self._stage("upload"):
-            motion = motion_picture(frame.numpy(), look.mirror) if look.stabilize > 0 else None
+            motion = self.stabilizer.motion(frame.numpy(), look.mirror) if look.stabilize > 0 else None
             original = self._to_rgb(frame, look.mirror).permute(2, 0, 1).unsqueeze(0).to(self.dtype).div_(255.0)
             if (out_h, out_w) != (height, width):
                 original = F.interpolate(original, size=(out_h, out_w), mode="bilinear", antialias=True, align_corners=False)

@@ -31,7 +31,7 @@ from realtime.errors import UserError
 from realtime.io.capture import CaptureThread, Frame, open_video
 from realtime.io.sinks import ThreadedSink
 from realtime.io.video_file import VideoWriter
-from realtime.look import Look
+from realtime.look import DEFAULT_STABILIZE, Look
 from realtime.measure.bench_report import STAGES, machine_description
 from realtime.measure.competing_load import competing_processes
 from realtime.model.transformer import FULL, VARIANTS, Architecture, TransformerNet
@@ -40,8 +40,10 @@ from realtime.styles.checkpoint import save_style
 from realtime.styles.registry import StyleRegistry
 
 BENCH_STYLE = "bench"
-BENCH_PICTURE = "bench-style.png"  # the style picture of the "adain" rows
-BENCH_MODELS = ("lite", "fast", "full", "adain")
+BENCH_PICTURE = "bench-style.png"  # the style picture of the "picture" and "adain" rows
+# The trained networks, and a picture as the style through Magenta's arbitrary network ("picture") or AdaIN.
+BENCH_MODELS = ("magenta", "lite", "fast", "full", "picture", "adain")
+PICTURE_MODELS = {"picture": "magenta", "adain": "adain"}
 WARMUP_FRAMES = 5
 SETTLE_SECONDS = 3.0  # beside competing processes, before the first frame (settle_cpu_share)
 
@@ -49,7 +51,7 @@ SETTLE_SECONDS = 3.0  # beside competing processes, before the first frame (sett
 @dataclass(frozen=True)
 class BenchConfig:
     device: str
-    model: str  # lite, fast, full or adain (a picture as the style)
+    model: str  # one of BENCH_MODELS
     size: tuple[int, int]
     precision: str = "auto"
     torchscript: bool = True
@@ -79,8 +81,9 @@ class BenchConfig:
         return " ".join(parts + extras)
 
     def look(self, registry: StyleRegistry) -> Look:
-        style = str(registry.folder / BENCH_PICTURE) if self.model == "adain" else BENCH_STYLE
-        return Look(style, stylize="person" if self.segmentation else "all")
+        style = str(registry.folder / BENCH_PICTURE) if self.model in PICTURE_MODELS else BENCH_STYLE
+        # As the app runs video: with the stabilizer at its default.
+        return Look(style, stylize="person" if self.segmentation else "all", stabilize=DEFAULT_STABILIZE)
 
 
 @dataclass
@@ -231,7 +234,8 @@ def bench_config(config: BenchConfig, registry: StyleRegistry, input_path: Path,
                  workdir: Path) -> BenchResult:
     device = pick_device(config.device)
     engine = StyleEngine(registry, device, config.model, config.size, config.precision, config.torchscript,
-                         config.inference_size(), upsample_mode=config.upsample)
+                         config.inference_size(), upsample_mode=config.upsample, live=True,
+                         picture_model=PICTURE_MODELS.get(config.model, "magenta"))
     with competing_processes(config.load):
         if config.load:
             settle_cpu_share(engine)

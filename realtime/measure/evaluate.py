@@ -121,17 +121,28 @@ def report_segmentation(data: Path, with_parity: bool) -> str:
     return "\n".join(lines)
 
 
-class FlowWarper:
-    """Warps the previous frame's pixels onto the current frame along the source's optical flow."""
+FLOW_METHODS = ("dis", "farneback")
 
-    def __init__(self) -> None:
+
+class FlowWarper:
+    """Warps the previous frame's pixels onto the current frame along the source's optical flow: OpenCV's DIS
+    (medium preset), or Farneback's, a second opinion for what itself follows DIS flow (engine/stabilizer.py)."""
+
+    def __init__(self, method: str = "dis") -> None:
+        self.method = method
         self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+
+    def flow(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """For each pixel of the grey picture `first`, where it is in `second`."""
+        if self.method == "farneback":
+            return cv2.calcOpticalFlowFarneback(first, second, None, 0.5, 4, 15, 3, 5, 1.1, 0)
+        return self.dis.calc(first, second, None)
 
     def pair(self, previous: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(map for cv2.remap taking previous -> current, mask of pixels visible in both)."""
         gray_prev, gray_cur = (cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in (previous, current))
-        backward = self.dis.calc(gray_cur, gray_prev, None)  # current pixel -> where it was
-        forward = self.dis.calc(gray_prev, gray_cur, None)
+        backward = self.flow(gray_cur, gray_prev)  # current pixel -> where it was
+        forward = self.flow(gray_prev, gray_cur)
         height, width = gray_cur.shape
         grid = np.dstack(np.meshgrid(np.arange(width), np.arange(height))).astype(np.float32)
         where_before = grid + backward

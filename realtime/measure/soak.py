@@ -53,7 +53,7 @@ class SoakReport:
 def soak(input_path: Path, registry: StyleRegistry, minutes: float, cycle_seconds: float,
          size: tuple[int, int] = (640, 360), device: torch.device | None = None, variant: str = "lite") -> SoakReport:
     styles = registry.names()
-    engine = StyleEngine(registry, device or torch.device("cpu"), variant, size)
+    engine = StyleEngine(registry, device or torch.device("cpu"), variant, size, live=True)
     app = LiveApp(CaptureThread(open_video(str(input_path)), paced=True, loop=True), engine, Look(styles[0]), styles,
                   Renderer(*size, title="realtime soak", vsync=False), show=Show([(s, None) for s in styles], cycle_seconds))
     samples: list[tuple[float, float, float]] = []

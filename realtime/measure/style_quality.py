@@ -11,7 +11,9 @@ Per style, over a few photos (scikit-image's by default, none of them in the tra
   distance over the photo's mean square, both at 512 px): whether the photo stays readable.
   A flat palette lowers the style distance too; this and the detail ratio catch it.
 - flicker: the warping error of a stylized clip over the clip's own (as `eval temporal`), of
-  the network alone and with the engine's stabilizer at its default (`--stabilize 0.8`).
+  the network alone and with the engine's stabilizer at its default (`--stabilize 0.8`). The
+  stabilizer follows DIS optical flow itself, the measure's flow, which flatters it; so its
+  flicker is also measured along Farneback's flow, a second opinion.
 Photos and clips are stylized at their full size, as image and file modes do.
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
 from realtime.look import DEFAULT_STABILIZE, Look
-from realtime.measure.evaluate import FlowWarper, warping_error
+from realtime.measure.evaluate import FLOW_METHODS, FlowWarper, warping_error
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder, gram
 
 MEASURE_WIDTH = 512
@@ -92,11 +94,13 @@ class StyleScore:
     content_distance: float
     flicker_ratio: float | None  # None without a clip
     stabilized_flicker_ratio: float | None
+    stabilized_flicker_farneback: float | None = None  # the same, along Farneback's flow
 
     def row(self) -> str:
-        flicker = ["-" if value is None else f"{value:.2f}x" for value in (self.flicker_ratio, self.stabilized_flicker_ratio)]
+        flicker = ["-" if value is None else f"{value:.2f}x" for value in
+                   (self.flicker_ratio, self.stabilized_flicker_ratio, self.stabilized_flicker_farneback)]
         return (f"| {self.name} | {self.detail_ratio:.2f} | {self.style_distance:.3f} | {self.content_distance:.3f} | "
-                f"{flicker[0]} | {flicker[1]} |")
+                f"{' | '.join(flicker)} |")
 
 
 class StyleJudge:
@@ -107,8 +111,8 @@ class StyleJudge:
         self.photos = [read_bgr(path) for path in photos]
         self.photo_detail = [detail(photo) for photo in self.photos]
         self.encoder = VGGEncoder(STYLE_LAYERS[-1])
-        self.warper = FlowWarper()
-        self.clip_error = warping_error(clip, clip, self.warper) if clip else None
+        self.warpers = [FlowWarper(method) for method in FLOW_METHODS]
+        self.clip_errors = [warping_error(clip, clip, warper) if clip else None for warper in self.warpers]
 
     def painting(self, name: str) -> np.ndarray:
         file_name = self.engine.style(name).meta.get("style_image")
@@ -129,19 +133,21 @@ class StyleJudge:
         distance = GramDistance(self.encoder, painting)
         ratios = [detail(image) / base for image, base in zip(stylized, self.photo_detail)]
         contents = [content_distance(self.encoder, photo, image) for photo, image in zip(self.photos, stylized)]
-        flicker = [self.flicker(outputs) for outputs in (clip, stabilized_clip)]
+        flicker = [self.flicker(clip), self.flicker(stabilized_clip), self.flicker(stabilized_clip, FLOW_METHODS.index("farneback"))]
         return StyleScore(name, statistics.fmean(ratios), statistics.fmean(map(distance, stylized)),
                           statistics.fmean(contents), *flicker)
 
-    def flicker(self, outputs: list[np.ndarray] | None) -> float | None:
-        """The clip's warping error stylized, over the clip's own; None without a clip."""
+    def flicker(self, outputs: list[np.ndarray] | None, flow: int = 0) -> float | None:
+        """The clip's warping error stylized, over the clip's own, along FLOW_METHODS[flow]; None without a clip."""
         if not self.clip or not outputs:
             return None
-        return warping_error(self.clip, outputs, self.warper) / max(self.clip_error, 1e-9)
+        return warping_error(self.clip, outputs, self.warpers[flow]) / max(self.clip_errors[flow], 1e-9)
+
+
+REPORT_HEADER = ("| style | detail ratio | style distance | content distance | flicker (x the clip's) | "
+                 "flicker, stabilized | stabilized, along Farneback's flow |",
+                 "| --- | --- | --- | --- | --- | --- | --- |")
 
 
 def report_styles(judge: StyleJudge, styles: list[str]) -> str:
-    lines = ["| style | detail ratio | style distance | content distance | flicker (x the clip's) | flicker, stabilized |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    lines += [judge.score(name).row() for name in styles]
-    return "\n".join(lines)
+    return "\n".join([*REPORT_HEADER, *(judge.score(name).row() for name in styles)])

@@ -19,7 +19,7 @@ CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime ex
 class StyleRef:
     name: str
     path: Path
-    variant: str  # "lite", "fast", "full", "file" for a checkpoint given by path, "image" for style pictures (AdaIN)
+    variant: str  # "magenta", "lite", "fast", "full", "file" for a checkpoint given by path, "image" for style pictures
     pictures: tuple[Path, ...] = ()  # "image": the picture, or the pictures whose styles are mixed
 
 
@@ -70,7 +70,7 @@ class StyleRegistry:
 
 
 def is_picture_style(name: str) -> bool:
-    """A style given as a picture (AdaIN), or as several pictures to mix (a.jpg,b.png)."""
+    """A style given as a picture, or as several pictures to mix (a.jpg,b.png)."""
     return all(Path(part.strip()).suffix.lower() in IMAGE_SUFFIXES for part in name.split(","))
 
 

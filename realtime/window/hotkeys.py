@@ -6,7 +6,7 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("1-9", "style:N", "pick style N"),
     ("Right / N", "next_style", "next style"),
     ("Left / P", "previous_style", "previous style"),
-    ("+ / -", "stronger / weaker", "stylization strength (for pictures: AdaIN's alpha)"),
+    ("+ / -", "stronger / weaker", "stylization strength (with --picture-model adain: its alpha)"),
     ("K", "keep_colors", "keep the photo's colours on / off"),
     ("G", "stylize_mode", "stylize all / the person / the background"),
     ("V", "mask", "show the person mask"),
@@ -20,7 +20,7 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("H", "hud", "show / hide the HUD"),
     ("?", "help", "show / hide this key list"),
     ("Esc / Q", "quit", "quit"),
-    ("drop a picture", "drop:PATH", "use the picture as the style (AdaIN)"),
+    ("drop a picture", "drop:PATH", "use the picture as the style"),
 ]
 
 # Printable keys arrive as characters, so they follow the keyboard layout.
