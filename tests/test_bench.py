@@ -12,14 +12,14 @@ from realtime.measure.bench_report import STAGES
 @pytest.mark.slow
 def test_bench_writes_well_formed_json_and_markdown(clip, tmp_path):
     report_path, table_path = tmp_path / "bench.json", tmp_path / "benchmarks.md"
-    result = run_cli("bench", "--input", str(clip), "--frames", "6", "--devices", "cpu", "--models", "fast",
+    result = run_cli("bench", "--input", str(clip), "--frames", "6", "--devices", "cpu", "--models", "magenta",
                      "--sizes", "64x48", "--record", "off,on", "--segmentation", "off,on", "--json", str(report_path), "--markdown", str(table_path))
     assert result.returncode == 0, result.stderr
     report = json.loads(report_path.read_text())
     assert set(report["machine"]) == {"cpu", "gpu", "torch", "python", "date"}
     assert len(report["results"]) == 4
     for entry in report["results"]:
-        assert entry["config"]["model"] == "fast" and entry["config"]["size"] == [64, 48]
+        assert entry["config"]["model"] == "magenta" and entry["config"]["size"] == [64, 48]
         assert entry["fps"] > 0 and entry["baseline_fps"] > 0 and entry["speedup"] > 0
         assert entry["frames"] == 6
         assert set(entry["stage_ms"]) == set(STAGES)
@@ -33,4 +33,4 @@ def test_bench_writes_well_formed_json_and_markdown(clip, tmp_path):
     assert segmented[0]["stage_ms"]["segmentation"] > 0
     assert all(entry["stage_ms"]["segmentation"] is None for entry in report["results"] if not entry["config"]["segmentation"])
     table = table_path.read_text()
-    assert "| cpu fast 64x48 auto torchscript (auto) |" in table and "record" in table
+    assert "| cpu magenta 64x48 auto torchscript (auto) |" in table and "record" in table
