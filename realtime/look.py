@@ -77,5 +77,5 @@ class Look:
         return self.stylize != "all" or self.background.kind != "keep" or self.show_mask
 
 
-DEFAULT_STABILIZE = 0.8  # `run --stabilize`: for video; single images have no last frame
+DEFAULT_STABILIZE = 0.9  # `run --stabilize`: for video; single images have no last frame
 

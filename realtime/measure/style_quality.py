@@ -11,7 +11,7 @@ Per style, over a few photos (scikit-image's by default, none of them in the tra
   distance over the photo's mean square, both at 512 px): whether the photo stays readable.
   A flat palette lowers the style distance too; this and the detail ratio catch it.
 - flicker: the warping error of a stylized clip over the clip's own (as `eval temporal`), of
-  the network alone and with the engine's stabilizer at its default (`--stabilize 0.8`). The
+  the network alone and with the engine's stabilizer at its default (`--stabilize 0.9`). The
   stabilizer follows DIS optical flow itself, the measure's flow, which flatters it; so its
   flicker is also measured along Farneback's flow, a second opinion.
 Photos and clips are stylized at their full size, as image and file modes do.
