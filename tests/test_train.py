@@ -94,7 +94,7 @@ def test_train_command_line(tmp_path):
                      "--data", str(tmp_path / "photos"), "--steps", "3", "--image-size", "32", "--batch-size", "1",
                      "--checkpoints", str(tmp_path / "ck"), "--run-dir", str(tmp_path / "run"))
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "ck" / "blue.lite.pt").exists()
+    assert (tmp_path / "ck" / "blue.magenta.pt").exists()  # the transfer path is the default
 
 
 def first_logged_loss(run_dir: Path) -> float:
@@ -207,7 +207,7 @@ def test_transfer_learning_starts_from_magentas_network_conditioned_on_the_paint
     assert meta["fine_tuned_from"]["training"]["conditioned_on"] == "painting.png"
 
     start, _ = arbitrary_style([painting])
-    loss = StyleLoss(VGGEncoder(STYLE_LAYERS[-1]), bgr_to_tensor(fit_long_side(read_bgr(painting), 96)), config)
+    loss = StyleLoss(VGGEncoder(STYLE_LAYERS[-1]), bgr_to_tensor(fit_long_side(read_bgr(painting), 96)), config.resolved())
     photos = torch.cat([bgr_to_tensor(cv2.resize(read_bgr(p), (64, 64))) for p in sorted((tmp_path / "photos").iterdir())])
     with torch.no_grad():
         before, after = (loss.output_terms(photos, network(photos))["style"].item() for network in (start, net))

@@ -25,6 +25,7 @@ STILL_CHANGE = 0.12
 # (DIS preset, width of the grey copy the flow is found on), live and in file and image modes.
 LIVE_FLOW = (cv2.DISOPTICAL_FLOW_PRESET_FAST, 320)
 FINE_FLOW = (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, 640)
+MIN_FLOW_SIDE = 16
 
 
 @dataclass
@@ -51,7 +52,8 @@ class Stabilizer:
         """The small grey copy of an H x W x 3 uint8 BGR frame that the flow is found on, mirrored as the frame is."""
         height, width = frame.shape[:2]
         small_width = min(self.flow_width, width)
-        size = (small_width, max(8, round(height * small_width / width)))
+        # DIS needs 12 pixels on a side; a tiny frame's copy is scaled up (the flow is relative to its size).
+        size = (max(MIN_FLOW_SIDE, small_width), max(MIN_FLOW_SIDE, round(height * small_width / width)))
         grey = cv2.cvtColor(cv2.resize(frame, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
         return cv2.flip(grey, 1) if mirror else grey
 
