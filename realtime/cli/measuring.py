@@ -54,7 +54,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", type=comma_list(parse_size), default=[(640, 360)],
                         help="processing sizes, e.g. 320x180,640x360,1280x720,1920x1080")
     parser.add_argument("--inference-sizes", type=comma_list(parse_inference_size), default=["auto"],
-                        help="where the style network runs: auto (on a CPU: 512x288 for fast, 384x216 for lite), full (the processing size) or WxH, "
+                        help="where the style network runs: auto (on a CPU: 512x288 for fast, 384x216 for the others), full (the processing size) or WxH, "
                              "e.g. auto,full")
     parser.add_argument("--upsample", type=comma_list(str), default=[DEFAULT_UPSAMPLE],
                         help=f"ways back to the size when the network runs smaller: {', '.join(UPSAMPLE_MODES)}, "
