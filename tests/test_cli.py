@@ -151,6 +151,12 @@ def test_the_input_is_never_overwritten(clip, style_dir, tmp_path):
                          checkpoints=style_dir, cwd=tmp_path)
         assert_user_error(result, "is the input file itself")
     assert source.read_bytes() == clip.read_bytes()
+    killed = tmp_path / "job.partial.mp4"  # what a killed file job leaves, styled again into the name it wanted
+    killed.write_bytes(clip.read_bytes())
+    result = run_cli("--input", str(killed), "--style", "warm", "--no-display", "--output", str(tmp_path / "job.mp4"),
+                     checkpoints=style_dir, cwd=tmp_path)
+    assert_user_error(result, "is first written as job.partial.mp4, the input file itself")
+    assert killed.read_bytes() == clip.read_bytes()
 
 
 def test_unreadable_video(style_dir, tmp_path):

@@ -45,8 +45,9 @@ def first_times(path: Path) -> tuple[float, float]:
 
 
 def test_fragmented_file_keeps_sound_and_picture_together(tmp_path):
-    """A fragmented mp4 has no edit list, so B frames would start the picture a few frames after the
-    sound (0.08 s here); it starts with the sound, as in the source."""
+    """B frames delay the picture (0.08 s here) unless an edit list hides it, which a plain fragmented
+    mp4 cannot write: the picture starts with the sound, as in the source. Once closed, the file is a
+    regular mp4, whose index lists every frame."""
     clip = write_clip(tmp_path / "with_audio.mp4", 50, 160, 96, Fraction(25), audio_rate=44100)
     out = tmp_path / "fragmented.mp4"
     writer = VideoWriter(out, Fraction(25), options=RecordingOptions(fragmented=True), audio_from=clip)
@@ -56,6 +57,8 @@ def test_fragmented_file_keeps_sound_and_picture_together(tmp_path):
     source_video, source_audio = first_times(clip)
     video, audio = first_times(out)
     assert video - audio == pytest.approx(source_video - source_audio, abs=1e-3)
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].frames == 50  # 0 in a fragmented file: its index is in pieces
 
 
 def test_audio_is_copied_from_a_file_whose_tags_are_not_utf8(tmp_path):
@@ -143,13 +146,16 @@ def test_slow_encoder_makes_file_mode_wait_not_drop(tmp_path):
     assert len(decode(tmp_path / "all.mp4")["frames"]) == 20
 
 
-class RecordingProcess:
-    """The app recording the demo headless; its stderr is read on a thread, so a test can wait
-    for the progress bar's frame count instead of for a fixed time (slow machines differ)."""
+DEMO = ("--demo", "--size", "320x180")
 
-    def __init__(self, style_dir: Path, output: Path, *extra: str):
+
+class RecordingProcess:
+    """The app recording headless (the demo, or the `source` options); its stderr is read on a thread,
+    so a test can wait for the progress bar's frame count instead of for a fixed time (slow machines differ)."""
+
+    def __init__(self, style_dir: Path, output: Path, *extra: str, source: tuple[str, ...] = DEMO):
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "run.py"), "--demo", "--size", "320x180", "--style", "warm", "--no-display",
+            [sys.executable, str(ROOT / "run.py"), *source, "--style", "warm", "--no-display",
              "--output", str(output), *extra], env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)},
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             # As from a terminal: a shell's background job (how CI may start us) ignores SIGINT, and children inherit that.
@@ -163,7 +169,8 @@ class RecordingProcess:
             self.stderr += chunk
 
     def frames_done(self) -> int:
-        counts = re.findall(r"(\d+)frame \[", self.stderr)  # tqdm: "15frame [00:01, 9.5frame/s]"
+        # tqdm: "15frame [00:01, 9.5frame/s]" live, "15/300 [00:01<00:29, 9.5frame/s]" from a file
+        counts = re.findall(r"(\d+)(?:frame|/\d+) \[", self.stderr)
         return int(counts[-1]) if counts else 0
 
     def wait_for(self, condition, what: str, timeout: float = 180) -> None:
@@ -207,8 +214,9 @@ def test_signal_finalizes_the_recording(style_dir, tmp_path, signum, exit_code):
     assert written["times"] == sorted(written["times"])
 
 
-def test_kill_9_leaves_a_playable_fragmented_file(style_dir, tmp_path):
-    output = tmp_path / "killed.mp4"
+@pytest.mark.parametrize("suffix", [".mp4", ".webm"])  # fragments; Matroska clusters
+def test_kill_9_leaves_a_playable_fragmented_file(style_dir, tmp_path, suffix):
+    output = tmp_path / f"killed{suffix}"
     recording = RecordingProcess(style_dir, output)  # live sources record fragmented by default
     try:
         recording.wait_for(lambda: decodable_frames(output) >= 10, "10 frames in the file")
@@ -216,6 +224,29 @@ def test_kill_9_leaves_a_playable_fragmented_file(style_dir, tmp_path):
     finally:
         recording.finish()
     assert len(decode(output)["frames"]) >= 10
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_kill_9_late_in_a_file_job_leaves_nearly_all_of_it_playable(style_dir, tmp_path, suffix):
+    """A killed file job loses only what was not yet in a complete second on disk: the last second,
+    the encoder's lookahead (~40 frames) and the recorder's queue, however long the job. Killed after
+    90% of its frames, it leaves NAME.partial.EXT playing at least 80% of them, with their sound;
+    the name asked for is only ever a finished file."""
+    count, fps = 1500, Fraction(10)
+    clip = write_clip(tmp_path / "long.mp4", count, 160, 96, fps, audio_rate=16000)
+    output = tmp_path / f"killed{suffix}"
+    job = RecordingProcess(style_dir, output, source=("--input", str(clip)))
+    try:
+        job.wait_for(lambda: job.frames_done() >= 0.9 * count, "90% of the frames stylized", timeout=600)
+        job.process.kill()
+    finally:
+        job.finish()
+    assert job.process.returncode == -signal.SIGKILL, "the job ended before it was killed"
+    assert not output.exists()
+    written = decode(tmp_path / f"killed.partial{suffix}")
+    assert len(written["frames"]) >= 0.8 * count
+    assert written["times"][0] == 0 and written["times"] == sorted(written["times"])
+    assert written["audio_seconds"] == pytest.approx(written["times"][-1], abs=FRAGMENT_SECONDS)
 
 
 SLOW_LIVE_WRITER = '''

@@ -26,6 +26,7 @@ from realtime.io.outputs import (
     check_output_path,
     check_writable,
     is_image_path,
+    partial_path,
 )
 from realtime.io.sinks import ThreadedSink, close_all
 from realtime.io.video_file import VideoWriter, check_encoder, nvenc_available
@@ -125,11 +126,16 @@ def run(settings: RunSettings) -> None:
 
 
 def check_not_the_input(output: Path, input_name: str | None) -> None:
-    """Refuse to write over the source, under any spelling (relative, ./, a symlink or a hard link)."""
-    if input_name is None or "://" in input_name or not output.exists():
+    """Refuse to write over the source, under any spelling (relative, ./, a symlink or a hard link),
+    also as the NAME.partial.EXT a file job writes first (say, restyling a killed job's file)."""
+    if input_name is None or "://" in input_name:
         return
-    if output.samefile(input_name):
+    if output.exists() and output.samefile(input_name):
         raise UserError(f"--output {output} is the input file itself; choose another output name")
+    partial = partial_path(output)
+    if partial.exists() and partial.samefile(input_name):
+        raise UserError(f"--output {output} is first written as {partial.name}, the input file itself; "
+                        "choose another output name")
 
 
 def run_image(settings: RunSettings, engine: StyleEngine) -> None:

@@ -96,8 +96,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     rec.add_argument("--crf", type=int, metavar="Q", help="constant quality, lower is better (h264 default 18)")
     rec.add_argument("--preset", help="encoder speed preset (h264: ultrafast..veryslow; default medium for files, veryfast live)")
     rec.add_argument("--record-size", type=parse_size, metavar="WxH", help="scale recorded frames to this size")
-    rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=None,
-                     help="fragmented mp4/mov, playable even after a kill -9 (default: on for live sources)")
+    rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=True,
+                     help="write every second to disk playable, so even a kill -9 leaves a file that plays "
+                          "(a file job's as NAME.partial.EXT); --no-fragmented: a plain file, unplayable until finalized")
     show = parser.add_argument_group("installations")
     show.add_argument("--fullscreen", action="store_true", help="fullscreen without a cursor, on --monitor")
     show.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for --fullscreen (see --list-monitors)")

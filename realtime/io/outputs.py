@@ -27,8 +27,9 @@ CODECS = {
     "h264_nvenc": Codec("h264_nvenc", "cq", 21, {"preset": "p5"}, {"preset": "p2", "forced-idr": "1"}),
     "hevc": Codec("libx265", "crf", 22, {"preset": "medium", "x265-params": "log-level=error"},
                   {"preset": "veryfast", "tune": "zerolatency", "forced-idr": "1", "x265-params": "log-level=error"}),
+    # lag-in-frames=0: libvpx otherwise holds 25 frames back even at the realtime deadline.
     "vp9": Codec("libvpx-vp9", "crf", 31, {"b": "0", "row-mt": "1"},
-                 {"b": "0", "row-mt": "1", "deadline": "realtime", "cpu-used": "8"}),
+                 {"b": "0", "row-mt": "1", "deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}),
     # pred-struct=1: low delay; SVT-AV1's default holds ~13 frames back (seconds, on a slow machine).
     "av1": Codec("libsvtav1", "crf", 30, {"preset": "8"}, {"preset": "12", "svtav1-params": "pred-struct=1"}),
 }
@@ -69,6 +70,12 @@ def check_writable(path: Path) -> None:
         path.unlink()
 
 
+def partial_path(path: Path) -> Path:
+    """NAME.partial.EXT: where a recording is written until it is finalized, when it must not take
+    NAME.EXT before then (a file job, or an existing NAME.EXT that only a complete run replaces)."""
+    return path.with_name(f"{path.stem}.partial{path.suffix}")
+
+
 def unused_path(path: Path) -> Path:
     """path, or path with -2, -3, ... before its suffix if that name is taken: never overwrite a recording."""
     candidate, number = path, 1
@@ -84,5 +91,5 @@ class RecordingOptions:
     quality: int | None = None  # crf/cq; None: the codec's default
     preset: str | None = None
     size: tuple[int, int] | None = None  # scale frames to this size before encoding
-    fragmented: bool | None = None  # fragmented mp4/mov; None: on for live sources
+    fragmented: bool = True  # a playable piece on disk every second (fragment_options), so a kill -9 loses ~1 s
 

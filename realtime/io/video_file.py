@@ -15,10 +15,29 @@ from av.video.frame import PictureType
 
 from realtime.errors import UserError
 from realtime.io.audio import AudioCopy
-from realtime.io.outputs import CODECS, CONTAINERS, RecordingOptions, check_output_path
+from realtime.io.outputs import CODECS, CONTAINERS, RecordingOptions, check_output_path, partial_path
 from realtime.io.quiet import silenced_stderr
 
 FRAGMENT_SECONDS = 1.0  # fragmented recordings: a playable piece at least this often
+MP4_SUFFIXES = (".mp4", ".mov")  # the others (.mkv, .webm) are Matroska
+
+
+def fragment_options(suffix: str, live: bool) -> dict[str, str]:
+    """Muxer options that put every FRAGMENT_SECONDS of the recording on disk as soon as it is muxed,
+    so a file cut anywhere (kill -9, a crash, a power cut) plays up to its last complete piece."""
+    flush = {"flush_packets": "1"}  # to disk at once, not held in a buffer
+    if suffix not in MP4_SUFFIXES:
+        # A cluster every second (default 5 s, held in memory until complete); a cut Matroska file
+        # plays to its last complete cluster.
+        return {"cluster_time_limit": str(round(FRAGMENT_SECONDS * 1000)), **flush}  # milliseconds
+    # Live: a fragment at each keyframe, which write() forces every second of capture time. Files:
+    # hybrid, fragments while written and a regular mp4 (one index, its duration) once closed;
+    # delay_moov writes the first index with the first fragment, when the B frames' delay is known,
+    # so its edit list starts the picture with the sound.
+    movflags = "frag_keyframe+empty_moov+default_base_moof" if live else "hybrid_fragmented+delay_moov"
+    # Also by time, keyframe or not: an encoder that ignores the forced keyframes (or makes them plain
+    # I frames), or a file's long GOPs, must not hold a fragment back until the next keyframe.
+    return {"movflags": movflags, "frag_duration": str(round(FRAGMENT_SECONDS * 1_000_000)), **flush}  # microseconds
 
 
 def check_encoder(path: Path, options: RecordingOptions) -> None:
@@ -91,8 +110,9 @@ class VideoWriter:
     source, frames are stamped with their capture times (millisecond time base), so
     playback runs at the speed of reality even when the frame rate varies. Odd sizes
     are padded to even ones by repeating the last row/column (4:2:0 needs even sizes).
-    Fragmented MP4 writes a playable piece every second, so even a killed process
-    leaves a file that plays.
+    Fragmented (the default), every second of the recording goes to disk playable, so even a
+    killed process leaves a file that plays. From a file, it is written as NAME.partial.EXT and
+    renamed once closed: a killed job's file is never taken for a finished one.
     """
 
     def __init__(self, path: Path, fps: Fraction, live: bool = False, options: RecordingOptions | None = None,
@@ -102,18 +122,12 @@ class VideoWriter:
         check_output_path(path, codec_name)
         self.path, self.fps, self.live = path, fps, live
         self.codec = CODECS[codec_name]
-        fragmented = live if self.options.fragmented is None else self.options.fragmented
-        container_options = {}
-        if fragmented and path.suffix.lower() in (".mp4", ".mov"):
-            container_options["movflags"] = "frag_keyframe+empty_moov+default_base_moof"
-            # Also by time, keyframe or not: an encoder that ignores the forced keyframes below (or
-            # makes them plain I frames) must not hold a fragment back until its next GOP.
-            container_options["frag_duration"] = str(round(FRAGMENT_SECONDS * 1_000_000))  # microseconds
-            container_options["flush_packets"] = "1"  # to disk at once, not held in a buffer
-        self.fragmented = bool(container_options)
+        self.fragmented = self.options.fragmented
+        container_options = fragment_options(path.suffix.lower(), live) if self.fragmented else {}
         check_free_space(path)
-        # An existing file is replaced only by a complete one: until then the new one is written beside it.
-        self.writing_path = path.with_name(f"{path.stem}.partial{path.suffix}") if path.exists() else path
+        # An existing file is replaced only by a complete one, so the new one is written beside it; so is
+        # a file job's, which has a complete end (a live recording is complete wherever it stops).
+        self.writing_path = partial_path(path) if path.exists() or not live else path
         self.kept: Path | None = None  # the existing file, when an unfinished run left it in place
         self.container = av.open(str(self.writing_path), mode="w", options=container_options)
         self.audio_from = audio_from
@@ -138,10 +152,6 @@ class VideoWriter:
         options[self.codec.quality_option] = str(self.options.quality or self.codec.default_quality)
         if self.options.preset:
             options["preset"] = self.options.preset
-        if self.fragmented and not self.live:
-            # No B frames: a fragmented file has no edit list to hide their reorder delay, so the
-            # picture would start a few frames after the sound. (Live presets have none anyway.)
-            options["bf"] = "0"
         stream.options = options
         if self.audio_from is not None:
             self.audio = AudioCopy.open(self.audio_from, self.container)
@@ -165,12 +175,12 @@ class VideoWriter:
         else:
             frame.pts = self.frames_written
         seconds = float(frame.pts * frame.time_base)
-        if self.fragmented and seconds >= self._next_fragment:
-            # A keyframe, so a fragment, every FRAGMENT_SECONDS of the recording's time (capture
-            # time, live), however few frames come in it: a slow machine still gets a playable piece
-            # every second. The muxer writes a fragment when the packet that starts the next one
-            # arrives (only then is its last frame's duration known), so the second frame starts
-            # one too: the first frame is on disk as soon as the muxer can put it there.
+        if self.fragmented and self.live and seconds >= self._next_fragment:
+            # A keyframe, so a fragment, every FRAGMENT_SECONDS of capture time, however few frames
+            # come in it: a slow machine still gets a playable piece every second. The muxer writes
+            # a fragment when the packet that starts the next one arrives (only then is its last
+            # frame's duration known), so the second frame starts one too: the first frame is on
+            # disk as soon as the muxer can put it there.
             frame.pict_type = PictureType.I
             self._next_fragment = seconds + FRAGMENT_SECONDS if self.frames_written else seconds
         try:
@@ -199,8 +209,7 @@ class VideoWriter:
             pass
         if self._fragments_end is not None:
             os.truncate(self.writing_path, self._fragments_end)
-        if self.writing_path != self.path:
-            self.kept, self.path = self.path, self.writing_path
+        self._settle(complete=False)
 
     def _check_free_space(self) -> None:
         """Stop while the file can still be finalized, instead of when the disk is full."""
@@ -228,9 +237,14 @@ class VideoWriter:
                 self.audio.close()
         finally:
             self.container.close()
-        if self.writing_path == self.path:
+        self._settle(complete)
+
+    def _settle(self, complete: bool) -> None:
+        """Give the finalized file the name asked for, unless that would replace an existing file
+        with an incomplete one: then both stay. (No packet, no file: PyAV creates it with the first.)"""
+        if self.writing_path == self.path or not self.writing_path.exists():
             return
-        if complete and not self.out_of_room:
+        if complete or not self.path.exists():
             os.replace(self.writing_path, self.path)
         else:
             self.kept, self.path = self.path, self.writing_path  # the summary names both
