@@ -3,12 +3,25 @@ from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, decode
+
+
+def site_folders() -> list[str]:
+    """Where this interpreter's packages (torch and the rest) are installed. A venv made from
+    sys.executable with --system-site-packages would see its base interpreter's instead, which inside a
+    virtualenv has none of them; these folders, listed in a .pth file of the new venv, come after its
+    own site-packages, so its wheel wins, and their .pth files (this checkout's editable install) do not run."""
+    folders = [*site.getsitepackages(), sysconfig.get_path("purelib"), sysconfig.get_path("platlib")]
+    if site.ENABLE_USER_SITE:
+        folders.append(site.getusersitepackages())
+    return [folder for folder in dict.fromkeys(folders) if Path(folder).is_dir()]
 
 
 @pytest.mark.slow
@@ -33,8 +46,10 @@ def test_a_plain_install_finds_its_styles_and_shaders(tmp_path):
 
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", "wheels", str(source))
     (wheel,) = (tmp_path / "wheels").glob("realtime-*.whl")
-    run(sys.executable, "-m", "venv", "--system-site-packages", "venv")  # torch and the rest from this machine
+    run(sys.executable, "-m", "venv", "venv")
     python, realtime = tmp_path / "venv" / "bin" / "python", tmp_path / "venv" / "bin" / "realtime"
+    venv_site = Path(run(str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))").stdout.strip())
+    (venv_site / "running_environment.pth").write_text("".join(f"{folder}\n" for folder in site_folders()))
     run(str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel))
 
     installed = run(str(python), "-c", "import realtime.assets as a; print(a.PACKAGE)").stdout.strip()

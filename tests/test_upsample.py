@@ -7,7 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from realtime.engine import guided_filter as guided_filter_module
+from realtime.engine import person_mask
 from realtime.engine.composite import LUMA, luma
+from realtime.engine.guided_filter import box_mean
 from realtime.engine.resize import bilinear
 from realtime.engine.style_engine import StyleEngine
 from realtime.engine.upsample import upsample
@@ -72,3 +75,31 @@ def test_luma_is_the_weighted_sum_in_every_layout():
     for layout in (torch.contiguous_format, torch.channels_last):
         torch.testing.assert_close(luma(rgb.contiguous(memory_format=layout)), expected)
     torch.testing.assert_close(luma(rgb.repeat(2, 1, 1, 1)), expected.repeat(2, 1, 1, 1))
+
+
+def test_a_box_mean_wider_than_the_picture_stays_the_pictures_size():
+    """A radius past the picture's side (a 4 px mask radius scaled onto a 1x1 photo) is clamped to the
+    side, where the window already covers the whole picture; unclamped, this one would pad to 2e6 x 2e6."""
+    torch.manual_seed(0)
+    x = torch.rand(1, 2, 3, 5)
+    whole_sides = F.avg_pool2d(F.pad(x, (4, 4, 2, 2), mode="replicate"), (5, 9), stride=1)  # radii 2 and 4
+    torch.testing.assert_close(box_mean(x, 10**6), whole_sides)
+    assert box_mean(torch.rand(1, 1, 1, 1), 10**6).shape == (1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 2), (4, 4), (16, 16), (1, 300), (300, 1), (360, 640)])
+def test_the_person_masks_guided_filter_works_at_most_at_the_pictures_size(monkeypatch, size):
+    """The 256 px mask's filter runs at the mask's size or the picture's, whichever is smaller, with a
+    radius no larger than asked for: its cost follows the picture and cannot explode for a tiny one."""
+    boxes = []
+
+    def recording_box_mean(x: torch.Tensor, radius: int) -> torch.Tensor:
+        boxes.append((tuple(x.shape[-2:]), radius))
+        return box_mean(x, radius)
+
+    monkeypatch.setattr(guided_filter_module, "box_mean", recording_box_mean)
+    mask, guide = torch.rand(1, 1, 256, 256), torch.rand(1, 1, *size)
+    alpha = person_mask.guided_upsample(mask, guide, radius=4, eps=1e-3)
+    assert alpha.shape == guide.shape and 0 <= alpha.min() and alpha.max() <= 1
+    assert boxes and all(h <= min(256, size[0]) and w <= min(256, size[1]) and radius <= 4
+                         for (h, w), radius in boxes)

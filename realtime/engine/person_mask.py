@@ -44,9 +44,13 @@ def mediapipe_sample(rgb: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 def guided_upsample(mask: torch.Tensor, guide: torch.Tensor, radius: int, eps: float) -> torch.Tensor:
     """The mask at guide's size, its edges following the guide's (radius in the guide's pixels)."""
-    low_guide = F.interpolate(guide, size=mask.shape[-2:], mode="bilinear", align_corners=False, antialias=True)
-    low_radius = max(1, round(radius * mask.shape[-1] / guide.shape[-1]))
-    return guided_filter(mask, low_guide, guide, low_radius, eps).clamp(0, 1)
+    # The fit runs at the mask's size, or the guide's where that is smaller (a picture under 256 px):
+    # scaled to a larger grid than the guide's, the radius would grow past the picture (4 px of a 1x1 one: 1024).
+    low_size = (min(mask.shape[-2], guide.shape[-2]), min(mask.shape[-1], guide.shape[-1]))
+    low_mask = F.interpolate(mask, size=low_size, mode="bilinear", align_corners=False, antialias=True)
+    low_guide = F.interpolate(guide, size=low_size, mode="bilinear", align_corners=False, antialias=True)
+    low_radius = max(1, round(radius * low_size[1] / guide.shape[-1]))
+    return guided_filter(low_mask, low_guide, guide, low_radius, eps).clamp(0, 1)
 
 
 def uncertainty(probability: torch.Tensor) -> torch.Tensor:
