@@ -25,7 +25,6 @@ def export_torchscript(registry: StyleRegistry, style: str, variant: str, output
     if half:
         net = net.half()
     frozen = torch.jit.freeze(torch.jit.script(net))
-    output.parent.mkdir(parents=True, exist_ok=True)
     dtype = "float16" if half else "float32"
     torch.jit.save(frozen, str(output), _extra_files={"meta.json": json.dumps(meta), "dtype": dtype})
     return output
@@ -41,7 +40,6 @@ def export_onnx(registry: StyleRegistry, style: str, variant: str, output: Path)
         raise UserError("ONNX export needs the onnx package: pip install 'realtime[onnx]'") from None
     ref = registry.resolve(style, variant)
     net, meta = load_style(ref.path)
-    output.parent.mkdir(parents=True, exist_ok=True)
     sizes = {0: "batch", 2: "height", 3: "width"}
     with warnings.catch_warnings():  # the exporter's notes on constant folding are not the user's concern
         warnings.simplefilter("ignore")

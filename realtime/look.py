@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from realtime.errors import UserError
+from realtime.io.pictures import read_bgr
 
 if TYPE_CHECKING:
     import numpy as np
@@ -34,15 +35,9 @@ class Background:
         if text.startswith("color:"):
             raise UserError(f"bad background colour {text!r}; write it like color:#1e90ff")
         path = Path(text).expanduser()
-        if not path.is_file():
+        if not path.exists():
             raise UserError(f"--background {text!r}: use keep, blur, color:#RRGGBB or an image file")
-        # Only for an image background: imread_quietly imports OpenCV, which the command line starts without.
-        from realtime.io.quiet import imread_quietly
-
-        image = imread_quietly(path)
-        if image is None:
-            raise UserError(f"cannot decode background image {path}; use a JPEG or PNG file")
-        return Background("image", image=image)
+        return Background("image", image=read_bgr(path, "background picture"))
 
 
 @dataclass

@@ -8,6 +8,7 @@ closest match to the painting of the three ways the project has (trained network
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from realtime.engine.adain import load_style_picture
 from realtime.engine.composite import with_colors_of
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, fit_long_side, read_bgr, tensor_to_bgr
-from realtime.model.vgg import VGGEncoder, gram
+from realtime.model.vgg import MIN_PICTURE_SIDE, VGGEncoder, gram
 from realtime.settings import PaintConfig
 from realtime.train import normalized_mse, total_variation
 
@@ -39,11 +40,16 @@ class Painting:
 def load_photo(path: Path, long_side: int) -> torch.Tensor:
     if long_side < MIN_PAINT_SIZE:
         raise UserError(f"--size {long_side} is too small; use at least {MIN_PAINT_SIZE}")
-    image = read_bgr(path)
+    image = read_bgr(path, "photo")
     if min(image.shape[:2]) < MIN_PAINT_SIZE // 4:
         raise UserError(f"photo {path} is {image.shape[1]}x{image.shape[0]}; use one at least "
                         f"{MIN_PAINT_SIZE // 4} pixels on each side")
-    return bgr_to_tensor(fit_long_side(image, long_side))
+    fitted = fit_long_side(image, long_side)
+    if min(fitted.shape[:2]) < MIN_PICTURE_SIDE:
+        enough = math.ceil(MIN_PICTURE_SIDE * max(image.shape[:2]) / min(image.shape[:2]))
+        raise UserError(f"photo {path} is {image.shape[1]}x{image.shape[0]}, too thin to paint at --size {long_side}; "
+                        f"use --size {enough} or more, or a less thin photo")
+    return bgr_to_tensor(fitted)
 
 
 def paint(config: PaintConfig, progress: bool = True) -> Painting:

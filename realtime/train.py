@@ -234,7 +234,9 @@ def train(config: TrainConfig) -> Path:
     config = config.resolved()
     files = list_images(config.data)
     if len(files) <= PREVIEW_IMAGES:
-        raise UserError(f"{config.data} holds {len(files)} images; training needs more than {PREVIEW_IMAGES}")
+        raise UserError(f"{config.data} holds {len(files)} images; training needs at least {PREVIEW_IMAGES + 1}: "
+                        f"the first {PREVIEW_IMAGES} (by name) are held back for the previews and the rest are what "
+                        "it learns from, so add photos to the folder")
     if config.threads:
         torch.set_num_threads(config.threads)
     device = pick_device(config.device)

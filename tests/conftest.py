@@ -105,6 +105,31 @@ def pattern_frame(index: int, width: int, height: int, moving: bool = True) -> n
     return image
 
 
+def real_photo(width: int = 160, height: int = 120) -> np.ndarray:
+    """scikit-image's public-domain astronaut photo as BGR, resized: real detail for an encoder to compress."""
+    import cv2
+    import skimage.data
+
+    return cv2.resize(skimage.data.astronaut()[:, :, ::-1], (width, height), interpolation=cv2.INTER_AREA)
+
+
+# Where the command line takes a picture: `realtime run`'s input, style and background, `realtime paint`'s two.
+PICTURE_ROLES = ("input", "style", "background", "paint-content", "paint-style")
+PAINT_SIZE = 32  # paint's smallest --size: one step on it takes a moment
+
+
+def picture_argv(role: str, picture: Path, photo: Path, style: Path, output: Path) -> list[str]:
+    """The command line that gives `picture` in `role`; the other places get `photo`, a whole picture at
+    least 17 pixels on each side, and `style`, a style checkpoint. Writes `output` (a picture)."""
+    run = {"input": ["--input", picture, "--style", style], "style": ["--input", photo, "--style", picture],
+           "background": ["--input", photo, "--style", style, "--background", picture]}
+    if role in run:
+        return [str(arg) for arg in run[role]] + ["--output", str(output)]
+    content, painting = {"paint-content": (picture, photo), "paint-style": (photo, picture)}[role]
+    return ["paint", "--content", str(content), "--style", str(painting), "--output", str(output), "--steps", "1",
+            "--size", str(PAINT_SIZE)]
+
+
 def write_clip(path: Path, count: int, width: int, height: int, fps: Fraction, moving: bool = True,
                audio_rate: int | None = None, frame_maker=None, title: str | None = None) -> Path:
     """An H.264 clip of test patterns; with audio_rate, also an AAC sine tone as long as the video;

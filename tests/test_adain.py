@@ -63,7 +63,7 @@ def test_image_mode_with_a_picture_as_style_and_bad_pictures(style_dir, tmp_path
     tiny, fake = tmp_path / "tiny.png", tmp_path / "fake.jpg"
     cv2.imwrite(str(tiny), np.zeros((1, 1, 3), np.uint8))
     fake.write_bytes(b"this is not a picture")
-    for bad, message in ((tiny, "is 1x1"), (fake, "cannot decode image"), (tmp_path / "gone.png", "style picture not found")):
+    for bad, message in ((tiny, "is 1x1"), (fake, "cannot decode style picture"), (tmp_path / "gone.png", "style picture not found")):
         result = run_cli("--input", str(photo), "--style", str(bad), "--output", str(tmp_path / "x.png"), checkpoints=style_dir)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "x.png").exists()

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction
+from types import SimpleNamespace
 
 import numpy as np
+from conftest import decode
 
+from realtime.app.run import run_file
 from realtime.io.capture import CaptureThread, DemoSource, open_video
 from realtime.mailbox import LatestMailbox, OrderedQueue
+from realtime.settings import RunSettings
 
 
 class FastCamera:
@@ -92,3 +96,28 @@ def test_demo_source_moves_and_paces_itself():
     assert time.monotonic() - start >= 0.25  # about 10 / 30 s
     assert frames[0].shape == (90, 160, 3)
     assert np.abs(frames[0].astype(int) - frames[-1].astype(int)).mean() > 1.0
+
+
+class SlowEngine:
+    """Stylizes nothing, in 0.1 s a frame: slower than the demo's 30 frames a second."""
+
+    def submit(self, image: np.ndarray, _look) -> SimpleNamespace:
+        time.sleep(0.1)
+        return SimpleNamespace(wait=lambda: image)
+
+
+def test_without_a_window_the_demo_keeps_every_frame(tmp_path, capsys):
+    output = tmp_path / "demo.mp4"
+    run_file(RunSettings(style="warm", demo=True, display=False, output=output, max_frames=8),
+             DemoSource(64, 36), SlowEngine())
+    assert len(decode(output)["frames"]) == 8
+    assert "dropped" not in capsys.readouterr().err
+
+
+def test_without_a_window_a_camera_drops_what_the_engine_misses_and_says_how_many(tmp_path, capsys):
+    output = tmp_path / "camera.mp4"
+    run_file(RunSettings(style="warm", camera=0, display=False, output=output, max_frames=40), FastCamera(100),
+             SlowEngine())
+    written = len(decode(output)["frames"])
+    assert written < 40
+    assert f"dropped {40 - written} frames from fast test camera" in capsys.readouterr().err

@@ -6,14 +6,20 @@ file descriptor 2), or a crash.
 The cases are drawn once from a seeded RNG, so every run tries the same ones, and each has an id
 to rerun it alone: `python -m pytest tests/test_fuzz.py -k bytes-input-07`. They run in-process
 (realtime.cli.main) under capfd, which also sees what OpenCV, libpng or FFmpeg print to fd 2.
-Styles are the conftest's lite checkpoints, given by path.
+Styles are the conftest's lite checkpoints, given by path. Besides `realtime run`'s files, pictures cut
+short, folders, /dev/null, named pipes and pictures of extreme sizes go wherever the command line takes a
+picture (run's input, style and background, paint's content and style): a picture cut short must not
+exit 0, and a named pipe must be refused, never read.
 """
 from __future__ import annotations
 
 import os
 import re
 import shlex
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -22,7 +28,8 @@ import av
 import cv2
 import numpy as np
 import pytest
-from conftest import pattern_frame, run_cli, write_clip
+from conftest import PAINT_SIZE, PICTURE_ROLES, pattern_frame, picture_argv, real_photo, run_cli, write_clip
+from PIL import Image, UnidentifiedImageError
 
 from realtime.cli import main
 
@@ -37,6 +44,12 @@ IMAGE_OUTPUTS = ("out.png", "out.jpg", "out.webp", "out.bmp", "out.tif")
 VIDEO_OUTPUTS = ("out.mp4", "out.mkv", "out.webm")
 INPUT_NAMES = (".png", ".jpg", ".tiff", ".webp", ".mp4", ".mkv", ".webm")
 CHECKPOINT_NAMES = (".pt", ".pth", ".ts")
+CUT_FORMATS = (".jpg", ".png", ".webp")  # a real photo in each, cut short
+SPECIAL_FILES = ("folder", "devnull", "pipe")
+SPECIAL_SUFFIXES = ("", ".jpg", ".png", ".mp4", ".pt")  # what a folder or a pipe may be named
+# Width x height: strips, a line, the smallest style picture and the thinnest one there is room for, dots.
+EXTREME_SHAPES = ((20000, 20), (20, 20000), (4000, 1), (1, 4000), (1024, 32), (510, 17), (17, 17), (16, 16),
+                  (8, 8), (1, 1))
 # tqdm's progress bar (from "\r"s, so it splits into lines): shown before an error in a real run too.
 PROGRESS_LINE = re.compile(r"^(stylizing \(.*\): .*frame.*)?$")
 # What Python's default filters hide outside __main__; every other warning is printed in a real run.
@@ -118,6 +131,21 @@ def _draw_cases() -> list:
         output = str(rng.choice(VIDEO_OUTPUTS))
         add("video", f"{width}x{height}x{frames}-{codec}{extension}-to-{output}", width=width, height=height,
             frames=frames, codec=codec, extension=extension, output=output)
+
+    # Wherever a picture goes: a real photo cut short, a folder, a device or a pipe, an extreme size.
+    for role in PICTURE_ROLES:
+        for extension in CUT_FORMATS:
+            add("cut-picture", f"{role}{extension}", role=role, extension=extension)
+    for role in PICTURE_ROLES:
+        for special in SPECIAL_FILES:
+            suffix = str(rng.choice(SPECIAL_SUFFIXES)) if special != "devnull" else ""
+            add("special-file", f"{role}-{special}{suffix}", role=role, special=special, suffix=suffix)
+    for role in PICTURE_ROLES:
+        for _ in range(2):
+            width, height = EXTREME_SHAPES[int(rng.integers(len(EXTREME_SHAPES)))]
+            model = str(rng.choice(["magenta", "adain"])) if role == "style" else None
+            add("extreme-picture", f"{role}-{width}x{height}{f'-{model}' if model else ''}", role=role,
+                width=width, height=height, model=model)
     return cases
 
 
@@ -138,13 +166,14 @@ def one_torch_thread():
 
 @pytest.fixture(scope="module")
 def seeds(style_dir, tmp_path_factory) -> dict[str, bytes]:
-    """Valid files whose prefixes and mutations are fuzzed: an image, two clips, two checkpoints."""
+    """Valid files whose prefixes and mutations are fuzzed: images, two clips, two checkpoints."""
     from realtime.export import export_torchscript
     from realtime.styles.registry import StyleRegistry
 
     folder = tmp_path_factory.mktemp("seeds")
     photo = pattern_frame(0, 40, 24)
     images = {kind: cv2.imencode(f".{kind}", photo)[1].tobytes() for kind in ("png", "jpg", "tiff")}
+    images |= {f"photo{extension}": cv2.imencode(extension, real_photo())[1].tobytes() for extension in CUT_FORMATS}
     write_clip(folder / "clip.mp4", 6, 32, 24, Fraction(25))
     write_clip(folder / "clip.mkv", 6, 32, 24, Fraction(25))
     export_torchscript(StyleRegistry(style_dir), "warm", "lite", folder / "warm.ts")
@@ -226,13 +255,90 @@ def build(case: Case, folder: Path, style_dir: Path, seeds: dict[str, bytes]) ->
         tiny_video(source, rng, p["width"], p["height"], p["frames"], p["codec"])
         output = folder / p["output"]
         return ["--input", str(source), "--output", str(output), "--no-display", "--style", str(warm)], [source], output
+    if case.kind in ("cut-picture", "special-file", "extreme-picture"):
+        return picture_case(case, folder, rng, photo, warm, seeds)
     raise AssertionError(f"unknown case kind {case.kind}")
 
 
-def valid_output(output: Path, given: list[Path]) -> str | None:
-    """None when `output` holds a whole result for the input; else what is wrong with it."""
+def picture_case(case: Case, folder: Path, rng: np.random.Generator, photo: Path, warm: Path,
+                 seeds: dict[str, bytes]) -> tuple[list[str], list[Path], Path]:
+    """A picture cut short, a special file, or a picture of an extreme size, in its role."""
+    p = case.params
+    if case.kind == "cut-picture":
+        picture = folder / f"picture{p['extension']}"
+        picture.write_bytes(fuzzed_bytes(rng, "prefix", seeds[f"photo{p['extension']}"]))
+    elif case.kind == "special-file":
+        picture = special_file(p["special"], folder / f"special{p['suffix']}")
+    else:
+        picture = folder / "picture.png"
+        assert cv2.imwrite(str(picture), random_image(rng, p["width"], p["height"], 3, 8))
+    output = folder / "out.png"
+    argv = picture_argv(p["role"], picture, photo, warm, output) + (["--picture-model", p["model"]] if p.get("model") else [])
+    # The files the run reads, its source first (what the output is checked against); a special file is none.
+    given = [picture, photo] if p["role"] in ("input", "paint-content") else [photo, picture]
+    return argv, [path for path in given if path.is_file()], output
+
+
+def special_file(kind: str, path: Path) -> Path:
+    """A folder (with a picture in it, as the user's would have), /dev/null, or a named pipe."""
+    if kind == "folder":
+        path.mkdir()
+        cv2.imwrite(str(path / "photo.png"), real_photo())
+        return path
+    if kind == "pipe":
+        os.mkfifo(path)
+        return path
+    return Path(os.devnull)
+
+
+@contextmanager
+def pipe_readers_released(argv: list[str]) -> Iterator[list[str]]:
+    """A run that opens a named pipe it was given waits for a writer forever. Open the write end of each
+    whenever someone reads it, so that run sees an empty file and ends (the case fails), not hangs."""
+    pipes = [arg for arg in argv if Path(arg).is_fifo()]
+    read: list[str] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(0.2):
+            for pipe in pipes:
+                try:  # without a reader this fails (ENXIO) at once
+                    os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+                except OSError:
+                    continue
+                read.append(pipe)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield read
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def decodes_to_the_end(path: Path) -> bool:
+    """Pillow's verdict on a picture it knows: every pixel decodes (OpenCV hands back a JPEG cut short as
+    its first rows over grey). What it does not know is left to OpenCV."""
+    try:
+        with Image.open(path) as picture:
+            picture.load()
+    except UnidentifiedImageError:
+        return True
+    except Exception:  # noqa: BLE001 - any decoder error is a picture that does not decode
+        return False
+    return True
+
+
+def valid_output(output: Path, given: list[Path], painted: bool = False) -> str | None:
+    """None when `output` holds a whole result for the input (for `paint`, at PAINT_SIZE); else what is wrong."""
     if not output.is_file():
         return f"exit 0 but no {output.name}"
+    if not given:
+        return "exit 0 with no input file"
+    damaged = [path.name for path in given if path.suffix in IMAGE_EXTENSIONS and not decodes_to_the_end(path)]
+    if damaged:
+        return f"exit 0, but {', '.join(damaged)} does not decode to the end"
     source = given[0]
     if output.suffix in (".mp4", ".mkv", ".webm"):
         capture = cv2.VideoCapture(str(source))  # what the app reads the input with (a lone JPEG, too)
@@ -256,8 +362,13 @@ def valid_output(output: Path, given: list[Path]) -> str | None:
     if image is None:
         return f"{output.name} does not decode"
     expected = cv2.imread(str(source), cv2.IMREAD_COLOR)
-    if expected is not None and image.shape[:2] != expected.shape[:2]:
-        return f"{output.name} is {image.shape[1]}x{image.shape[0]}, the input {expected.shape[1]}x{expected.shape[0]}"
+    if expected is None:
+        return None
+    (height, width), (source_height, source_width) = image.shape[:2], expected.shape[:2]
+    if painted and (max(height, width) != PAINT_SIZE or (width >= height) != (source_width >= source_height)):
+        return f"{output.name} is {width}x{height}, not the {source_width}x{source_height} input at {PAINT_SIZE}"
+    if not painted and (height, width) != (source_height, source_width):
+        return f"{output.name} is {width}x{height}, the input {source_width}x{source_height}"
     return None
 
 
@@ -272,7 +383,7 @@ def check_outcome(case: Case, argv: list[str], given: dict[Path, bytes], output:
     for path, content in given.items():
         assert path.read_bytes() == content, f"{path.name} changed{report}"
     if code == 0:
-        problem = valid_output(output, list(given))
+        problem = valid_output(output, list(given), painted=argv[0] == "paint")
         assert problem is None, f"{problem}{report}"
         return
     assert code == 2, report
@@ -285,13 +396,14 @@ def test_exit_0_with_a_valid_output_or_exit_2_with_one_line(case, style_dir, see
     argv, files, output = build(case, tmp_path, style_dir, seeds)
     given = {path: path.read_bytes() for path in files}
     capfd.readouterr()
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, pipe_readers_released(argv) as pipes_read:
         warnings.simplefilter("always")
         try:
             code, raised = main(argv), None
         except BaseException as exc:  # noqa: BLE001 - a crash is a finding, reported with the arguments
             code, raised = None, exc
     captured = capfd.readouterr()
+    assert not pipes_read, f"read the named pipe {pipes_read[0]} instead of refusing it: realtime {shlex.join(argv)}"
     # pytest collects the warnings that a real run prints to stderr: put them back where they would be.
     shown = [w for w in caught if not issubclass(w.category, HIDDEN_WARNINGS)]
     stderr = "".join(warnings.formatwarning(w.message, w.category, w.filename, w.lineno) for w in shown) + captured.err

@@ -62,4 +62,4 @@ def test_a_plain_install_finds_its_styles_and_shaders(tmp_path):
     listed = run(str(realtime), "--list-styles").stdout.splitlines()
     assert [line.split()[0] for line in listed] == StyleRegistry(SHIPPED_CHECKPOINTS).names()
     run(str(realtime), "--demo", "--no-display", "--output", "demo.mp4", "--max-frames", "10")
-    assert decode(tmp_path / "demo.mp4")["frames"]  # a live source keeps up by dropping frames on a slow CPU
+    assert len(decode(tmp_path / "demo.mp4")["frames"]) == 10  # without a window the demo waits for the engine

@@ -36,8 +36,8 @@ def test_paint_bad_input_is_one_line(tmp_path):
     fake = tmp_path / "fake.jpg"
     fake.write_bytes(b"not a picture")
     cases = [
-        (["--style", str(tmp_path / "gone.jpg")], "image not found"),
-        (["--style", str(fake)], "cannot decode image"),
+        (["--style", str(tmp_path / "gone.jpg")], "style picture not found"),
+        (["--style", str(fake)], "cannot decode style picture"),
         (["--style", str(photo), "--output", str(tmp_path / "out.mp4")], "paint writes an image"),
         (["--style", str(photo), "--size", "8"], "too small"),
     ]

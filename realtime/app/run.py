@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl, is_loopback
 from realtime.engine.device import network_variant, pick_device
+from realtime.engine.memory import check_frame_memory
 from realtime.engine.sizes import resolve_inference_size
 from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
@@ -17,6 +18,7 @@ from realtime.io.capture import (
     CaptureThread,
     DemoSource,
     Source,
+    check_input,
     open_camera,
     open_video,
 )
@@ -63,6 +65,8 @@ def open_source(settings: RunSettings) -> Source:
 
 def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     device = pick_device(settings.device)
+    if settings.size is not None:
+        check_frame_memory(settings.size, device)
     variant = network_variant(settings.model, device)
     inference_size = resolve_inference_size(settings.inference_size, device, settings.live, variant)
     engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
@@ -84,6 +88,9 @@ def check_window_options(settings: RunSettings) -> None:
     if given and not settings.display:
         raise UserError(f"{', '.join(given)}: only the window's show acts on this; drop --no-display "
                         "(a fullscreen window runs unattended) or drop the option")
+    if settings.loop and not settings.display and settings.max_frames is None:  # file mode loops only to N frames
+        raise UserError("--loop without a window would never finish the file: add --max-frames N to stop after "
+                        "N frames, or drop --no-display to loop in the window")
     remote = settings.http_port is not None or settings.osc_port is not None
     if remote and not is_loopback(settings.remote_host) and not settings.remote_token:
         raise UserError(f"--remote-host {settings.remote_host} lets anyone on the network control the show; "
@@ -93,15 +100,17 @@ def check_window_options(settings: RunSettings) -> None:
 def run(settings: RunSettings) -> None:
     check_window_options(settings)
     registry = StyleRegistry()
-    if settings.input is not None and "://" not in settings.input and not Path(settings.input).is_file():
-        raise UserError(f"input not found: {settings.input}")
+    if settings.input is not None:
+        check_input(settings.input)
+    image_input = settings.input is not None and is_image_path(Path(settings.input))
     if settings.output is not None:
-        check_output_path(settings.output, settings.recording.codec)
+        check_output_path(settings.output, settings.recording.codec, "styled.png" if image_input else "styled.mp4")
         check_not_the_input(settings.output, settings.input)
         check_writable(settings.output)
         if not is_image_path(settings.output):
             check_encoder(settings.output, settings.recording)
-    image_input = settings.input is not None and is_image_path(Path(settings.input))
+    elif settings.display and not image_input:
+        check_encoder(Path("recording.mp4"), settings.recording)  # R records .mp4: a bad --crf fails now, not then
     if settings.style_dir is not None:
         style_pictures(settings.style_dir)  # a missing or empty folder fails now
         if image_input or not settings.display:
@@ -139,7 +148,7 @@ def check_not_the_input(output: Path, input_name: str | None) -> None:
 
 
 def run_image(settings: RunSettings, engine: StyleEngine) -> None:
-    image = read_bgr(Path(settings.input))
+    image = read_bgr(Path(settings.input), "input picture")
     result = engine.process(image, settings.look())
     output = settings.output or Path(settings.input).with_name(f"{Path(settings.input).stem}_{engine.style(settings.style).ref.name}.png")
     if not is_image_path(output):
@@ -219,9 +228,11 @@ def engine_output_size(settings: RunSettings, source: Source) -> tuple[int, int]
 
 def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None:
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread
-    (and the virtual camera)."""
+    (and the virtual camera). A camera or stream does not wait: frames the engine misses are dropped
+    and counted."""
     capture = CaptureThread(source, settings.max_frames, loop=settings.loop and settings.max_frames is not None,
-                            reconnect=source.live, paced=settings.virtual_camera and not source.live)  # real time for a camera
+                            reconnect=source.live, paced=settings.virtual_camera and not source.live,  # real time for a camera
+                            live=source.live and not waits_for_the_engine(source, settings))
     sinks = []
     try:
         if settings.virtual_camera:  # first: a missing device must not leave an empty recording behind
@@ -248,4 +259,13 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
         finished = True
     finally:
         capture.stop()
+        if capture.frames.dropped:
+            say(f"dropped {capture.frames.dropped} frames from {source.description} that the engine could not keep up with")
         close_all(sinks, complete=finished)
+
+
+def waits_for_the_engine(source: Source, settings: RunSettings) -> bool:
+    """Whether a job without a window queues the demo's frames, as a file's, instead of dropping those
+    the engine misses: unlike a camera, the demo can wait for it. Feeding a virtual camera, it stays
+    live, for the least latency."""
+    return isinstance(source, DemoSource) and not settings.virtual_camera

@@ -92,9 +92,11 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command_export(args: argparse.Namespace) -> None:
     from realtime.export import export_onnx, export_torchscript
+    from realtime.io.outputs import check_output_folder
     from realtime.styles.registry import StyleRegistry
 
     export_format = args.format or ("onnx" if args.output.suffix.lower() == ".onnx" else "torchscript")
+    check_output_folder(args.output, f"{Path(args.style).stem}.{'onnx' if export_format == 'onnx' else 'ts'}")
     if export_format == "onnx":
         if args.half:
             raise UserError("--half is for TorchScript files; ONNX tools choose their own precision")
@@ -122,9 +124,10 @@ def add_paint_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command_paint(args: argparse.Namespace) -> None:
     from realtime.io.images import write_image
-    from realtime.io.outputs import check_output_path, check_writable, is_image_path
+    from realtime.io.outputs import check_output_folder, check_output_path, check_writable, is_image_path
     from realtime.paint import paint
 
+    check_output_folder(args.output, "painted.png")  # first: a folder is not "not an image"
     if not is_image_path(args.output):
         raise UserError(f"--output {args.output.name}: paint writes an image (.png or .jpg)")
     check_output_path(args.output, None)

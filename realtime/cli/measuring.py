@@ -25,6 +25,27 @@ if TYPE_CHECKING:
     import torch
 
 
+# The defaults in the shared data set ($REALTIME_DATA), of the commands that measure.
+BENCH_CLIP = "video/room_people_walking_in_one_by_one.mp4"
+PORTRAITS = "portraits"
+PAINTINGS = "styles"
+FLICKER_CLIP = "video/webcam_person_signing_asl_book.mkv"
+
+
+def shared_data(relative: str) -> Path | None:
+    """$REALTIME_DATA/relative: the default of an option that reads the shared data set; None without it."""
+    data = os.environ.get("REALTIME_DATA")
+    return Path(data) / relative if data else None
+
+
+def require_data(path: Path | None, option: str, relative: str) -> Path:
+    """The value of an option whose default is in the shared data set, or one line that says how to give it."""
+    if path is None:
+        raise UserError(f"{option} is needed and REALTIME_DATA is not set: pass {option}, or set REALTIME_DATA "
+                        f"to the shared data folder (the default is $REALTIME_DATA/{relative})")
+    return path
+
+
 def add_device_arguments(parser: argparse.ArgumentParser) -> None:
     """--device and --model, as `realtime run` has them."""
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
@@ -42,10 +63,8 @@ def device_and_variant(args: argparse.Namespace) -> tuple[torch.device, str]:
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
-    data = os.environ.get("REALTIME_DATA")
-    default_input = Path(data) / "video" / "room_people_walking_in_one_by_one.mp4" if data else None
-    parser.add_argument("--input", type=Path, default=default_input,
-                        help="a real video file (default: $REALTIME_DATA/video/room_people_walking_in_one_by_one.mp4)")
+    parser.add_argument("--input", type=Path, default=shared_data(BENCH_CLIP),
+                        help=f"a real video file (default: $REALTIME_DATA/{BENCH_CLIP})")
     parser.add_argument("--frames", type=positive_int, default=60, help="frames per measurement, after 5 warm-up frames")
     parser.add_argument("--devices", type=comma_list(str), default=["auto"], help="e.g. cpu,cuda")
     parser.add_argument("--models", type=comma_list(str), default=["magenta", "fast"],
@@ -77,8 +96,7 @@ def command_bench(args: argparse.Namespace) -> None:
     from realtime.measure.bench import BENCH_MODELS, configs_from, run_bench
     from realtime.measure.bench_report import markdown_table, write_outputs
 
-    if args.input is None:
-        raise UserError("pass --input VIDEO (a real video file) or set REALTIME_DATA")
+    require_data(args.input, "--input VIDEO", BENCH_CLIP)
     for model in args.models:
         if model not in BENCH_MODELS:
             raise UserError(f"unknown model {model!r}; use {', '.join(BENCH_MODELS)} or several, e.g. magenta,picture")
@@ -98,9 +116,8 @@ def command_bench(args: argparse.Namespace) -> None:
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     kinds = parser.add_subparsers(dest="evaluation", metavar="WHAT", required=True, parser_class=OneLineErrorParser)
     segmentation = kinds.add_parser("segmentation", help="person mask IoU against ground truth, and parity with MediaPipe")
-    data = os.environ.get("REALTIME_DATA")
-    segmentation.add_argument("--data", type=Path, default=Path(data) / "portraits" if data else None,
-                              help="folder with images/ and masks/ (default: $REALTIME_DATA/portraits)")
+    segmentation.add_argument("--data", type=Path, default=shared_data(PORTRAITS),
+                              help=f"folder with images/ and masks/ (default: $REALTIME_DATA/{PORTRAITS})")
     segmentation.add_argument("--no-parity", dest="parity", action="store_false",
                               help="skip the comparison with MediaPipe's runtime")
     soak = kinds.add_parser("soak", help="run the live app for a long time on a looping file: memory and FPS")
@@ -120,11 +137,10 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--styles", type=comma_list(str), help="names or checkpoint files (default: every style)")
     style.add_argument("--checkpoints", type=Path, help="look style names up in this folder (default: the project's)")
     style.add_argument("--images", type=Path, help="folder of photos (default: scikit-image's astronaut, coffee, chelsea, rocket)")
-    style.add_argument("--paintings", type=Path, default=Path(data) / "styles" if data else None,
-                       help="folder of the paintings (default: $REALTIME_DATA/styles)")
-    default_clip = Path(data) / "video" / "webcam_person_signing_asl_book.mkv" if data else None
-    style.add_argument("--clip", type=Path, default=default_clip,
-                       help="clip for the flicker (default: $REALTIME_DATA/video/webcam_person_signing_asl_book.mkv)")
+    style.add_argument("--paintings", type=Path, default=shared_data(PAINTINGS),
+                       help=f"folder of the paintings (default: $REALTIME_DATA/{PAINTINGS})")
+    style.add_argument("--clip", type=Path, default=shared_data(FLICKER_CLIP),
+                       help=f"clip for the flicker (default: $REALTIME_DATA/{FLICKER_CLIP})")
     style.add_argument("--clip-size", type=parse_size, default=(640, 360), metavar="WxH")
     style.add_argument("--max-frames", type=positive_int, default=30, metavar="N")
     add_device_arguments(style)
@@ -146,9 +162,7 @@ def command_eval(args: argparse.Namespace) -> None:
         print(report.summary())
         return
     if args.evaluation == "segmentation":
-        if args.data is None:
-            raise UserError("pass --data DIR or set REALTIME_DATA")
-        print(evaluate.report_segmentation(args.data, args.parity))
+        print(evaluate.report_segmentation(require_data(args.data, "--data DIR", PORTRAITS), args.parity))
         return
     if args.evaluation == "style":
         print(evaluate_styles(args))
@@ -171,7 +185,7 @@ def evaluate_styles(args: argparse.Namespace) -> str:
     from realtime.measure.style_quality import StyleJudge, photos_in, report_styles
     from realtime.styles.registry import StyleRegistry
 
-    if args.paintings is None or not args.paintings.is_dir():
+    if not require_data(args.paintings, "--paintings DIR", PAINTINGS).is_dir():
         raise UserError(f"paintings folder not found: {args.paintings}; pass --paintings DIR or set REALTIME_DATA")
     if args.clip is not None and not args.clip.is_file():
         raise UserError(f"clip not found: {args.clip}; pass --clip VIDEO or set REALTIME_DATA")
@@ -185,21 +199,23 @@ def evaluate_styles(args: argparse.Namespace) -> str:
 
 
 def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
-    data = os.environ.get("REALTIME_DATA")
     parser.add_argument("--photos", type=Path, nargs="+", required=True, help="photos not used in training")
     parser.add_argument("--output", type=Path, required=True, metavar="FILE.png")
     parser.add_argument("--styles", type=comma_list(str), help="default: every style in realtime/checkpoints/")
-    parser.add_argument("--paintings", type=Path, default=Path(data) / "styles" if data else Path("."),
-                        help="folder of the paintings (default: $REALTIME_DATA/styles)")
+    parser.add_argument("--paintings", type=Path, default=shared_data(PAINTINGS),
+                        help=f"folder of the paintings (default: $REALTIME_DATA/{PAINTINGS}); a style whose painting "
+                             "is not in it, or every style when there is no folder, gets a black painting tile")
     add_device_arguments(parser)
 
 
 def command_sheet(args: argparse.Namespace) -> None:
     from realtime.engine.style_engine import StyleEngine
     from realtime.io.images import write_image
+    from realtime.io.outputs import check_output_folder
     from realtime.measure.contact_sheet import contact_sheet
     from realtime.styles.registry import StyleRegistry
 
+    check_output_folder(args.output, "sheet.png")
     registry = StyleRegistry()
     styles = args.styles or registry.names()
     if not styles:

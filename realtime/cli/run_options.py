@@ -81,7 +81,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     person.add_argument("--mask-smoothing", type=unit_interval, default=0.9, metavar="S",
                         help="temporal steadiness of unsure mask pixels, 0 (off) to 1")
     out = parser.add_argument_group("output")
-    out.add_argument("--output", type=Path, metavar="FILE", help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg)")
+    out.add_argument("--output", type=Path, metavar="FILE",
+                     help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg), into a folder that "
+                          "exists; an image input without it is written as NAME_STYLE.png beside the input")
     out.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N frames")
     out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible")
     out.add_argument("--virtual-camera", action="store_true",
@@ -93,7 +95,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                      help="where R saves recordings (timestamped .mp4 names)")
     rec.add_argument("--codec", choices=tuple(CODECS), help="default: from the extension (h264; vp9 for .webm), "
                      "h264_nvenc when a CUDA GPU is used and the encoder opens")
-    rec.add_argument("--crf", type=int, metavar="Q", help="constant quality, lower is better (h264 default 18)")
+    scales = ", ".join(f"{name} {codec.quality_range[0]}-{codec.quality_range[1]} (default {codec.default_quality})"
+                       for name, codec in CODECS.items())
+    rec.add_argument("--crf", type=int, metavar="Q", help=f"constant quality, lower is better: {scales}")
     rec.add_argument("--preset", help="encoder speed preset (h264: ultrafast..veryslow; default medium for files, veryfast live)")
     rec.add_argument("--record-size", type=parse_size, metavar="WxH", help="scale recorded frames to this size")
     rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=True,

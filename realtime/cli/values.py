@@ -4,6 +4,7 @@ Plain Python: nothing here may import torch, OpenCV or PyAV (`--help` must start
 from __future__ import annotations
 
 import argparse
+import re
 from dataclasses import fields
 from typing import Any, Callable, TypeVar
 
@@ -17,9 +18,27 @@ MODEL_HELP = ("style network; auto (= magenta): the style's network fine-tuned f
               "without the one asked for runs the next of magenta, fast, lite, full")
 
 
+# Pixels a side. 16384 x 16384 is more than any H.264 or HEVC level holds, and 3 GB a frame in float pixels.
+MIN_SIDE, MAX_SIDE = 16, 16384
+SIZE_RULE = f"WIDTHxHEIGHT, each side {MIN_SIDE} to {MAX_SIDE}"
+SIZE_FORMAT = f"a size is {SIZE_RULE}, like 640x360"
+MISSING_VALUE = re.compile(r"argument (\S+?)(?:/\S+)?: expected one argument")
+
+
 class OneLineErrorParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
+        missing = MISSING_VALUE.fullmatch(message)
+        if missing:
+            message = self._missing_value(missing.group(1))
         raise UserError(f"{message} (see {self.prog} --help)")
+
+    def _missing_value(self, option: str) -> str:
+        """argparse takes a value that starts with '-' (--size -100x50) for the next option, and says
+        only "expected one argument": say what the value looks like instead."""
+        action = next(action for action in self._actions if option in action.option_strings)
+        if action.type in (parse_size, parse_inference_size):
+            return f"{option} takes {action.metavar}; {SIZE_FORMAT}"
+        return f"{option} needs a value ({action.metavar or action.dest.upper()})"
 
 
 def settings_from(cls: Callable[..., Settings], args: argparse.Namespace, **built: Any) -> Settings:
@@ -33,9 +52,9 @@ def parse_size(text: str) -> tuple[int, int]:
     try:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 640x360, not {text!r}") from None
-    if width < 16 or height < 16:
-        raise argparse.ArgumentTypeError(f"size {text} is too small; use at least 16x16")
+        raise argparse.ArgumentTypeError(f"size must look like 640x360 ({SIZE_RULE}), not {text!r}") from None
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise argparse.ArgumentTypeError(f"size {text} is out of range; {SIZE_FORMAT}")
     return width, height
 
 

@@ -19,10 +19,10 @@ from torch import nn
 
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, fit_long_side, read_bgr
-from realtime.model.vgg import AdaINDecoder, VGGEncoder
+from realtime.model.vgg import MIN_PICTURE_SIDE, AdaINDecoder, VGGEncoder
 
 STYLE_LONG_SIDE = 512  # the style picture's statistics are taken at this size, as in the paper
-MIN_STYLE_SIDE = 16
+MIN_STYLE_SIDE = MIN_PICTURE_SIDE  # `realtime paint` takes the style's statistics up to relu5_1
 HUGE_STYLE_SIDE = 4096  # pictures this big are worth a note: only their 512-pixel version counts
 log = logging.getLogger("realtime")
 
@@ -61,17 +61,18 @@ class AdaINStylizer(nn.Module):
 
 def load_style_picture(path: Path) -> torch.Tensor:
     """The style picture as 1 x 3 x H x W RGB in [0, 1], at most STYLE_LONG_SIDE on its long side."""
-    image = read_bgr(path)
+    image = read_bgr(path, "style picture")
     height, width = image.shape[:2]
-    if min(height, width) < MIN_STYLE_SIDE:
-        raise UserError(f"style picture {path} is {width}x{height}; use a picture at least "
-                        f"{MIN_STYLE_SIDE} pixels on each side")
+    used = fit_long_side(image, STYLE_LONG_SIDE) if max(height, width) > STYLE_LONG_SIDE else image
+    # At the size it is used: a long, thin picture shrinks to a strip VGG-19 cannot read.
+    if min(used.shape[:2]) < MIN_STYLE_SIDE:
+        raise UserError(f"style picture {path} is {width}x{height}, too small or too thin; use a picture at least "
+                        f"{MIN_STYLE_SIDE} pixels on each side and at most {STYLE_LONG_SIDE // MIN_STYLE_SIDE} "
+                        "times as long as it is wide")
     if max(height, width) >= HUGE_STYLE_SIDE:
         log.warning("style picture %s is %dx%d; using it at %d pixels on its long side", path.name, width, height,
                     STYLE_LONG_SIDE)
-    if max(height, width) > STYLE_LONG_SIDE:
-        image = fit_long_side(image, STYLE_LONG_SIDE)
-    return bgr_to_tensor(image)
+    return bgr_to_tensor(used)
 
 
 def mix_weights(count: int, mix: float) -> list[float]:

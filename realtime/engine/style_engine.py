@@ -123,24 +123,29 @@ class StyleEngine:
         slot = self._slot = 1 - self._slot
         if self.cpu_share is not None:
             self.cpu_share.update()
+        width, height = self.processing_size(image)
+        first_size = self.inference_size(width, height)
         while True:
             try:
-                return self._submit(image, look, slot)
+                pending = self._submit(image, look, slot)
+                break
             except (torch.OutOfMemoryError, RuntimeError) as exc:
                 if not is_out_of_memory(exc):
                     raise
-                self._shrink_after_out_of_memory(*self.processing_size(image))
+                self._shrink_after_out_of_memory(width, height, first_size)
+        new_size = self.inference_size(width, height)
+        if new_size != first_size:  # one line however many halvings it took
+            log.warning("%s ran out of memory at %dx%d; processing at %dx%d from now on", self.device, *first_size, *new_size)
+        return pending
 
-    def _shrink_after_out_of_memory(self, width: int, height: int) -> None:
+    def _shrink_after_out_of_memory(self, width: int, height: int, first_size: tuple[int, int]) -> None:
         old_w, old_h = self.inference_size(width, height)
         if old_w * old_h <= MIN_INFERENCE_PIXELS:
-            raise UserError(f"{self.device} ran out of memory even at {old_w}x{old_h}; "
-                            "close other programs using it, or choose a smaller --size")
+            raise UserError(f"{self.device} ran out of memory at {first_size[0]}x{first_size[1]} and still at "
+                            f"{old_w}x{old_h}; close other programs using it, or choose a smaller --size")
         self.max_inference_pixels = old_w * old_h // 2
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
-        new_w, new_h = self.inference_size(width, height)
-        log.warning("%s ran out of memory at %dx%d; processing at %dx%d from now on", self.device, old_w, old_h, new_w, new_h)
 
     def _submit(self, image: np.ndarray, look: Look, slot: int) -> PendingResult:
         style = self.style(look.style)

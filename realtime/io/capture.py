@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from realtime.errors import UserError
+from realtime.io.pictures import check_file
 from realtime.io.quiet import silenced_stderr
 from realtime.mailbox import LatestMailbox, OrderedQueue
 
@@ -139,11 +140,16 @@ def open_camera(index: int, width: int | None = None, height: int | None = None,
         return None
 
 
+def check_input(path_or_url: str) -> None:
+    """A local --input is a file: not missing, not a folder, not a device or a pipe."""
+    if "://" not in path_or_url:
+        check_file(Path(path_or_url), "input", "pass one video or picture file from it (one run per file)")
+
+
 def open_video(path_or_url: str) -> OpenCVSource:
     """Open a video file (read in order) or a stream URL (live)."""
     is_url = "://" in path_or_url
-    if not is_url and not Path(path_or_url).is_file():
-        raise UserError(f"input not found: {path_or_url}")
+    check_input(path_or_url)
     _silence_opencv()
     what = "stream" if is_url else "video"
 

@@ -9,16 +9,8 @@ import torch
 
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
-from realtime.io.quiet import imread_quietly
-
-
-def read_bgr(path: Path) -> np.ndarray:
-    if not path.is_file():
-        raise UserError(f"image not found: {path}")
-    image = imread_quietly(path)
-    if image is None:
-        raise UserError(f"cannot decode image {path}; use a JPEG or PNG file")
-    return image
+# Re-exported beside the helpers below: training, painting and measuring read their pictures from here.
+from realtime.io.pictures import read_bgr  # noqa: F401
 
 
 def list_images(folder: Path) -> list[Path]:

@@ -16,22 +16,29 @@ class Codec:
     encoder: str
     quality_option: str  # the encoder's constant-quality knob
     default_quality: int
+    # The scale of --crf: the encoder's best to its worst; x264 takes any number and clamps it, so
+    # --crf 999 would silently be its blockiest picture. nvenc's cq 0 and SVT-AV1's crf 0 mean "unset".
+    quality_range: tuple[int, int]
     file_options: dict[str, str] = field(default_factory=dict)  # best quality for the time
     # Fast enough to keep up; no lookahead, so each frame is in the file as soon as it is encoded.
     live_options: dict[str, str] = field(default_factory=dict)
 
+    def quality_setting(self, quality: int | None) -> dict[str, str]:
+        """The encoder option for --crf; 0 is a quality too (lossless for x264), not "the default"."""
+        return {self.quality_option: str(self.default_quality if quality is None else quality)}
+
 
 CODECS = {
-    "h264": Codec("libx264", "crf", 18, {"preset": "medium"}, {"preset": "veryfast", "tune": "zerolatency"}),
+    "h264": Codec("libx264", "crf", 18, (0, 51), {"preset": "medium"}, {"preset": "veryfast", "tune": "zerolatency"}),
     # forced-idr: the writer's forced keyframes (a fragment every second) become IDR frames, not plain I frames.
-    "h264_nvenc": Codec("h264_nvenc", "cq", 21, {"preset": "p5"}, {"preset": "p2", "forced-idr": "1"}),
-    "hevc": Codec("libx265", "crf", 22, {"preset": "medium", "x265-params": "log-level=error"},
+    "h264_nvenc": Codec("h264_nvenc", "cq", 21, (1, 51), {"preset": "p5"}, {"preset": "p2", "forced-idr": "1"}),
+    "hevc": Codec("libx265", "crf", 22, (0, 51), {"preset": "medium", "x265-params": "log-level=error"},
                   {"preset": "veryfast", "tune": "zerolatency", "forced-idr": "1", "x265-params": "log-level=error"}),
     # lag-in-frames=0: libvpx otherwise holds 25 frames back even at the realtime deadline.
-    "vp9": Codec("libvpx-vp9", "crf", 31, {"b": "0", "row-mt": "1"},
+    "vp9": Codec("libvpx-vp9", "crf", 31, (0, 63), {"b": "0", "row-mt": "1"},
                  {"b": "0", "row-mt": "1", "deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}),
     # pred-struct=1: low delay; SVT-AV1's default holds ~13 frames back (seconds, on a slow machine).
-    "av1": Codec("libsvtav1", "crf", 30, {"preset": "8"}, {"preset": "12", "svtav1-params": "pred-struct=1"}),
+    "av1": Codec("libsvtav1", "crf", 30, (1, 63), {"preset": "8"}, {"preset": "12", "svtav1-params": "pred-struct=1"}),
 }
 
 
@@ -45,7 +52,25 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def check_output_path(path: Path, codec: str | None = None) -> None:
+def check_quality(codec: str, quality: int | None) -> None:
+    """--crf on the codec's scale, before any work."""
+    low, high = CODECS[codec].quality_range
+    if quality is not None and not low <= quality <= high:
+        raise UserError(f"--crf {quality} is outside {codec}'s range: use {low} (best) to {high} (smallest file); "
+                        f"its default is {CODECS[codec].default_quality}")
+
+
+def check_output_folder(path: Path, example: str) -> None:
+    """An output goes into a folder that exists: a mistyped folder is refused, not made (every command
+    that writes a file); example is a file name to suggest when path is a folder itself."""
+    if path.is_dir():
+        raise UserError(f"--output {path} is a folder; name a file in it, like {path / example}")
+    if not path.parent.is_dir():
+        raise UserError(f"output folder does not exist: {path.parent}; create it, or choose another --output")
+
+
+def check_output_path(path: Path, codec: str | None = None, example: str = "styled.mp4") -> None:
+    check_output_folder(path, example)
     suffix = path.suffix.lower()
     if not (is_image_path(path) or suffix in CONTAINERS):
         raise UserError(f"cannot write {path.name}: use one of {', '.join(sorted(CONTAINERS))} for video "
@@ -54,8 +79,6 @@ def check_output_path(path: Path, codec: str | None = None) -> None:
         raise UserError(f"unknown codec {codec!r}; use one of {', '.join(CODECS)}")
     if suffix == ".webm" and codec is not None and codec not in WEBM_CODECS:
         raise UserError(f"WebM holds only {' or '.join(WEBM_CODECS)}, not {codec}; use .mp4 or .mkv for {codec}")
-    if not path.parent.is_dir():
-        raise UserError(f"output folder does not exist: {path.parent}")
 
 
 def check_writable(path: Path) -> None:

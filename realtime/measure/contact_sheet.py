@@ -31,8 +31,9 @@ def label(text: str, width: int) -> np.ndarray:
     return strip
 
 
-def contact_sheet(engine: StyleEngine, styles: list[str], photos: list[Path], paintings: Path) -> np.ndarray:
-    """One row per style: the painting, then each photo stylized (processed at 512 px, shown at 256)."""
+def contact_sheet(engine: StyleEngine, styles: list[str], photos: list[Path], paintings: Path | None) -> np.ndarray:
+    """One row per style: the painting (black where it is not in paintings), then each photo stylized
+    (processed at 512 px, shown at 256)."""
     if len(photos) < 1:
         raise UserError("give at least one photo")
     originals = [read_bgr(path) for path in photos]
@@ -40,8 +41,9 @@ def contact_sheet(engine: StyleEngine, styles: list[str], photos: list[Path], pa
     rows = [np.hstack(header), np.hstack([np.full((TILE, TILE, 3), 255, np.uint8)] + [fit_tile(o) for o in originals])]
     for name in styles:
         meta = engine.style(name).meta  # also for exported TorchScript files, which load_style cannot read
-        painting_file = paintings / meta.get("style_image", "")
-        painting = fit_tile(read_bgr(painting_file)) if painting_file.is_file() else np.zeros((TILE, TILE, 3), np.uint8)
+        painting_file = paintings / meta.get("style_image", "") if paintings else None
+        painting = (fit_tile(read_bgr(painting_file)) if painting_file and painting_file.is_file()
+                    else np.zeros((TILE, TILE, 3), np.uint8))
         stylized = [fit_tile(engine.process(fit_tile(o, 2 * TILE), Look(name))) for o in originals]
         shown_name, title = display_name(name), meta.get("painting", {}).get("title", "")
         heading = shown_name if title in ("", shown_name) else f"{shown_name}: {title}"

@@ -32,6 +32,9 @@ _ENCODER_PLAN = [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 
 _DECODER_PLAN = [256, "U", 256, 256, 256, 128, "U", 128, 64, "U", 64, 3]
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+# The fewest pixels across a picture that reaches relu5_1: its four poolings leave 2, what the reflection
+# padding of the next convolution needs.
+MIN_PICTURE_SIDE = 17
 CONTENT_LAYERS = ("relu2_2",)
 
 

@@ -9,10 +9,13 @@ from pathlib import Path
 from realtime.assets import CHECKPOINTS
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
+from realtime.io.pictures import check_file
 from realtime.model.transformer import VARIANTS
 from realtime.settings import NETWORK_SIZES
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
+STYLE_KINDS = ("--style takes a bundled style name (e.g. udnie), a style checkpoint (.pt, .pth or .model; "
+               ".ts from 'realtime export') or a picture (.jpg, .png, .webp, ...)")
 
 
 @dataclass(frozen=True)
@@ -47,17 +50,20 @@ class StyleRegistry:
             chosen = next(v for v in (variant, *NETWORK_SIZES) if v in files)
             return StyleRef(name_or_path, files[chosen], chosen)
         path = Path(name_or_path).expanduser()
+        if path.is_dir():
+            raise UserError(f"--style {path} is a folder; use --style-dir {path} for its pictures, "
+                            "or --style with one file in it")
         if is_picture_style(name_or_path):
             pictures = tuple(Path(part.strip()).expanduser() for part in name_or_path.split(","))
             for picture in pictures:
-                if not picture.is_file():
-                    raise UserError(f"style picture not found: {picture}")
+                check_file(picture, "style picture")
             return StyleRef(" + ".join(p.stem for p in pictures), pictures[0], "image", pictures)
         if "," in name_or_path:
             raise UserError(f"{name_or_path!r}: only pictures can be mixed (--style a.jpg,b.jpg --mix 0.3)")
-        if path.suffix in CHECKPOINT_SUFFIXES or os.sep in name_or_path:
-            if not path.is_file():
-                raise UserError(f"style checkpoint not found: {path}")
+        if path.suffix.lower() in CHECKPOINT_SUFFIXES or os.sep in name_or_path or path.exists():
+            check_file(path, "style checkpoint")
+            if path.suffix.lower() not in CHECKPOINT_SUFFIXES:
+                raise UserError(f"--style {path}: a {path.suffix or 'suffix-less'} file is not a style; {STYLE_KINDS}")
             return StyleRef(path.stem, path, "file")
         raise UserError(self._unknown_message(name_or_path))
 
