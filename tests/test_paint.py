@@ -2,6 +2,8 @@
 style, and bad input is one line with nothing written."""
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import skimage
@@ -28,6 +30,18 @@ def test_paint_lowers_its_loss_and_takes_the_styles_colours(tmp_path):
     assert colour_distance(painting.image) < 0.85 * colour_distance(start)
     kept = paint(PaintConfig(content=photo, style=style, size=64, steps=30, keep_colors=True), progress=False)
     assert colour_distance(kept.image) > 0.9 * colour_distance(start)  # the photo's colours stay
+
+
+def test_the_progress_bar_ends_on_the_written_pictures_loss(tmp_path, capsys):
+    """The bar, the summary line (losses[-1]) and the written picture agree: the optimiser scores the
+    picture in [0, 1], as it is written, so its clamped result is as good as the best step it took."""
+    photo, style = tmp_path / "photo.png", tmp_path / "style.png"
+    cv2.imwrite(str(photo), skimage.data.astronaut()[:, :, ::-1])
+    cv2.imwrite(str(style), skimage.data.coffee()[:, :, ::-1])
+    painting = paint(PaintConfig(content=photo, style=style, size=48, steps=12))
+    shown = re.findall(r"loss=([0-9.]+)", capsys.readouterr().err)
+    assert shown[-1] == f"{painting.losses[-1]:.3f}"
+    assert painting.losses[-1] <= min(painting.losses[:-1]) * (1 + 1e-4)
 
 
 def test_paint_bad_input_is_one_line(tmp_path):

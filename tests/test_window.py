@@ -160,3 +160,27 @@ def test_a_dropped_picture_becomes_the_style_and_k_keeps_the_colours(app, tmp_pa
     step_until(app, lambda: app.last.index > frames_before + 2)
     kept = shown(app).astype(int)
     assert kept[..., 0].mean() - kept[..., 2].mean() < painted[..., 0].mean() - painted[..., 2].mean() - 10
+
+
+def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether two (left, top, width, height) rectangles share a pixel."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+@pytest.mark.parametrize("size", [(640, 360), (1280, 720), (320, 180)])
+def test_the_key_list_fits_in_the_window_below_the_hud(app, size):
+    """? at the default 640x360 (the full list is 396 px tall), larger and smaller: the key list is
+    drawn inside the window, clear of the HUD and the recording dot."""
+    app.show_hud = app.show_keys = True
+    glfw.set_window_size(app.renderer.window, *size)
+    step_until(app, lambda: app.renderer.size == size and len(app.renderer.overlays) == 2, seconds=5)
+    app.start_recording(app.record_dir / "keys.mp4")
+    step_until(app, lambda: len(app.renderer.overlays) == 3)
+    hud, dot, keys = app.renderer.overlay_rects()
+    left, top, width, height = keys
+    assert 0 <= left and left + width <= size[0] and 0 <= top and top + height <= size[1], (keys, size)
+    assert not overlap(keys, hud) and not overlap(keys, dot), (keys, hud, dot)
+    if size == (1280, 720):
+        assert height == 396  # room for the list at full size, in one block
+    app.handle("record")
+    app.wait_for_recordings()

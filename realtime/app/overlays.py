@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from realtime.styles.registry import display_name
 from realtime.window.hotkeys import key_list_rows
-from realtime.window.hud import RECORDING_DOT, text_image
+from realtime.window.hud import MARGIN, RECORDING_DOT, key_list_image, text_image
 
 if TYPE_CHECKING:
     from realtime.app.window_app import LiveApp
 
 CAMERA_LOST = text_image(["camera lost, reconnecting..."])
+
+
+@lru_cache(maxsize=8)  # rebuilt with the HUD's text (every FPS change), laid out again only when the window resizes
+def key_list_overlay(window_w: int, window_h: int, top_row: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """The key list and its (left, top): inside the window and below the panels along its top (the HUD,
+    the recording dot: top_row tall, 0 for none), centred in the room left there, in columns or
+    smaller type where the full list does not fit."""
+    top = MARGIN + (top_row + MARGIN if top_row else 0)
+    room_w, room_h = max(1, window_w - 2 * MARGIN), max(1, window_h - top - MARGIN)
+    image = key_list_image("Keys", key_list_rows(), room_w, room_h)
+    height, width = image.shape[:2]
+    return image, ((window_w - width) // 2, top + (room_h - height) // 2)
 
 
 class Overlays:
@@ -47,8 +62,8 @@ class Overlays:
         """Hand the renderer new overlays if anything in them changed; True if so."""
         app = self.app
         text = self.hud_lines() if app.show_hud else []
-        keys = [f"{k}\t{d}" for k, d in key_list_rows()] if app.show_keys else []
-        shown = (text, app.recorder is not None, app.capture.lost, keys)
+        size = app.renderer.size
+        shown = (text, app.recorder is not None, app.capture.lost, app.show_keys, size)
         if shown == self._shown:
             return False
         self._shown = shown
@@ -59,7 +74,8 @@ class Overlays:
             overlays.append((CAMERA_LOST, "center"))
         if app.recorder is not None:
             overlays.append((RECORDING_DOT, "top-right"))
-        if keys:
-            overlays.append((text_image(["Keys"] + keys), "center"))
+        if app.show_keys:
+            top_row = max((image.shape[0] for image, anchor in overlays if anchor in ("top-left", "top-right")), default=0)
+            overlays.append(key_list_overlay(*size, top_row))
         app.renderer.set_overlays(overlays)
         return True

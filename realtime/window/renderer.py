@@ -17,8 +17,10 @@ from OpenGL import GL
 from realtime.assets import SHADERS
 from realtime.errors import UserError
 from realtime.window.hotkeys import CHAR_ACTIONS, NAMED_KEY_ACTIONS
+from realtime.window.hud import MARGIN
 
 FADE_SECONDS = 0.3
+Anchor = str | tuple[int, int]  # "top-left", "top-right", "center", or the (left, top) pixel
 
 
 def load_program(vertex: str, fragment: str) -> int:
@@ -47,6 +49,15 @@ def letterbox(frame_w: int, frame_h: int, window_w: int, window_h: int) -> tuple
     scale = min(window_w / frame_w, window_h / frame_h)
     w, h = max(1, round(frame_w * scale)), max(1, round(frame_h * scale))
     return (window_w - w) // 2, (window_h - h) // 2, w, h
+
+
+def overlay_rect(anchor: Anchor, width: int, height: int, window_w: int, window_h: int) -> tuple[int, int, int, int]:
+    """Where an overlay of width x height goes in the window: (left, top, width, height), top row 0."""
+    if isinstance(anchor, tuple):
+        return (*anchor, width, height)
+    left, top = {"top-left": (MARGIN, MARGIN), "top-right": (window_w - width - MARGIN, MARGIN),
+                 "center": ((window_w - width) // 2, (window_h - height) // 2)}[anchor]
+    return left, top, width, height
 
 
 def _new_texture() -> int:
@@ -114,7 +125,7 @@ class Renderer:
         self.frame_size: tuple[int, int] | None = None
         self.frame_style: str | None = None
         self.fade_started = -FADE_SECONDS
-        self.overlays: list[tuple[np.ndarray, str]] = []
+        self.overlays: list[tuple[np.ndarray, Anchor]] = []
 
     # -- input ---------------------------------------------------------------
     def _on_char(self, _window, codepoint: int) -> None:
@@ -168,9 +179,18 @@ class Renderer:
         GL.glTexSubImage2D(GL.GL_TEXTURE_2D, 0, 0, 0, width, height, GL.GL_BGR, GL.GL_UNSIGNED_BYTE, ctypes.c_void_p(0))
         GL.glBindBuffer(GL.GL_PIXEL_UNPACK_BUFFER, 0)
 
-    def set_overlays(self, overlays: list[tuple[np.ndarray, str]]) -> None:
-        """RGBA images to draw over the frame, each anchored "top-left", "top-right" or "center"."""
+    def set_overlays(self, overlays: list[tuple[np.ndarray, Anchor]]) -> None:
+        """RGBA images to draw over the frame, each anchored "top-left", "top-right", "center" or at a pixel."""
         self.overlays = overlays
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The drawable's (width, height) in pixels, which overlays are laid out in."""
+        return glfw.get_framebuffer_size(self.window)
+
+    def overlay_rects(self) -> list[tuple[int, int, int, int]]:
+        """(left, top, width, height) of each overlay as draw() places it now."""
+        return [overlay_rect(anchor, image.shape[1], image.shape[0], *self.size) for image, anchor in self.overlays]
 
     @property
     def fading(self) -> bool:
@@ -199,15 +219,13 @@ class Renderer:
         for image, anchor in self.overlays:
             self._draw_overlay(image, anchor, window_w, window_h)
 
-    def _draw_overlay(self, image: np.ndarray, anchor: str, window_w: int, window_h: int) -> None:
-        height, width = image.shape[:2]
+    def _draw_overlay(self, image: np.ndarray, anchor: Anchor, window_w: int, window_h: int) -> None:
+        left, top, width, height = overlay_rect(anchor, image.shape[1], image.shape[0], window_w, window_h)
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self.overlay_texture)
         GL.glPixelStorei(GL.GL_UNPACK_ALIGNMENT, 1)
         GL.glTexImage2D(GL.GL_TEXTURE_2D, 0, GL.GL_RGBA8, width, height, 0, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE,
                         np.ascontiguousarray(image))
-        left, top = {"top-left": (10, 10), "top-right": (window_w - width - 10, 10),
-                     "center": ((window_w - width) // 2, (window_h - height) // 2)}[anchor]
         x0, x1 = 2 * left / window_w - 1, 2 * (left + width) / window_w - 1
         y1, y0 = 1 - 2 * top / window_h, 1 - 2 * (top + height) / window_h
         GL.glUseProgram(self.overlay_program)
