@@ -130,6 +130,21 @@ def picture_argv(role: str, picture: Path, photo: Path, style: Path, output: Pat
             "--size", str(PAINT_SIZE)]
 
 
+def special_file(kind: str, path: Path) -> Path:
+    """What is not a file where a file goes: a folder at `path` (with a picture in it, as the user's would
+    have), a named pipe at `path`, or /dev/null."""
+    if kind == "folder":
+        import cv2
+
+        path.mkdir()
+        cv2.imwrite(str(path / "photo.png"), real_photo())
+        return path
+    if kind == "pipe":
+        os.mkfifo(path)
+        return path
+    return Path(os.devnull)
+
+
 def write_clip(path: Path, count: int, width: int, height: int, fps: Fraction, moving: bool = True,
                audio_rate: int | None = None, frame_maker=None, title: str | None = None) -> Path:
     """An H.264 clip of test patterns; with audio_rate, also an AAC sine tone as long as the video;

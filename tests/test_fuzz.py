@@ -28,7 +28,8 @@ import av
 import cv2
 import numpy as np
 import pytest
-from conftest import PAINT_SIZE, PICTURE_ROLES, pattern_frame, picture_argv, real_photo, run_cli, write_clip
+from conftest import (PAINT_SIZE, PICTURE_ROLES, pattern_frame, picture_argv, real_photo, run_cli, special_file,
+                      write_clip)
 from PIL import Image, UnidentifiedImageError
 
 from realtime.cli import main
@@ -273,22 +274,12 @@ def picture_case(case: Case, folder: Path, rng: np.random.Generator, photo: Path
         picture = folder / "picture.png"
         assert cv2.imwrite(str(picture), random_image(rng, p["width"], p["height"], 3, 8))
     output = folder / "out.png"
-    argv = picture_argv(p["role"], picture, photo, warm, output) + (["--picture-model", p["model"]] if p.get("model") else [])
+    argv = picture_argv(p["role"], picture, photo, warm, output)
+    if p.get("model"):
+        argv += ["--picture-model", p["model"]]
     # The files the run reads, its source first (what the output is checked against); a special file is none.
     given = [picture, photo] if p["role"] in ("input", "paint-content") else [photo, picture]
     return argv, [path for path in given if path.is_file()], output
-
-
-def special_file(kind: str, path: Path) -> Path:
-    """A folder (with a picture in it, as the user's would have), /dev/null, or a named pipe."""
-    if kind == "folder":
-        path.mkdir()
-        cv2.imwrite(str(path / "photo.png"), real_photo())
-        return path
-    if kind == "pipe":
-        os.mkfifo(path)
-        return path
-    return Path(os.devnull)
 
 
 @contextmanager

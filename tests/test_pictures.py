@@ -4,7 +4,6 @@ one line that names the file and says what to do, with exit 2 and nothing writte
 every format still read. Runs in-process under capfd, which also sees what the C decoders print to fd 2."""
 from __future__ import annotations
 
-import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import cv2
 import numpy as np
 import onnx
 import pytest
-from conftest import PICTURE_ROLES, picture_argv, real_photo
+from conftest import PICTURE_ROLES, picture_argv, real_photo, special_file
 
 from realtime.cli import main
 from realtime.errors import UserError
@@ -82,26 +81,12 @@ def test_whole_pictures_of_every_kind_are_not_taken_for_damaged(extension, depth
     np.testing.assert_array_equal(read_bgr(path), cv2.imread(str(path), cv2.IMREAD_COLOR))
 
 
-def special_path(kind: str, folder: Path, suffix: str) -> Path:
-    """A folder (with a picture in it, as the user's would have), /dev/null, or a named pipe."""
-    if kind == "folder":
-        path = folder / f"pictures{suffix}"
-        path.mkdir()
-        cv2.imwrite(str(path / "photo.png"), real_photo())
-        return path
-    if kind == "pipe":
-        path = folder / f"pipe{suffix}"
-        os.mkfifo(path)
-        return path
-    return Path(os.devnull)
-
-
 @pytest.mark.parametrize("kind, says", [("folder", "is a folder"), ("pipe", "not a regular file"),
                                         ("devnull", "not a regular file")])
 @pytest.mark.parametrize("role", PICTURE_ROLES)
 def test_a_folder_device_or_pipe_where_a_file_goes(role, kind, says, photo, style_dir, tmp_path, capfd):
     # A named pipe is never opened (that would wait for a writer forever): this test would hang.
-    special = special_path(kind, tmp_path, ".jpg" if kind == "pipe" else "")
+    special = special_file(kind, tmp_path / ("pipe.jpg" if kind == "pipe" else "pictures"))
     line = refused(picture_argv(role, special, photo, style_dir / "warm.lite.pt", tmp_path / "out.png"), capfd)
     assert str(special) in line and says in line, line
     if role == "style" and kind == "folder":

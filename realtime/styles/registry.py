@@ -51,8 +51,8 @@ class StyleRegistry:
             return StyleRef(name_or_path, files[chosen], chosen)
         path = Path(name_or_path).expanduser()
         if path.is_dir():
-            raise UserError(f"--style {path} is a folder; use --style-dir {path} for its pictures, "
-                            "or --style with one file in it")
+            raise UserError(f"--style {path} is a folder; name one file in it, or give a folder of style "
+                            f"pictures to 'realtime run --style-dir {path}'")
         if is_picture_style(name_or_path):
             pictures = tuple(Path(part.strip()).expanduser() for part in name_or_path.split(","))
             for picture in pictures:
