@@ -22,6 +22,11 @@ DEFAULT_UPSAMPLE = "guided"  # closest to the network at full size (docs/benchma
 
 
 
+SEGMENTER_MODELS = ("general", "landscape")  # each shipped segmenter's two networks: 256x256, and 144x256 for wide frames
+SEGMENTER_NAMES = ("mediapipe",)  # --segmenter NAME: the shipped segmenters (engine/person_mask.py has their files)
+DEFAULT_SEGMENTER = "mediapipe"
+
+
 @dataclass
 class RunSettings:
     style: str = "starry_night"
@@ -34,6 +39,7 @@ class RunSettings:
     stylize: str = "all"
     background: Background = field(default_factory=lambda: Background("keep"))
     mask: MaskSettings = field(default_factory=MaskSettings)
+    segmenter: str = DEFAULT_SEGMENTER  # a name of SEGMENTER_NAMES or a checkpoint's path
     camera: int | None = None
     input: str | None = None
     demo: bool = False
@@ -144,6 +150,34 @@ class TrainConfig:
         if self.steady_steps is None:
             return 0 if self.teacher is not None else round(steps * self.recipe()["steady_fraction"])
         return min(self.steady_steps, steps)
+
+
+@dataclass
+class SegmentationTrainConfig:
+    """`realtime train segmentation`: realtime/train_segmentation.py reads it."""
+    data: Path  # images/NAME.jpg with masks/NAME.png
+    model: str = "general"  # which shipped segmenter to start from (SEGMENTER_MODELS), or init_from
+    init_from: Path | None = None  # a segmenter checkpoint to start from instead
+    output: Path | None = None  # the best checkpoint; None: RUN_DIR/segmenter.pt
+    run_dir: Path | None = None
+    frozen_epochs: int = 2  # first stage: only the decoder learns, the pretrained encoder stays as it is
+    epochs: int = 10  # in all, the frozen ones included
+    batch_size: int = 16
+    learning_rate: float = 1e-3  # the decoder's; in the second stage the encoder's is encoder_lr_scale of it
+    encoder_lr_scale: float = 0.1
+    dice_weight: float = 1.0  # loss = BCE + dice_weight * (1 - soft Dice)
+    validation_fraction: float = 0.1
+    backgrounds: Path | None = None  # photos to put behind the person now and then (besides synthetic ones)
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0
+    resume: bool | Path = False  # True: the run directory's state.pt; a path: that saved state
+
+    def resolved_run_dir(self) -> Path:
+        return self.run_dir or Path("runs") / f"segmentation-{self.model}"
+
+    def resolved_output(self) -> Path:
+        return self.output or self.resolved_run_dir() / "segmenter.pt"
 
 
 @dataclass

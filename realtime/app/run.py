@@ -33,7 +33,7 @@ from realtime.io.outputs import (
 from realtime.io.sinks import ThreadedSink, close_all
 from realtime.io.video_file import VideoWriter, check_encoder, nvenc_available
 from realtime.io.virtual_camera import open_virtual_camera
-from realtime.settings import RunSettings
+from realtime.settings import DEFAULT_SEGMENTER, RunSettings
 from realtime.styles.registry import StyleRegistry, style_pictures
 
 
@@ -71,9 +71,9 @@ def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
     inference_size = resolve_inference_size(settings.inference_size, device, settings.live, variant)
     engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
                          picture_mix=settings.mix, picture_model=settings.picture_model, upsample_mode=settings.upsample, mask_settings=settings.mask,
-                         live=settings.live)
-    if settings.look().needs_mask:
-        engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
+                         live=settings.live, segmenter=settings.segmenter)
+    if settings.look().needs_mask or settings.segmenter != DEFAULT_SEGMENTER:
+        engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing or wrong
     loaded = engine.styles.check(settings.style)
     if settings.model != "auto" and loaded.ref.variant not in (variant, "file", "image"):  # auto falls back quietly
         say(f"style {settings.style} has no {variant} model; using its {loaded.ref.variant} model")

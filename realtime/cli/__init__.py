@@ -1,4 +1,4 @@
-"""Command line: `realtime [run] ...`, `realtime train ...`, `realtime export ...`.
+"""Command line: `realtime [run] ...`, `realtime train [style|segmentation] ...`, `realtime export ...`.
 
 Bad input ends with one line on stderr and exit code 2, never a traceback. Building the parser
 imports no torch, OpenCV or PyAV, so `--help` answers at once: each command's handler imports
@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from realtime.cli.making import (
     add_export_arguments,
     add_paint_arguments,
+    TRAIN_KINDS,
     add_train_arguments,
     command_export,
     command_paint,
-    command_train,
 )
 from realtime.cli.measuring import (
     add_bench_arguments,
@@ -43,7 +43,7 @@ __all__ = ["COMMANDS", "apply_config", "build_parser", "main", "run_settings"]
 # name -> (help, arguments, handler); `realtime --help` lists them in this order.
 COMMANDS = {
     "run": ("stylize a camera, video, image or the demo (the default command)", add_run_arguments, command_run),
-    "train": ("train a style network from a painting", add_train_arguments, command_train),
+    "train": ("train a style network from a painting, or fine-tune the person segmenter", add_train_arguments, None),
     "export": ("write a style as a frozen TorchScript or an ONNX file", add_export_arguments, command_export),
     "bench": ("measure the pipeline's speed against the naive loop", add_bench_arguments, command_bench),
     "eval": ("measure styles (style), mask quality (segmentation), flicker (temporal) and long runs (soak)", add_eval_arguments, command_eval),
@@ -62,7 +62,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
                  "formatter_class": argparse.RawDescriptionHelpFormatter} if name == "run" else {}
         subparsers[name] = commands.add_parser(name, help=summary, **extra)
         add_arguments(subparsers[name])
-        subparsers[name].set_defaults(handler=handler)
+        if handler is not None:  # else its subcommands set it
+            subparsers[name].set_defaults(handler=handler)
     return parser, subparsers
 
 
@@ -86,6 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
         argv.insert(0, "run")  # `realtime --camera 0` means `realtime run --camera 0`
+    if argv[0] == "train" and (len(argv) == 1 or argv[1] not in (*TRAIN_KINDS, "-h", "--help")):
+        argv.insert(1, "style")
     parser, subparsers = build_parser()
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:

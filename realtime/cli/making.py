@@ -1,16 +1,38 @@
-"""The commands that make styles and pictures: `realtime train`, `realtime export` and `realtime paint`.
-Their options are read here without torch; each handler imports what it runs."""
+"""The commands that make styles, segmenters and pictures: `realtime train style|segmentation`,
+`realtime export` and `realtime paint`. Their options are read here without torch; each handler
+imports what it runs."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from realtime.cli.values import non_negative_int, positive_int, settings_from
+from realtime.cli.values import OneLineErrorParser, non_negative_int, positive_int, settings_from, unit_interval
 from realtime.errors import UserError
-from realtime.settings import NETWORK_SIZES, TRAIN_LAYERS, TRAINING_RECIPES, PaintConfig, TrainConfig
+from realtime.settings import (
+    NETWORK_SIZES,
+    SEGMENTER_MODELS,
+    TRAIN_LAYERS,
+    TRAINING_RECIPES,
+    PaintConfig,
+    SegmentationTrainConfig,
+    TrainConfig,
+)
+
+TRAIN_KINDS = ("style", "segmentation")  # `realtime train --style-image ...` means `realtime train style ...`
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    kinds = parser.add_subparsers(dest="train_kind", metavar="KIND", parser_class=OneLineErrorParser)
+    style = kinds.add_parser("style", help="a style network from a painting (the default)")
+    add_style_train_arguments(style)
+    style.set_defaults(handler=command_train)
+    segmentation = kinds.add_parser(
+        "segmentation", help="fine-tune the person segmenter on your own pictures (images/ and masks/)")
+    add_segmentation_train_arguments(segmentation)
+    segmentation.set_defaults(handler=command_train_segmentation)
+
+
+def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = TrainConfig(style_image=Path(), name="", data=Path())
     parser.add_argument("--style-image", type=Path, help="the painting to learn (or --teacher)")
     parser.add_argument("--name", required=True, help="style name: saved as realtime/checkpoints/NAME.MODEL.pt")
@@ -78,6 +100,43 @@ def command_train(args: argparse.Namespace) -> None:
     path = train(settings_from(TrainConfig, args, init_from=init_from, teacher=teacher, checkpoints=args.checkpoints or CHECKPOINTS,
                                save_every=args.preview_every, painting=painting))
     print(f"saved {path}")
+
+
+def add_segmentation_train_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = SegmentationTrainConfig(data=Path())
+    parser.add_argument("--data", type=Path, required=True, metavar="DIR",
+                        help="pictures in DIR/images/ and their person masks, same name and size, in DIR/masks/ (PNG)")
+    parser.add_argument("--model", default=defaults.model, choices=SEGMENTER_MODELS,
+                        help="which shipped segmenter to fine-tune: general (256x256 input) or landscape (144x256, "
+                             "for wide frames) (default: general)")
+    parser.add_argument("--init-from", type=Path, metavar="PATH", help="fine-tune this saved segmenter instead")
+    parser.add_argument("--output", type=Path, metavar="FILE.pt", help="the best epoch's segmenter (default: RUN_DIR/segmenter.pt)")
+    parser.add_argument("--run-dir", type=Path, help="where the resumable state goes (default: runs/segmentation-MODEL)")
+    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs, help="passes over the pictures, the frozen ones included")
+    parser.add_argument("--frozen-epochs", type=non_negative_int, default=defaults.frozen_epochs,
+                        help="first epochs in which only the decoder learns (the pretrained encoder stays frozen)")
+    parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
+    parser.add_argument("--lr", dest="learning_rate", metavar="LR", type=float, default=defaults.learning_rate,
+                        help="the decoder's learning rate")
+    parser.add_argument("--encoder-lr-scale", type=float, default=defaults.encoder_lr_scale,
+                        help="the encoder's learning rate as a share of --lr, once it is unfrozen")
+    parser.add_argument("--dice-weight", type=float, default=defaults.dice_weight, help="loss = BCE + this x (1 - Dice)")
+    parser.add_argument("--validation-fraction", type=unit_interval, default=defaults.validation_fraction,
+                        help="share of the pairs held out and scored after each epoch")
+    parser.add_argument("--backgrounds", type=Path, metavar="DIR",
+                        help="photos to put behind the person now and then, besides made-up backgrounds")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the split, the data order and the augmentation")
+    parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
+    parser.add_argument("--threads", type=non_negative_int, default=0, help="CPU threads (0: torch's default)")
+    parser.add_argument("--resume", nargs="?", const=True, default=False, type=Path, metavar="STATE",
+                        help="continue from a saved state.pt (default: the run directory's, if there is one)")
+
+
+def command_train_segmentation(args: argparse.Namespace) -> None:
+    from realtime.train_segmentation import train_segmentation
+
+    path = train_segmentation(settings_from(SegmentationTrainConfig, args))
+    print(f"saved {path}; run it with --segmenter {path}")
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:

@@ -30,6 +30,8 @@ BENCH_CLIP = "video/room_people_walking_in_one_by_one.mp4"
 PORTRAITS = "portraits"
 PAINTINGS = "styles"
 FLICKER_CLIP = "video/webcam_person_signing_asl_book.mkv"
+PEOPLE_CLIPS = ("video/webcam_person_signing_asl_book.mkv", "video/room_people_walking_in_one_by_one.mp4",
+                "video/street_people_walking.avi")
 
 
 def shared_data(relative: str) -> Path | None:
@@ -115,9 +117,18 @@ def command_bench(args: argparse.Namespace) -> None:
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     kinds = parser.add_subparsers(dest="evaluation", metavar="WHAT", required=True, parser_class=OneLineErrorParser)
-    segmentation = kinds.add_parser("segmentation", help="person mask IoU against ground truth, and parity with MediaPipe")
+    segmentation = kinds.add_parser("segmentation", help="person masks: IoU, Dice and boundary F against ground truth, "
+                                    "time a frame, flicker on clips, parity with MediaPipe")
     segmentation.add_argument("--data", type=Path, default=shared_data(PORTRAITS),
                               help=f"folder with images/ and masks/ (default: $REALTIME_DATA/{PORTRAITS})")
+    segmentation.add_argument("--segmenter", dest="segmenters", action="append", default=[], type=Path, metavar="PATH",
+                              help="also score this segmenter (from `realtime train segmentation`); repeat for more. "
+                                   "The shipped ones are always scored")
+    people = [shared_data(clip) for clip in PEOPLE_CLIPS] if shared_data(".") else []
+    segmentation.add_argument("--clips", type=comma_list(Path), default=people, metavar="VIDEO,...",
+                              help="clips for the mask flicker (default: the shared clips with people in "
+                                   "$REALTIME_DATA/video; an empty value: none)")
+    segmentation.add_argument("--max-frames", type=positive_int, default=40, metavar="N", help="frames of each clip")
     segmentation.add_argument("--no-parity", dest="parity", action="store_false",
                               help="skip the comparison with MediaPipe's runtime")
     soak = kinds.add_parser("soak", help="run the live app for a long time on a looping file: memory and FPS")
@@ -162,7 +173,7 @@ def command_eval(args: argparse.Namespace) -> None:
         print(report.summary())
         return
     if args.evaluation == "segmentation":
-        print(evaluate.report_segmentation(require_data(args.data, "--data DIR", PORTRAITS), args.parity))
+        print(evaluate_segmenters(args))
         return
     if args.evaluation == "style":
         print(evaluate_styles(args))
@@ -177,6 +188,23 @@ def command_eval(args: argparse.Namespace) -> None:
     engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model, input=str(args.input),
                                       display=False), StyleRegistry())
     print(evaluate.report_temporal(args.input, engine, args.style, args.max_frames, args.size))
+
+
+def evaluate_segmenters(args: argparse.Namespace) -> str:
+    from realtime.engine.person_mask import SEGMENTERS
+    from realtime.measure.segmentation_eval import report_segmentation
+
+    data = require_data(args.data, "--data DIR", PORTRAITS)
+    missing = [clip for clip in args.clips if not clip.is_file()]
+    if missing:
+        raise UserError(f"clip not found: {missing[0]}; pass --clips VIDEO,... (or an empty --clips '' for none)")
+    segmenters = {f"{name} {shape}": weights for name, pair in SEGMENTERS.items()
+                  for shape, weights in zip(("general", "landscape"), pair)}
+    for path in args.segmenters:
+        if not path.is_file():
+            raise UserError(f"--segmenter {path}: no such file; give a file saved by `realtime train segmentation`")
+        segmenters[str(path)] = path
+    return report_segmentation(data, segmenters, args.clips, args.parity, args.max_frames)
 
 
 def evaluate_styles(args: argparse.Namespace) -> str:

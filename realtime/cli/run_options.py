@@ -26,9 +26,11 @@ from realtime.errors import UserError
 from realtime.io.outputs import CODECS, RecordingOptions
 from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, MaskSettings
 from realtime.settings import (
+    DEFAULT_SEGMENTER,
     DEFAULT_UPSAMPLE,
     NETWORK_SIZES,
     PICTURE_MODELS,
+    SEGMENTER_NAMES,
     UPSAMPLE_MODES,
     RunSettings,
 )
@@ -80,6 +82,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     person.add_argument("--mask-feather", type=unit_interval, default=0.15, metavar="P", help="softness of the mask edge")
     person.add_argument("--mask-smoothing", type=unit_interval, default=0.9, metavar="S",
                         help="temporal steadiness of unsure mask pixels, 0 (off) to 1")
+    person.add_argument("--segmenter", default=DEFAULT_SEGMENTER, metavar="NAME|PATH",
+                        help=f"the person segmenter: {', '.join(SEGMENTER_NAMES)} (shipped; default: {DEFAULT_SEGMENTER}), "
+                             "or a file saved by `realtime train segmentation`")
     out = parser.add_argument_group("output")
     out.add_argument("--output", type=Path, metavar="FILE",
                      help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg), into a folder that "

@@ -21,11 +21,27 @@ import torch.nn.functional as F
 from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.engine.composite import luma
 from realtime.engine.guided_filter import guided_filter
+from realtime.errors import UserError
 from realtime.look import MaskSettings
 from realtime.model.segmentation_net import SegmentationNet, load_segmenter
+from realtime.settings import SEGMENTER_NAMES
 
 GENERAL = SHIPPED_CHECKPOINTS / "selfie_segmentation.pt"  # 256 x 256
 LANDSCAPE = SHIPPED_CHECKPOINTS / "selfie_segmentation_landscape.pt"  # 144 x 256, for wide frames
+# --segmenter NAME: (the general network, the one for wide frames). A PATH serves every frame shape.
+SEGMENTERS: dict[str, tuple[Path, Path]] = {"mediapipe": (GENERAL, LANDSCAPE)}
+assert tuple(SEGMENTERS) == SEGMENTER_NAMES
+
+
+def segmenter_weights(choice: str | Path, landscape: bool) -> Path:
+    """The checkpoint that --segmenter NAME|PATH means for frames of this shape."""
+    if str(choice) in SEGMENTERS:
+        return SEGMENTERS[str(choice)][landscape]
+    path = Path(choice)
+    if not path.is_file():
+        raise UserError(f"--segmenter {choice}: no such file; give one of {', '.join(SEGMENTERS)} "
+                        "or a file saved by `realtime train segmentation`")
+    return path
 
 
 def mediapipe_sample(rgb: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -61,9 +77,9 @@ def uncertainty(probability: torch.Tensor) -> torch.Tensor:
 
 
 class PersonSegmenter:
-    def __init__(self, device: torch.device, dtype: torch.dtype = torch.float32, landscape: bool = False,
-                 weights: Path | None = None, torchscript: bool = True):
-        net: SegmentationNet = load_segmenter(weights or (LANDSCAPE if landscape else GENERAL)).to(device)
+    def __init__(self, device: torch.device, dtype: torch.dtype = torch.float32, weights: Path = GENERAL,
+                 torchscript: bool = True):
+        net: SegmentationNet = load_segmenter(weights).to(device)
         self.input_size: tuple[int, int] = tuple(net.input_size)
         self.dtype = dtype
         net = net.to(dtype).to(memory_format=torch.channels_last)  # 1.4x on a CPU

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -24,14 +25,14 @@ from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.memory import keep_freed_memory
-from realtime.engine.person_mask import PersonSegmenter
+from realtime.engine.person_mask import PersonSegmenter, segmenter_weights
 from realtime.engine.stabilizer import Stabilizer
 from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
 from realtime.engine.upsample import upsample
 from realtime.errors import UserError
 from realtime.look import Look, MaskSettings
-from realtime.settings import DEFAULT_UPSAMPLE
+from realtime.settings import DEFAULT_SEGMENTER, DEFAULT_UPSAMPLE
 from realtime.styles.registry import StyleRegistry
 
 log = logging.getLogger("realtime")
@@ -65,7 +66,8 @@ class StyleEngine:
     def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
                  output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True,
                  inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5, picture_model: str = "magenta",
-                 upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None, live: bool = False):
+                 upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None, live: bool = False,
+                 segmenter: str | Path = DEFAULT_SEGMENTER):
         self.registry, self.device, self.variant = registry, device, variant
         self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
         self.output_size = output_size
@@ -92,6 +94,7 @@ class StyleEngine:
         self.stage_times: dict[str, list[float]] | None = None  # while profiling(): each stage's times
         self.mask_settings = mask_settings or MaskSettings()
         self.backgrounds = BackgroundLayer()
+        self.segmenter_choice = segmenter  # --segmenter: a shipped name or a checkpoint
         self._segmenters: dict[bool, PersonSegmenter] = {}
         self._slot = 0
         self.stabilizer = Stabilizer(live)
@@ -105,7 +108,8 @@ class StyleEngine:
     def segmenter(self, width: int, height: int) -> PersonSegmenter:
         landscape = width / height >= LANDSCAPE_ASPECT
         if landscape not in self._segmenters:
-            self._segmenters[landscape] = PersonSegmenter(self.device, self.dtype, landscape, torchscript=self.torchscript)
+            weights = segmenter_weights(self.segmenter_choice, landscape)
+            self._segmenters[landscape] = PersonSegmenter(self.device, self.dtype, weights=weights, torchscript=self.torchscript)
         return self._segmenters[landscape]
 
     def inference_size(self, width: int, height: int) -> tuple[int, int]:

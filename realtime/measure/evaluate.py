@@ -1,19 +1,10 @@
-"""`realtime eval`: how good the person masks are, and how steady the video is.
+"""`realtime eval temporal`, and the measures the other evaluations share.
 
-`eval segmentation`:
-
-Accuracy: IoU of the mask (probability > 0.5) against ground-truth masks
-(DIR/images/NAME.jpg with DIR/masks/NAME.png), for the raw network output upsampled
-bilinearly and for the app's refined mask (guided upsampling, threshold and feather).
-Parity: with mediapipe==0.10.14 installed (the test extra), the same images through
-MediaPipe's own runtime, compared with the port: IoU at 0.5 and mean absolute
-difference of the probabilities.
-
-`eval temporal`: the warping error of Lai et al. (2018): optical flow (OpenCV DIS) on
-the source frames warps the previous output onto the current one, and the mean
-squared difference over pixels that stay visible (forward-backward flow check) is
-the flicker. The same measure on the source itself is the floor. The person mask's
-flicker is measured the same way (mean absolute change), with and without smoothing.
+The warping error of Lai et al. (2018): optical flow (OpenCV DIS) on the source frames warps
+the previous output onto the current one, and the mean squared difference over pixels that
+stay visible (forward-backward flow check) is the flicker. The same measure on the source
+itself is the floor. The person mask's flicker is measured the same way (mean absolute
+change), with and without smoothing. `eval segmentation` is in segmentation_eval.py.
 """
 from __future__ import annotations
 
@@ -24,15 +15,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from realtime.engine.person_mask import PersonSegmenter
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
-from realtime.io.images import bgr_to_tensor, list_images
+from realtime.io.images import bgr_to_tensor
 from realtime.look import Look, MaskSettings
-
-MODELS = {"general": False, "landscape": True}  # name -> landscape
 
 
 @dataclass
@@ -54,73 +42,6 @@ def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.logical_and(a, b).sum() / union) if union else 1.0
 
 
-def portrait_pairs(data: Path) -> list[tuple[Path, Path]]:
-    if not (data / "images").is_dir():
-        raise UserError(f"{data} needs images/NAME.jpg with masks/NAME.png")
-    images = list_images(data / "images")
-    pairs = [(image, data / "masks" / f"{image.stem}.png") for image in images]
-    missing = [mask for _, mask in pairs if not mask.is_file()]
-    if not pairs or missing:
-        raise UserError(f"{data} needs images/NAME.jpg with masks/NAME.png; missing: {missing[:3] or 'all'}")
-    return pairs
-
-
-def port_probability(segmenter: PersonSegmenter, image: np.ndarray) -> np.ndarray:
-    """The port's probability at the image's size, upsampled as MediaPipe does (bilinear)."""
-    with torch.no_grad():
-        probability = segmenter.probabilities(bgr_to_tensor(image))
-        full = F.interpolate(probability, size=image.shape[:2], mode="bilinear", align_corners=False)
-    return full[0, 0].numpy()
-
-
-def app_alpha(segmenter: PersonSegmenter, image: np.ndarray) -> np.ndarray:
-    segmenter.reset()  # single images: no temporal history
-    with torch.no_grad():
-        return segmenter.alpha(bgr_to_tensor(image), MaskSettings())[0, 0].numpy()
-
-
-def accuracy(data: Path, model: str) -> dict[str, Spread]:
-    segmenter = PersonSegmenter(torch.device("cpu"), landscape=MODELS[model])
-    raw, refined = [], []
-    for image_path, mask_path in portrait_pairs(data):
-        image = cv2.imread(str(image_path))
-        truth = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE) > 127
-        raw.append(iou(port_probability(segmenter, image) > 0.5, truth))
-        refined.append(iou(app_alpha(segmenter, image) > 0.5, truth))
-    return {"raw": Spread.of(raw), "refined": Spread.of(refined)}
-
-
-def parity(data: Path, model: str) -> dict[str, Spread]:
-    """The port against MediaPipe's own runtime (needs mediapipe==0.10.14)."""
-    try:
-        from mediapipe.python.solutions.selfie_segmentation import SelfieSegmentation
-    except ImportError as exc:
-        raise UserError("parity needs mediapipe==0.10.14: pip install -e '.[test]'") from exc
-    segmenter = PersonSegmenter(torch.device("cpu"), landscape=MODELS[model])
-    ious, differences = [], []
-    with SelfieSegmentation(model_selection=int(MODELS[model])) as reference:
-        for image_path, _ in portrait_pairs(data):
-            image = cv2.imread(str(image_path))
-            expected = reference.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB)).segmentation_mask
-            ours = port_probability(segmenter, image)
-            ious.append(iou(ours > 0.5, expected > 0.5))
-            differences.append(float(np.abs(ours - expected).mean()))
-    return {"iou": Spread.of(ious), "mean_abs_difference": Spread.of(differences)}
-
-
-def report_segmentation(data: Path, with_parity: bool) -> str:
-    count = len(portrait_pairs(data))
-    lines = [f"person segmentation on {count} images of {data}"]
-    for model in MODELS:
-        scores = accuracy(data, model)
-        lines.append(f"{model:<10} IoU vs ground truth: raw {scores['raw']}; refined {scores['refined']}")
-        if with_parity:
-            match = parity(data, model)
-            lines.append(f"{'':<10} parity with MediaPipe: IoU {match['iou']}; "
-                         f"mean |difference| {match['mean_abs_difference']}")
-    return "\n".join(lines)
-
-
 FLOW_METHODS = ("dis", "farneback")
 
 
@@ -128,9 +49,13 @@ class FlowWarper:
     """Warps the previous frame's pixels onto the current frame along the source's optical flow: OpenCV's DIS
     (medium preset), or Farneback's, a second opinion for what itself follows DIS flow (engine/stabilizer.py)."""
 
-    def __init__(self, method: str = "dis") -> None:
+    def __init__(self, method: str = "dis", remember: bool = False) -> None:
         self.method = method
         self.dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        # remember: keep each pair's result, for a clip measured many times (one entry holds its frames,
+        # so an id is never reused while its entry lives)
+        self.remembered: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]] | None = \
+            {} if remember else None
 
     def flow(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """For each pixel of the grey picture `first`, where it is in `second`."""
@@ -140,6 +65,14 @@ class FlowWarper:
 
     def pair(self, previous: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(map for cv2.remap taking previous -> current, mask of pixels visible in both)."""
+        if self.remembered is None:
+            return self.computed_pair(previous, current)
+        key = (id(previous), id(current))
+        if key not in self.remembered:
+            self.remembered[key] = (previous, current, self.computed_pair(previous, current))
+        return self.remembered[key][2]
+
+    def computed_pair(self, previous: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         gray_prev, gray_cur = (cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in (previous, current))
         backward = self.flow(gray_cur, gray_prev)  # current pixel -> where it was
         forward = self.flow(gray_prev, gray_cur)

@@ -111,7 +111,7 @@ class StyleJudge:
         self.photos = [read_bgr(path) for path in photos]
         self.photo_detail = [detail(photo) for photo in self.photos]
         self.encoder = VGGEncoder(STYLE_LAYERS[-1])
-        self.warpers = [FlowWarper(method) for method in FLOW_METHODS]
+        self.warpers = [FlowWarper(method, remember=True) for method in FLOW_METHODS]  # one clip, many styles
         self.clip_errors = [warping_error(clip, clip, warper) if clip else None for warper in self.warpers]
 
     def painting(self, name: str) -> np.ndarray:

@@ -116,16 +116,43 @@ class SegmentationNet(nn.Module):
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
         """rgb: N x 3 x H x W in [0, 1] at input_size -> person probability N x 1 x H x W."""
+        return self.values(rgb)[self.output_id]
+
+    def values(self, rgb: torch.Tensor) -> dict[int, torch.Tensor]:
+        """Every tensor of the graph, by id."""
         values: dict[int, torch.Tensor] = {self.input_id: rgb}
         for index, op in enumerate(self.ops):
             values[self.op_outputs[index]] = op([values[i] for i in self.op_inputs[index]])
-        return values[self.output_id]
+        return values
+
+    def logits(self, rgb: torch.Tensor) -> torch.Tensor:
+        """What the final sigmoid is applied to: training's loss takes logits, stable where p is near 0 or 1."""
+        final = self.ops[-1]
+        if not (isinstance(final, Elementwise) and final.kind == "sigmoid" and self.op_outputs[-1] == self.output_id):
+            raise ValueError("this segmenter does not end in a sigmoid")
+        return self.values(rgb)[self.op_inputs[-1][0]]
+
+    def encoder_parameters(self) -> list[nn.Parameter]:
+        """The pretrained feature extractor: every layer before the first resize, where the decoder begins."""
+        first_resize = next(index for index, op in enumerate(self.ops) if isinstance(op, Resize))
+        return [parameter for op in self.ops[:first_resize] for parameter in op.parameters()]
+
+
+SEGMENTER_KEYS = ("ops", "input_id", "output_id", "input_size", "state_dict")
 
 
 def load_segmenter(path: Path) -> SegmentationNet:
     if not path.is_file():
-        raise UserError(f"segmentation weights not found: {path}; they ship in realtime/checkpoints/")
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+        raise UserError(f"segmenter not found: {path}; give a file saved by `realtime train segmentation` "
+                        "(the shipped ones are in realtime/checkpoints/)")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several kinds for a file that is not one of its own
+        raise UserError(f"{path} is not a segmenter checkpoint ({type(exc).__name__}); "
+                        "give a file saved by `realtime train segmentation`") from None
+    if not isinstance(payload, dict) or any(key not in payload for key in SEGMENTER_KEYS):
+        raise UserError(f"{path} is a checkpoint but not a segmenter's (a style's?); "
+                        "give a file saved by `realtime train segmentation`")
     net = SegmentationNet(payload["ops"], payload["input_id"], payload["output_id"], tuple(payload["input_size"]))
     net.load_state_dict(payload["state_dict"])
     return net.eval()
