@@ -23,7 +23,6 @@ import torch.nn.functional as F
 from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
-from realtime.engine.memory import keep_freed_memory
 from realtime.engine.person_mask import PersonSegmenter
 from realtime.engine.stabilizer import Stabilizer
 from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
@@ -79,14 +78,9 @@ class StyleEngine:
             torch.bfloat16 if device.type == "cpu" and fast_cpu_bfloat16() else self.dtype)
         self.torchscript = torchscript
         self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
-        # On a CPU: as many torch threads as other programs leave cores free (cpu_share.py); OpenCV's
-        # full-size passes as many as torch has where the user set that; a frame's full-size buffers
-        # reused by the next one (memory.py).
+        # On a CPU in a process tuned by tune_for_realtime(): as many torch threads as other programs
+        # leave cores free (cpu_share.py). Otherwise the process's thread counts are left as they are.
         self.cpu_share = CpuShare.shared() if device.type == "cpu" else None
-        if device.type == "cpu":
-            if self.cpu_share is None:
-                cv2.setNumThreads(torch.get_num_threads())
-            keep_freed_memory()
         self.styles = StyleCache(registry, device, variant, self.net_dtype, self.stream, torchscript, picture_mix,
                                  picture_model)
         self.stage_times: dict[str, list[float]] | None = None  # while profiling(): each stage's times
