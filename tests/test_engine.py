@@ -234,7 +234,8 @@ def test_stabilizing_steadies_still_parts_and_leaves_moving_parts_alone(engine):
     frames = [np.clip(pattern_frame(index, 160, 96).astype(int) + rng.integers(-6, 7, (96, 160, 3)), 0, 255)
               .astype(np.uint8) for index in range(8)]
     plain = [engine.process(frame, Look("cool")) for frame in frames]
-    steady = [engine.process(frame, Look("cool", stabilize=0.8)) for frame in frames]
+    stream = engine.new_stream()  # the frames are one video: the stabilizer remembers the last
+    steady = [engine.process(frame, Look("cool", stabilize=0.8), stream) for frame in frames]
 
     def change(outputs, rows, columns):
         return np.mean([np.abs(b[rows, columns].astype(int) - a[rows, columns].astype(int)).mean()
@@ -255,7 +256,8 @@ def test_a_still_frame_stabilized_in_fp32_gives_the_same_picture_again(style_dir
     engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32")
     frame = pattern_frame(2, 96, 64)
     look = Look("cool", stabilize=1.0, compare=compare)
-    first, second = engine.process(frame, look), engine.process(frame, look)
+    stream = engine.new_stream()
+    first, second = engine.process(frame, look, stream), engine.process(frame, look, stream)
     assert np.array_equal(first, second)
 
 

@@ -74,9 +74,8 @@ def port_probability(segmenter: PersonSegmenter, image: np.ndarray) -> np.ndarra
 
 
 def app_alpha(segmenter: PersonSegmenter, image: np.ndarray) -> np.ndarray:
-    segmenter.reset()  # single images: no temporal history
-    with torch.no_grad():
-        return segmenter.alpha(bgr_to_tensor(image), MaskSettings())[0, 0].numpy()
+    with torch.no_grad():  # single images: no previous mask
+        return segmenter.alpha(bgr_to_tensor(image), MaskSettings())[0][0, 0].numpy()
 
 
 def accuracy(data: Path, model: str) -> dict[str, Spread]:
@@ -190,9 +189,12 @@ def read_clip(path: Path, max_frames: int, size: tuple[int, int] | None) -> list
 
 
 def mask_sequence(segmenter: PersonSegmenter, frames: list[np.ndarray], settings: MaskSettings) -> list[np.ndarray]:
-    segmenter.reset()
+    masks, previous = [], None
     with torch.no_grad():
-        return [(segmenter.alpha(bgr_to_tensor(f), settings)[0, 0].numpy() * 255).astype(np.uint8) for f in frames]
+        for frame in frames:
+            alpha, previous = segmenter.alpha(bgr_to_tensor(frame), settings, previous)
+            masks.append((alpha[0, 0].numpy() * 255).astype(np.uint8))
+    return masks
 
 
 def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int, size: tuple[int, int] | None) -> str:

@@ -123,9 +123,13 @@ class StyleJudge:
     def score(self, name: str) -> StyleScore:
         with torch.no_grad():
             stylized = [self.engine.process(photo, Look(name)) for photo in self.photos]
-            clips = [[self.engine.process(frame, Look(name, stabilize=stabilize)) for frame in self.clip or []]
-                     for stabilize in (0.0, DEFAULT_STABILIZE)]
+            clips = [self.stylized_clip(Look(name, stabilize=stabilize)) for stabilize in (0.0, DEFAULT_STABILIZE)]
         return self.score_outputs(name, self.painting(name), stylized, *clips)
+
+    def stylized_clip(self, look: Look) -> list[np.ndarray]:
+        """The clip's frames as one stream (the stabilizer remembers the last)."""
+        stream = self.engine.new_stream()
+        return [self.engine.process(frame, look, stream) for frame in self.clip or []]
 
     def score_outputs(self, name: str, painting: np.ndarray, stylized: list[np.ndarray], clip: list[np.ndarray],
                       stabilized_clip: list[np.ndarray] | None = None) -> StyleScore:
