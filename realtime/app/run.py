@@ -7,9 +7,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl, is_loopback
-from realtime.engine.device import network_variant, pick_device
-from realtime.engine.memory import check_frame_memory
-from realtime.engine.sizes import resolve_inference_size
+from realtime.engine.build import build_engine
 from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
@@ -22,7 +20,7 @@ from realtime.io.capture import (
     open_camera,
     open_video,
 )
-from realtime.io.images import read_bgr, write_image
+from realtime.io.images import read_bgr, write_styled
 from realtime.io.outputs import (
     RecordingOptions,
     check_output_path,
@@ -63,23 +61,6 @@ def open_source(settings: RunSettings) -> Source:
     return DemoSource(*(settings.size or (640, 360)))
 
 
-def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
-    device = pick_device(settings.device)
-    if settings.size is not None:
-        check_frame_memory(settings.size, device)
-    variant = network_variant(settings.model, device)
-    inference_size = resolve_inference_size(settings.inference_size, device, settings.live, variant)
-    engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
-                         picture_mix=settings.mix, picture_model=settings.picture_model, upsample_mode=settings.upsample, mask_settings=settings.mask,
-                         live=settings.live)
-    if settings.look().needs_mask:
-        engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing
-    loaded = engine.styles.check(settings.style)
-    if settings.model != "auto" and loaded.ref.variant not in (variant, "file", "image"):  # auto falls back quietly
-        say(f"style {settings.style} has no {variant} model; using its {loaded.ref.variant} model")
-    return engine
-
-
 def check_window_options(settings: RunSettings) -> None:
     """Options that only the window acts on are refused without one, instead of being ignored."""
     window_only = {"--http-port": settings.http_port is not None, "--osc-port": settings.osc_port is not None,
@@ -116,13 +97,13 @@ def run(settings: RunSettings) -> None:
         if image_input or not settings.display:
             say("note: --style-dir adds styles to the window's style list; without a window only --style is used")
     if image_input:
-        run_image(settings, build_engine(settings, registry))
+        run_image(settings, build_engine(settings, registry, settings.live))
         return
     if not settings.display and settings.output is None and not settings.virtual_camera:
         raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
-    engine = build_engine(settings, registry)
+    engine = build_engine(settings, registry, settings.live)
     for name, _ in settings.playlist:  # a show must not stop at its fifth style
         engine.styles.check(name)
     if settings.recording.codec is None and engine.device.type == "cuda" and nvenc_available():
@@ -150,10 +131,7 @@ def check_not_the_input(output: Path, input_name: str | None) -> None:
 def run_image(settings: RunSettings, engine: StyleEngine) -> None:
     image = read_bgr(Path(settings.input), "input picture")
     result = engine.process(image, settings.look())
-    output = settings.output or Path(settings.input).with_name(f"{Path(settings.input).stem}_{engine.style(settings.style).ref.name}.png")
-    if not is_image_path(output):
-        raise UserError(f"image input needs an image output (.png or .jpg), not {output.name}")
-    write_image(output, result)
+    output = write_styled(result, Path(settings.input), engine.style(settings.style).ref.name, settings.output)
     say(f"wrote {output}")
 
 

@@ -167,15 +167,15 @@ def command_eval(args: argparse.Namespace) -> None:
     if args.evaluation == "style":
         print(evaluate_styles(args))
         return
-    from realtime.app.run import build_engine
+    from realtime.engine.build import build_engine
     from realtime.settings import RunSettings
     from realtime.styles.registry import StyleRegistry
 
     if not args.input.is_file():
         raise UserError(f"input not found: {args.input}")
     # As file mode stylizes the clip: the network at the full size.
-    engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model, input=str(args.input),
-                                      display=False), StyleRegistry())
+    engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model), StyleRegistry(),
+                          live=False)
     print(evaluate.report_temporal(args.input, engine, args.style, args.max_frames, args.size))
 
 
