@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl, is_loopback
+from realtime.app.run_report import RunReport
 from realtime.engine.build import build_engine
 from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
@@ -78,12 +80,15 @@ def check_window_options(settings: RunSettings) -> None:
                         "add --remote-token SECRET, or keep the default 127.0.0.1")
 
 
-def run(settings: RunSettings) -> None:
+def run(settings: RunSettings) -> RunReport | None:
+    """Returns what image and file modes did (None for the window)."""
     check_window_options(settings)
     registry = StyleRegistry()
     if settings.input is not None:
         check_input(settings.input)
     image_input = settings.input is not None and is_image_path(Path(settings.input))
+    if settings.json and settings.display and not image_input:
+        raise UserError("--json reports image and file modes; add --no-display --output FILE, or drop --json")
     if settings.output is not None:
         check_output_path(settings.output, settings.recording.codec, "styled.png" if image_input else "styled.mp4")
         check_not_the_input(settings.output, settings.input)
@@ -97,8 +102,7 @@ def run(settings: RunSettings) -> None:
         if image_input or not settings.display:
             say("note: --style-dir adds styles to the window's style list; without a window only --style is used")
     if image_input:
-        run_image(settings, build_engine(settings, registry, settings.live))
-        return
+        return run_image(settings, build_engine(settings, registry, settings.live))
     if not settings.display and settings.output is None and not settings.virtual_camera:
         raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
     if settings.output is not None and is_image_path(settings.output):
@@ -111,8 +115,8 @@ def run(settings: RunSettings) -> None:
     source = open_source(settings)
     if settings.display:
         run_window(settings, source, engine, registry)
-    else:
-        run_file(settings, source, engine)
+        return None
+    return run_file(settings, source, engine)
 
 
 def check_not_the_input(output: Path, input_name: str | None) -> None:
@@ -128,11 +132,14 @@ def check_not_the_input(output: Path, input_name: str | None) -> None:
                         "choose another output name")
 
 
-def run_image(settings: RunSettings, engine: StyleEngine) -> None:
+def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
+    started = time.perf_counter()
     image = read_bgr(Path(settings.input), "input picture")
     result = engine.process(image, settings.look())
     output = write_styled(result, Path(settings.input), engine.style(settings.style).ref.name, settings.output)
     say(f"wrote {output}")
+    return RunReport.of(settings, engine, settings.input, output, (result.shape[1], result.shape[0]),
+                        time.perf_counter() - started, 1)
 
 
 def open_recorder(path: Path, source: Source, options: RecordingOptions, input_path: str | None = None) -> ThreadedSink:
@@ -204,7 +211,7 @@ def engine_output_size(settings: RunSettings, source: Source) -> tuple[int, int]
     return settings.size or source.frame_size
 
 
-def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None:
+def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunReport:
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread
     (and the virtual camera). A camera or stream does not wait: frames the engine misses are dropped
     and counted."""
@@ -222,6 +229,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
         raise
     look = settings.look()
     total = settings.max_frames if capture.loop else min(filter(None, (source.frame_count, settings.max_frames)), default=None)
+    started = time.perf_counter()
     capture.start()
     finished = False
     try:
@@ -231,7 +239,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
                     sink.put(image, frame.timestamp)
                 bar.update(1)
 
-            stylize_stream(engine, capture.frames, look, deliver)
+            frames = stylize_stream(engine, capture.frames, look, deliver)
         if capture.error is not None:
             raise capture.error
         finished = True
@@ -240,6 +248,9 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
         if capture.frames.dropped:
             say(f"dropped {capture.frames.dropped} frames from {source.description} that the engine could not keep up with")
         close_all(sinks, complete=finished)
+    return RunReport.of(settings, engine, settings.input or source.description, settings.output,
+                        engine_output_size(settings, source),
+                        time.perf_counter() - started, frames, capture.frames.dropped)
 
 
 def waits_for_the_engine(source: Source, settings: RunSettings) -> bool:

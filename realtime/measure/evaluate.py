@@ -18,7 +18,7 @@ flicker is measured the same way (mean absolute change), with and without smooth
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -107,17 +107,20 @@ def parity(data: Path, model: str) -> dict[str, Spread]:
     return {"iou": Spread.of(ious), "mean_abs_difference": Spread.of(differences)}
 
 
-def report_segmentation(data: Path, with_parity: bool) -> str:
+def report_segmentation(data: Path, with_parity: bool) -> tuple[dict, str]:
+    """The scores (for --json) and the text report."""
     count = len(portrait_pairs(data))
-    lines = [f"person segmentation on {count} images of {data}"]
+    lines, models = [f"person segmentation on {count} images of {data}"], {}
     for model in MODELS:
         scores = accuracy(data, model)
         lines.append(f"{model:<10} IoU vs ground truth: raw {scores['raw']}; refined {scores['refined']}")
+        models[model] = {"iou": {name: asdict(spread) for name, spread in scores.items()}}
         if with_parity:
             match = parity(data, model)
             lines.append(f"{'':<10} parity with MediaPipe: IoU {match['iou']}; "
                          f"mean |difference| {match['mean_abs_difference']}")
-    return "\n".join(lines)
+            models[model]["parity"] = {name: asdict(spread) for name, spread in match.items()}
+    return {"input": str(data), "frames": count, "models": models}, "\n".join(lines)
 
 
 FLOW_METHODS = ("dis", "farneback")
@@ -197,7 +200,9 @@ def mask_sequence(segmenter: PersonSegmenter, frames: list[np.ndarray], settings
     return masks
 
 
-def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int, size: tuple[int, int] | None) -> str:
+def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int,
+                    size: tuple[int, int] | None) -> tuple[dict, str]:
+    """The scores (for --json) and the text report."""
     frames = read_clip(clip, max_frames, size)
     warper = FlowWarper()
     with torch.no_grad():
@@ -211,7 +216,10 @@ def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int
              "unsmoothed": mask_sequence(segmenter, frames, raw_settings)}
     flicker = {(name, edges): warping_error(frames, sequence, warper, squared=False, edges_only=edges)
                for name, sequence in masks.items() for edges in (False, True)}
-    return "\n".join([
+    scores = {"input": str(clip), "size": [width, height], "frames": len(frames), "style": style, "model": engine.variant,
+              "device": str(engine.device), "source_warping_error": source_error, "stylized_warping_error": styled_error,
+              "mask_flicker": {name: {"whole": flicker[name, False], "edges": flicker[name, True]} for name in masks}}
+    return scores, "\n".join([
         f"temporal stability of {clip.name}: {len(frames)} frames at {width}x{height}",
         f"warping error (mean squared, visible pixels): source {source_error:.5f}; "
         f"stylized ({style}, {engine.variant}) {styled_error:.5f} = {styled_error / max(source_error, 1e-9):.2f}x the source",

@@ -19,7 +19,7 @@ Photos and clips are stylized at their full size, as image and file modes do.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -153,5 +153,9 @@ REPORT_HEADER = ("| style | detail ratio | style distance | content distance | f
                  "| --- | --- | --- | --- | --- | --- | --- |")
 
 
-def report_styles(judge: StyleJudge, styles: list[str]) -> str:
-    return "\n".join([*REPORT_HEADER, *(judge.score(name).row() for name in styles)])
+def report_styles(judge: StyleJudge, styles: list[str]) -> tuple[dict, str]:
+    """The scores (for --json) and the text report (a markdown table)."""
+    scores = [judge.score(name) for name in styles]
+    report = {"model": judge.engine.variant, "device": str(judge.engine.device), "frames": len(judge.clip or []),
+              "styles": [asdict(score) for score in scores]}
+    return report, "\n".join([*REPORT_HEADER, *(score.row() for score in scores)])
