@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 
 from realtime.engine.build import build_engine
+from realtime.engine.style_cache import PRECISIONS
 from realtime.engine.stream_state import StreamState
 from realtime.errors import UserError
 from realtime.io.capture import open_video
 from realtime.io.images import read_bgr, write_styled
 from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, Look, MaskSettings
-from realtime.settings import DEFAULT_UPSAMPLE, PICTURE_MODELS, UPSAMPLE_MODES, RunSettings
+from realtime.settings import DEFAULT_UPSAMPLE, NETWORK_SIZES, PICTURE_MODELS, UPSAMPLE_MODES, RunSettings
 from realtime.styles.registry import StyleRegistry
 
 ORDERS = ("bgr", "rgb")
@@ -47,9 +48,13 @@ class Stylizer:
                             "mask_feather": mask_feather, "mask_smoothing": mask_smoothing}.items():
             if not 0.0 <= value <= 1.0:
                 raise UserError(f"{name} must be between 0 and 1, not {value}")
+        one_of("model", model, ("auto", *NETWORK_SIZES))
+        one_of("precision", precision, ("auto", *PRECISIONS))
         one_of("stylize", stylize, STYLIZE_MODES)
         one_of("picture_model", picture_model, PICTURE_MODELS)
         one_of("upsample", upsample, UPSAMPLE_MODES)
+        if isinstance(inference_size, str):
+            one_of("inference_size", inference_size, ("auto", "full"))
         settings = RunSettings(style=style, device=device, model=model, strength=strength, stylize=stylize,
                                background=Background.parse(background), keep_colors=keep_colors, mix=mix,
                                picture_model=picture_model, stabilize=stabilize, size=size,

@@ -87,6 +87,8 @@ def test_bad_input_is_one_line(stylizer, make, message):
 
 @pytest.mark.parametrize("options, message", [({"strength": 2.0}, "strength must be between 0 and 1"),
                                               ({"stylize": "face"}, "stylize 'face'"),
+                                              ({"precision": "int4"}, "precision 'int4'"),
+                                              ({"inference_size": "half"}, "inference_size 'half'"),
                                               ({"style": "no_such_style"}, "no_such_style")])
 def test_bad_options_are_one_line(style_dir, options, message):
     with pytest.raises(UserError, match=message):

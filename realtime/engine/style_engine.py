@@ -24,9 +24,9 @@ from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.person_mask import PersonSegmenter
+from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.stabilizer import Stabilizer
 from realtime.engine.stream_state import StreamState
-from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
 from realtime.engine.upsample import upsample
 from realtime.errors import UserError
