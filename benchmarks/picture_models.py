@@ -15,6 +15,10 @@ import argparse
 import os
 from pathlib import Path
 
+from realtime.tuning import tune_for_realtime
+
+tune_for_realtime()  # as the app runs: before torch loads its OpenMP runtime (realtime/tuning.py)
+
 import torch
 
 from realtime.engine.style_engine import StyleEngine
@@ -56,7 +60,8 @@ def main() -> None:
             with torch.no_grad():
                 photos = [engine.process(photo, Look(style)) for photo in judge.photos]
                 raw, ms = timed(lambda frame: engine.process(frame, Look(style, stabilize=0.0)), clip)
-                steady = [engine.process(frame, Look(style, stabilize=DEFAULT_STABILIZE)) for frame in clip]
+                stream = engine.new_stream()  # the clip's frames as one stream: the stabilizer keeps the last
+                steady = [engine.process(frame, Look(style, stabilize=DEFAULT_STABILIZE), stream) for frame in clip]
             score = judge.score_outputs(f"{file_name}, {model}", read_bgr(picture), photos, raw, steady)
             rows.append(f"{score.row()} {ms:.0f} |")
             print(rows[-1], flush=True)

@@ -37,7 +37,7 @@ def photo(name: str) -> np.ndarray:
 def masked(segmenter: PersonSegmenter, image: np.ndarray) -> np.ndarray:
     """The photo with the person tinted and the background darkened, as a TILE x TILE tile."""
     with torch.no_grad():
-        alpha = segmenter.alpha(bgr_to_tensor(image), MaskSettings())[0, 0].numpy()[..., None]
+        alpha = segmenter.alpha(bgr_to_tensor(image), MaskSettings())[0][0, 0].numpy()[..., None]
     person = image * 0.6 + TINT * 0.4
     shown = person * alpha + image * 0.35 * (1 - alpha)
     return cv2.resize(shown.clip(0, 255).astype(np.uint8), (TILE, TILE), interpolation=cv2.INTER_AREA)
@@ -49,11 +49,7 @@ def sheet(segmenters: dict[str, Path]) -> np.ndarray:
     rows = []
     for name in PHOTOS:
         image = photo(name)
-        tiles = []
-        for segmenter in columns.values():
-            segmenter.reset()  # each photo on its own: no history from the last one
-            tiles.append(masked(segmenter, image))
-        rows.append(np.hstack(tiles))
+        rows.append(np.hstack([masked(segmenter, image) for segmenter in columns.values()]))
     return np.vstack([header, *rows])
 
 

@@ -15,6 +15,10 @@ import argparse
 import time
 from pathlib import Path
 
+from realtime.tuning import tune_for_realtime
+
+tune_for_realtime()  # as the app runs: before torch loads its OpenMP runtime (realtime/tuning.py)
+
 import cv2
 import numpy as np
 import skimage

@@ -1,17 +1,25 @@
-"""realtime: real-time style transfer for webcams and video files."""
-import os
-import sys
+"""realtime: real-time style transfer for webcams and video files.
+
+Importing it changes nothing in the process: no environment variable, allocator setting or thread count.
+`tune_for_realtime()` does that, once, explicitly (the command line calls it before torch loads).
+`Stylizer` (realtime/api.py) is imported on first use, so `import realtime` loads no torch.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from realtime.tuning import tune_for_realtime
+
+if TYPE_CHECKING:
+    from realtime.api import Stylizer
 
 __version__ = "0.1.0"
+__all__ = ["Stylizer", "tune_for_realtime"]
 
-# Set before torch loads its OpenMP runtime; a value the user set wins. On Linux (GNU OpenMP, as in
-# the PyPI wheels) idle threads spin a moment before they sleep: a frame is hundreds of small torch
-# operations, and waking sleeping threads for each one cost 40 % of the frame rate on 2 cores (13.5
-# instead of 21.7 FPS). Spinning hurts beside another busy program; there the engine runs fewer
-# threads (realtime/engine/cpu_share.py, which reads Linux's /proc/stat). Elsewhere, without that,
-# idle threads sleep at once. docs/benchmarks.md, "Spinning threads, the machine's load...".
-if "OMP_WAIT_POLICY" not in os.environ:
-    if sys.platform.startswith("linux"):
-        os.environ.setdefault("GOMP_SPINCOUNT", "100000")
-    else:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+
+def __getattr__(name: str) -> object:
+    if name == "Stylizer":
+        from realtime.api import Stylizer
+
+        return Stylizer
+    raise AttributeError(f"module 'realtime' has no attribute {name!r}")

@@ -68,6 +68,7 @@ class RunSettings:
     monitor: int = 0
     keep_going: bool = False
     virtual_camera: bool = False
+    json: bool = False  # image and file modes: one JSON object on stdout at the end (app/run_report.py)
 
     def look(self) -> Look:
         return Look(self.style, strength=self.strength, stylize=self.stylize, background=self.background,

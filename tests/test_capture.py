@@ -100,8 +100,15 @@ def test_demo_source_moves_and_paces_itself():
 
 class SlowEngine:
     """Stylizes nothing, in 0.1 s a frame: slower than the demo's 30 frames a second."""
+    device = "cpu"
 
-    def submit(self, image: np.ndarray, _look) -> SimpleNamespace:
+    def style(self, name: str) -> SimpleNamespace:  # what run_file reports (run_report.py)
+        return SimpleNamespace(ref=SimpleNamespace(name=name, variant="lite"))
+
+    def new_stream(self) -> None:
+        return None
+
+    def submit(self, image: np.ndarray, _look, _stream=None) -> SimpleNamespace:
         time.sleep(0.1)
         return SimpleNamespace(wait=lambda: image)
 

@@ -106,21 +106,21 @@ def test_smoothing_converges_on_a_static_scene_and_resets_on_a_cut():
     segmenter = PersonSegmenter(torch.device("cpu"), torchscript=False)
     settings = MaskSettings()
     scene = torch.rand(1, 1, 32, 32)
+    steady = None
     for _ in range(30):
-        steady = segmenter.smooth(scene, settings)
+        steady = segmenter.smooth(scene, settings, steady)
     assert torch.allclose(steady, scene, atol=1e-3)  # converges to the static scene
     cut = 1 - scene
-    after = [segmenter.smooth(cut, settings) for _ in range(3)]
-    assert torch.allclose(after[0], cut)  # the cut resets at once: nothing of the old scene lingers
+    assert torch.allclose(segmenter.smooth(cut, settings, steady), cut)  # the cut resets at once: nothing of the old scene lingers
 
 
 def test_smoothing_steadies_unsure_pixels_but_not_confident_ones():
     segmenter = PersonSegmenter(torch.device("cpu"), torchscript=False)
     settings = MaskSettings()
-    segmenter.smooth(torch.full((1, 1, 8, 16), 0.5), settings)
+    previous = segmenter.smooth(torch.full((1, 1, 8, 16), 0.5), settings, None)
     # Left quarter: the new frame is sure (an arm moved in); the rest wavers a little.
     new = torch.cat([torch.full((1, 1, 8, 4), 0.999), torch.full((1, 1, 8, 12), 0.6)], dim=3)
-    out = segmenter.smooth(new, settings)
+    out = segmenter.smooth(new, settings, previous)
     assert torch.allclose(out[..., :4], new[..., :4], atol=0.015)  # confident: follows at once, no smear
     assert (out[..., 4:] - 0.5).abs().max() < 0.02  # unsure: stays near the previous value
 

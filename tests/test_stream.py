@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import pattern_frame
+from conftest import pattern_frame, real_photo
 
 from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
@@ -25,9 +25,9 @@ class CountingEngine(StyleEngine):
         super().__init__(*args, **kwargs)
         self.events = events
 
-    def submit(self, image, look):
+    def submit(self, image, look, stream=None):
         self.events.append(("submit", int(image[0, 0, 2])))
-        return super().submit(image, look)
+        return super().submit(image, look, stream)
 
 
 @pytest.fixture()
@@ -141,16 +141,56 @@ def test_out_of_memory_retry_keeps_the_buffers_of_the_frame_in_flight(style_dir,
     engine = StyleEngine(StyleRegistry(style_dir), torch.device("cuda"), "lite")
     first_image, second_image = pattern_frame(0, 320, 180), pattern_frame(30, 320, 180)  # above the size floor
     expected_first = engine.process(first_image, Look("warm"))
-    in_flight = engine.submit(first_image, Look("warm"))
+    stream = engine.new_stream()
+    in_flight = engine.submit(first_image, Look("warm"), stream)
     submit_once, slots = engine._submit, []
 
-    def out_of_memory_once(image, look, slot):
-        slots.append(slot)
+    def out_of_memory_once(image, look, stream):
+        slots.append(stream.slot)
         if len(slots) == 1:
             raise torch.OutOfMemoryError("CUDA out of memory (test)")
-        return submit_once(image, look, slot)
+        return submit_once(image, look, stream)
 
     monkeypatch.setattr(engine, "_submit", out_of_memory_once)
-    engine.submit(second_image, Look("warm")).wait()
+    engine.submit(second_image, Look("warm"), stream).wait()
     assert slots[0] == slots[1]
     assert np.array_equal(in_flight.wait(), expected_first)
+
+
+def two_videos(count: int = 6) -> list[list[np.ndarray]]:
+    """A person panning by, and the same with camera noise: alike enough that one video's last frame would be
+    kept in the other's, were their memories mixed."""
+    rng, photo = np.random.default_rng(2), real_photo(160, 120)
+    first = [np.roll(photo, 2 * index, axis=1) for index in range(count)]
+    noisy = [np.clip(frame.astype(int) + rng.integers(-12, 13, frame.shape), 0, 255).astype(np.uint8) for frame in first]
+    return [first, noisy]
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
+def test_two_streams_through_one_engine_give_the_frames_each_gives_alone(style_dir, device):
+    """The stabilizer's last frame, the person mask's last probabilities and (on CUDA) the pinned buffers of the
+    frames in flight belong to each stream: two interleaved videos, each with two frames in flight, come out as
+    each does alone."""
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device(device), "lite", precision="fp32")
+    look = Look("cool", stabilize=0.8, stylize="person")
+    videos = two_videos()
+
+    def alone(video: list[np.ndarray]) -> list[np.ndarray]:
+        stream = engine.new_stream()
+        return [engine.process(frame, look, stream) for frame in video]
+
+    expected = [alone(video) for video in videos]
+    streams, together, in_flight = [engine.new_stream(), engine.new_stream()], [[], []], []
+    for frames in zip(*videos):
+        for which, frame in enumerate(frames):
+            in_flight.append((which, engine.submit(frame, look, streams[which])))
+        while len(in_flight) > 2:  # each stream's frame before last is delivered: two in flight each
+            which, pending = in_flight.pop(0)
+            together[which].append(pending.wait())
+    for which, pending in in_flight:
+        together[which].append(pending.wait())
+    for got, want in zip(together, expected):
+        assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+    shared = engine.new_stream()  # one memory for both: each video keeps strokes and mask of the other
+    mixed = [engine.process(frame, look, shared) for frames in zip(*videos) for frame in frames]
+    assert not all(np.array_equal(a, b) for a, b in zip(mixed, [f for pair in zip(*expected) for f in pair]))

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl, is_loopback
-from realtime.engine.device import network_variant, pick_device
-from realtime.engine.memory import check_frame_memory
-from realtime.engine.sizes import resolve_inference_size
+from realtime.app.run_report import RunReport
+from realtime.engine.build import build_engine
 from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
@@ -22,7 +22,7 @@ from realtime.io.capture import (
     open_camera,
     open_video,
 )
-from realtime.io.images import read_bgr, write_image
+from realtime.io.images import read_bgr, write_styled
 from realtime.io.outputs import (
     RecordingOptions,
     check_output_path,
@@ -33,7 +33,7 @@ from realtime.io.outputs import (
 from realtime.io.sinks import ThreadedSink, close_all
 from realtime.io.video_file import VideoWriter, check_encoder, nvenc_available
 from realtime.io.virtual_camera import open_virtual_camera
-from realtime.settings import DEFAULT_SEGMENTER, RunSettings
+from realtime.settings import RunSettings
 from realtime.styles.registry import StyleRegistry, style_pictures
 
 
@@ -63,23 +63,6 @@ def open_source(settings: RunSettings) -> Source:
     return DemoSource(*(settings.size or (640, 360)))
 
 
-def build_engine(settings: RunSettings, registry: StyleRegistry) -> StyleEngine:
-    device = pick_device(settings.device)
-    if settings.size is not None:
-        check_frame_memory(settings.size, device)
-    variant = network_variant(settings.model, device)
-    inference_size = resolve_inference_size(settings.inference_size, device, settings.live, variant)
-    engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
-                         picture_mix=settings.mix, picture_model=settings.picture_model, upsample_mode=settings.upsample, mask_settings=settings.mask,
-                         live=settings.live, segmenter=settings.segmenter)
-    if settings.look().needs_mask or settings.segmenter != DEFAULT_SEGMENTER:
-        engine.segmenter(*(settings.size or (16, 9)))  # fail now, not mid-stream, if the weights are missing or wrong
-    loaded = engine.styles.check(settings.style)
-    if settings.model != "auto" and loaded.ref.variant not in (variant, "file", "image"):  # auto falls back quietly
-        say(f"style {settings.style} has no {variant} model; using its {loaded.ref.variant} model")
-    return engine
-
-
 def check_window_options(settings: RunSettings) -> None:
     """Options that only the window acts on are refused without one, instead of being ignored."""
     window_only = {"--http-port": settings.http_port is not None, "--osc-port": settings.osc_port is not None,
@@ -97,12 +80,15 @@ def check_window_options(settings: RunSettings) -> None:
                         "add --remote-token SECRET, or keep the default 127.0.0.1")
 
 
-def run(settings: RunSettings) -> None:
+def run(settings: RunSettings) -> RunReport | None:
+    """Returns what image and file modes did (None for the window)."""
     check_window_options(settings)
     registry = StyleRegistry()
     if settings.input is not None:
         check_input(settings.input)
     image_input = settings.input is not None and is_image_path(Path(settings.input))
+    if settings.json and settings.display and not image_input:
+        raise UserError("--json reports image and file modes; add --no-display --output FILE, or drop --json")
     if settings.output is not None:
         check_output_path(settings.output, settings.recording.codec, "styled.png" if image_input else "styled.mp4")
         check_not_the_input(settings.output, settings.input)
@@ -116,13 +102,12 @@ def run(settings: RunSettings) -> None:
         if image_input or not settings.display:
             say("note: --style-dir adds styles to the window's style list; without a window only --style is used")
     if image_input:
-        run_image(settings, build_engine(settings, registry))
-        return
+        return run_image(settings, build_engine(settings, registry, settings.live))
     if not settings.display and settings.output is None and not settings.virtual_camera:
         raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
-    engine = build_engine(settings, registry)
+    engine = build_engine(settings, registry, settings.live)
     for name, _ in settings.playlist:  # a show must not stop at its fifth style
         engine.styles.check(name)
     if settings.recording.codec is None and engine.device.type == "cuda" and nvenc_available():
@@ -130,8 +115,8 @@ def run(settings: RunSettings) -> None:
     source = open_source(settings)
     if settings.display:
         run_window(settings, source, engine, registry)
-    else:
-        run_file(settings, source, engine)
+        return None
+    return run_file(settings, source, engine)
 
 
 def check_not_the_input(output: Path, input_name: str | None) -> None:
@@ -147,14 +132,14 @@ def check_not_the_input(output: Path, input_name: str | None) -> None:
                         "choose another output name")
 
 
-def run_image(settings: RunSettings, engine: StyleEngine) -> None:
+def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
+    started = time.perf_counter()
     image = read_bgr(Path(settings.input), "input picture")
     result = engine.process(image, settings.look())
-    output = settings.output or Path(settings.input).with_name(f"{Path(settings.input).stem}_{engine.style(settings.style).ref.name}.png")
-    if not is_image_path(output):
-        raise UserError(f"image input needs an image output (.png or .jpg), not {output.name}")
-    write_image(output, result)
+    output = write_styled(result, Path(settings.input), engine.style(settings.style).ref.name, settings.output)
     say(f"wrote {output}")
+    return RunReport.of(settings, engine, settings.input, output, (result.shape[1], result.shape[0]),
+                        time.perf_counter() - started, 1)
 
 
 def open_recorder(path: Path, source: Source, options: RecordingOptions, input_path: str | None = None) -> ThreadedSink:
@@ -226,7 +211,7 @@ def engine_output_size(settings: RunSettings, source: Source) -> tuple[int, int]
     return settings.size or source.frame_size
 
 
-def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None:
+def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunReport:
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread
     (and the virtual camera). A camera or stream does not wait: frames the engine misses are dropped
     and counted."""
@@ -244,6 +229,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
         raise
     look = settings.look()
     total = settings.max_frames if capture.loop else min(filter(None, (source.frame_count, settings.max_frames)), default=None)
+    started = time.perf_counter()
     capture.start()
     finished = False
     try:
@@ -253,7 +239,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
                     sink.put(image, frame.timestamp)
                 bar.update(1)
 
-            stylize_stream(engine, capture.frames, look, deliver)
+            frames = stylize_stream(engine, capture.frames, look, deliver)
         if capture.error is not None:
             raise capture.error
         finished = True
@@ -262,6 +248,9 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> None
         if capture.frames.dropped:
             say(f"dropped {capture.frames.dropped} frames from {source.description} that the engine could not keep up with")
         close_all(sinks, complete=finished)
+    return RunReport.of(settings, engine, settings.input or source.description, settings.output,
+                        engine_output_size(settings, source),
+                        time.perf_counter() - started, frames, capture.frames.dropped)
 
 
 def waits_for_the_engine(source: Source, settings: RunSettings) -> bool:

@@ -36,6 +36,7 @@ from realtime.cli.run_options import (
 )
 from realtime.cli.values import OneLineErrorParser
 from realtime.errors import UserError
+from realtime.tuning import tune_for_realtime
 from realtime.window.hotkeys import key_list_text
 
 __all__ = ["COMMANDS", "apply_config", "build_parser", "main", "run_settings"]
@@ -96,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "config", None) is not None:
             apply_config(subparsers[args.command], args.config)
             args = parser.parse_args(argv)
+        tune_for_realtime()  # before a handler imports torch: its OpenMP runtime reads the settings once
         args.handler(args)
         sys.stdout.flush()  # here, so that a closed pipe is the BrokenPipeError below, not one at exit
     except UserError as exc:

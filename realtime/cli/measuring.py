@@ -3,11 +3,12 @@ Their options are read here without torch; each handler imports what it runs."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from realtime.cli.json_output import add_json_argument, emit
 from realtime.cli.values import (
     MODEL_HELP,
     OneLineErrorParser,
@@ -89,14 +90,14 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help="stylize only the person, so the segmenter runs too: off, on or off,on (default)")
     parser.add_argument("--load", type=comma_list(non_negative_int), default=[0],
                         help="measure beside N other processes that keep every core busy (torch), e.g. 0,1")
-    parser.add_argument("--json", type=Path, help="write the full report as JSON here")
+    add_json_argument(parser, "the full report")
     parser.add_argument("--markdown", type=Path, metavar="FILE.md",
                         help="also append the table to this file, e.g. docs/benchmarks.md (default: print it only)")
 
 
 def command_bench(args: argparse.Namespace) -> None:
     from realtime.measure.bench import BENCH_MODELS, configs_from, run_bench
-    from realtime.measure.bench_report import markdown_table, write_outputs
+    from realtime.measure.bench_report import append_markdown, markdown_table
 
     require_data(args.input, "--input VIDEO", BENCH_CLIP)
     for model in args.models:
@@ -111,8 +112,8 @@ def command_bench(args: argparse.Namespace) -> None:
     configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display,
                            args.segmentation, args.inference_sizes, args.upsample, args.load)
     report = run_bench(args.input, configs, args.frames)
-    write_outputs(report, args.json, args.markdown)
-    print(markdown_table(report))
+    append_markdown(report, args.markdown)
+    emit(report, markdown_table(report), args.json)
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -131,12 +132,13 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     segmentation.add_argument("--max-frames", type=positive_int, default=40, metavar="N", help="frames of each clip")
     segmentation.add_argument("--no-parity", dest="parity", action="store_false",
                               help="skip the comparison with MediaPipe's runtime")
+    add_json_argument(segmentation, "the scores")
     soak = kinds.add_parser("soak", help="run the live app for a long time on a looping file: memory and FPS")
     soak.add_argument("--input", type=Path, required=True, help="a video file, played in a loop")
     soak.add_argument("--minutes", type=float, default=30.0)
     soak.add_argument("--cycle", type=float, default=5.0, metavar="SECONDS", help="style change interval")
     soak.add_argument("--size", type=parse_size, default=(640, 360), metavar="WxH")
-    soak.add_argument("--json", type=Path, help="write the report with every sample as JSON")
+    add_json_argument(soak, "the report with every sample")
     add_device_arguments(soak)
     temporal = kinds.add_parser("temporal", help="flicker of the stylized video and of the person mask (warping error)")
     temporal.add_argument("--input", type=Path, required=True, help="a video clip")
@@ -144,6 +146,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add_device_arguments(temporal)
     temporal.add_argument("--size", type=parse_size, metavar="WxH", help="evaluation size (default: the clip's)")
     temporal.add_argument("--max-frames", type=positive_int, default=90, metavar="N")
+    add_json_argument(temporal, "the scores")
     style = kinds.add_parser("style", help="per style: detail kept, distance to its painting (VGG Gram), flicker")
     style.add_argument("--styles", type=comma_list(str), help="names or checkpoint files (default: every style)")
     style.add_argument("--checkpoints", type=Path, help="look style names up in this folder (default: the project's)")
@@ -155,42 +158,41 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--clip-size", type=parse_size, default=(640, 360), metavar="WxH")
     style.add_argument("--max-frames", type=positive_int, default=30, metavar="N")
     add_device_arguments(style)
+    add_json_argument(style, "the scores")
 
 
 def command_eval(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    scores, text = EVALUATIONS[args.evaluation](args)
+    emit({"evaluation": args.evaluation, **scores, "seconds": round(time.perf_counter() - started, 3)}, text, args.json)
+
+
+def evaluate_soak(args: argparse.Namespace) -> tuple[dict, str]:
+    from realtime.measure.soak import soak
+    from realtime.styles.registry import StyleRegistry
+
+    if not args.input.is_file():
+        raise UserError(f"input not found: {args.input}")
+    device, variant = device_and_variant(args)
+    report = soak(args.input, StyleRegistry(), args.minutes, args.cycle, args.size, device=device, variant=variant)
+    return {"input": str(args.input), "device": str(device), "model": variant, **report.to_dict()}, report.summary()
+
+
+def evaluate_temporal(args: argparse.Namespace) -> tuple[dict, str]:
+    from realtime.engine.build import build_engine
     from realtime.measure import evaluate
-
-    if args.evaluation == "soak":
-        from realtime.measure.soak import soak
-        from realtime.styles.registry import StyleRegistry
-
-        if not args.input.is_file():
-            raise UserError(f"input not found: {args.input}")
-        device, variant = device_and_variant(args)
-        report = soak(args.input, StyleRegistry(), args.minutes, args.cycle, args.size, device=device, variant=variant)
-        if args.json is not None:
-            args.json.write_text(json.dumps(report.to_dict(), indent=2))
-        print(report.summary())
-        return
-    if args.evaluation == "segmentation":
-        print(evaluate_segmenters(args))
-        return
-    if args.evaluation == "style":
-        print(evaluate_styles(args))
-        return
-    from realtime.app.run import build_engine
     from realtime.settings import RunSettings
     from realtime.styles.registry import StyleRegistry
 
     if not args.input.is_file():
         raise UserError(f"input not found: {args.input}")
     # As file mode stylizes the clip: the network at the full size.
-    engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model, input=str(args.input),
-                                      display=False), StyleRegistry())
-    print(evaluate.report_temporal(args.input, engine, args.style, args.max_frames, args.size))
+    engine = build_engine(RunSettings(style=args.style, device=args.device, model=args.model), StyleRegistry(),
+                          live=False)
+    return evaluate.report_temporal(args.input, engine, args.style, args.max_frames, args.size)
 
 
-def evaluate_segmenters(args: argparse.Namespace) -> str:
+def evaluate_segmentation(args: argparse.Namespace) -> tuple[dict, str]:
     from realtime.engine.person_mask import SEGMENTERS
     from realtime.measure.segmentation_eval import report_segmentation
 
@@ -207,7 +209,7 @@ def evaluate_segmenters(args: argparse.Namespace) -> str:
     return report_segmentation(data, segmenters, args.clips, args.parity, args.max_frames)
 
 
-def evaluate_styles(args: argparse.Namespace) -> str:
+def evaluate_styles(args: argparse.Namespace) -> tuple[dict, str]:
     from realtime.engine.style_engine import StyleEngine
     from realtime.measure.evaluate import read_clip
     from realtime.measure.style_quality import StyleJudge, photos_in, report_styles
@@ -224,6 +226,11 @@ def evaluate_styles(args: argparse.Namespace) -> str:
     clip = read_clip(args.clip, args.max_frames, args.clip_size) if args.clip else None
     engine = StyleEngine(registry, *device_and_variant(args))  # full size, as image and file modes
     return report_styles(StyleJudge(engine, photos_in(args.images), args.paintings, clip), styles)
+
+
+# `realtime eval WHAT`: each returns its scores (for --json) and its text report.
+EVALUATIONS = {"soak": evaluate_soak, "segmentation": evaluate_segmentation, "temporal": evaluate_temporal,
+               "style": evaluate_styles}
 
 
 def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:

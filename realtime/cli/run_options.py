@@ -93,6 +93,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible")
     out.add_argument("--virtual-camera", action="store_true",
                      help="also send the stylized stream to a virtual camera for OBS or video calls (needs pyvirtualcam)")
+    out.add_argument("--json", action="store_true",
+                     help="image and file modes: print one JSON object on stdout at the end (input, output, size, style, "
+                          "model, device, seconds, frames, dropped); progress and messages stay on stderr")
     out.add_argument("--no-vsync", dest="vsync", action="store_false", help="start with vsync off")
     out.add_argument("--screenshot-dir", type=Path, default=Path("."), metavar="DIR", help="where S saves screenshots")
     rec = parser.add_argument_group("recording (--output, or R in the window)")
@@ -220,4 +223,6 @@ def command_run(args: argparse.Namespace) -> None:
         raise UserError("choose one source: --camera, --input or --demo")
     if args.mix is not None and args.style.count(",") != 1:
         raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
-    run(run_settings(args))
+    report = run(run_settings(args))
+    if args.json:
+        print(report.to_json())

@@ -1,12 +1,13 @@
 """How many CPU threads the engine's torch work should use, given what other programs take.
 
 Alone on the machine, torch's threads should wait for the next operation by spinning a moment
-(GNU OpenMP's GOMP_SPINCOUNT, set in realtime/__init__.py): a frame is hundreds of small
+(GNU OpenMP's GOMP_SPINCOUNT, set by realtime/tuning.py): a frame is hundreds of small
 operations, and waking sleeping threads for each one cost 40 % of the frame rate on 2 cores.
 Beside another busy program, spinning threads take the cores that the working ones wait for,
 and the frame rate collapses. So the engine watches how much CPU time the rest of the machine
 uses (Linux /proc/stat, less this process's own) and runs one thread fewer per core taken:
-one thread beside a program that keeps one core busy has nobody to wait for.
+one thread beside a program that keeps one core busy has nobody to wait for. The thread counts are the
+process's: an engine changes them only in a process tuned by tune_for_realtime() (realtime/tuning.py).
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import cv2
 import torch
+
+from realtime.tuning import is_tuned
 
 PROC_STAT = Path("/proc/stat")
 SAMPLE_SECONDS = 1.0  # how often the machine's load is read
@@ -65,11 +68,15 @@ class CpuShare:
     @classmethod
     def shared(cls) -> CpuShare | None:
         """The process's one instance (torch's threads are the process's); None where the count is not
-        ours to change: the user set OMP_NUM_THREADS, one core, no /proc/stat."""
+        ours to change: the process was not tuned, the user set OMP_NUM_THREADS, one core, no /proc/stat.
+        In a tuned process OpenCV's full-size passes then take as many threads as torch has."""
         global _shared
+        if not is_tuned():
+            return None
         with _shared_lock:
             if _shared is None:
                 if "OMP_NUM_THREADS" in os.environ or torch.get_num_threads() < 2 or machine_cpu_seconds() is None:
+                    cv2.setNumThreads(torch.get_num_threads())
                     return None
                 _shared = cls()
             return _shared

@@ -2,7 +2,7 @@
 
 - Input sampling copies MediaPipe's (corner-aligned bilinear warp), so the port
   matches MediaPipe's own runtime.
-- Temporal smoothing blends each pixel with the previous mask by its uncertainty
+- Temporal smoothing blends each pixel with the stream's previous mask by its uncertainty
   (binary entropy, as MediaPipe's smoothing calculator does): confident pixels follow
   the new frame at once, so motion does not smear; unsure edge pixels are steadied.
   A scene cut (the mask changes a lot at once) resets the history.
@@ -87,32 +87,27 @@ class PersonSegmenter:
             with torch.no_grad():
                 net = torch.jit.freeze(torch.jit.script(net))
         self.net = net
-        self.previous: torch.Tensor | None = None
 
     def probabilities(self, rgb: torch.Tensor) -> torch.Tensor:
         """The raw person probability at the network's resolution for N x 3 x H x W RGB in [0, 1]."""
         sampled = mediapipe_sample(rgb.float(), self.input_size).to(self.dtype)
         return self.net(sampled.contiguous(memory_format=torch.channels_last)).float()
 
-    def smooth(self, probability: torch.Tensor, settings: MaskSettings) -> torch.Tensor:
-        previous = self.previous
+    def smooth(self, probability: torch.Tensor, settings: MaskSettings, previous: torch.Tensor | None) -> torch.Tensor:
+        """The probability steadied by the stream's previous one (None: the stream's first frame)."""
         if previous is None or previous.shape != probability.shape or settings.smoothing <= 0:
-            smoothed = probability
-        elif (probability - previous).abs().mean() > settings.cut_reset:
-            smoothed = probability  # a cut: the old mask says nothing about the new scene
-        else:
-            mix = uncertainty(probability) * settings.smoothing
-            smoothed = probability + (previous - probability) * mix
-        self.previous = smoothed
-        return smoothed
+            return probability
+        if (probability - previous).abs().mean() > settings.cut_reset:
+            return probability  # a cut: the old mask says nothing about the new scene
+        mix = uncertainty(probability) * settings.smoothing
+        return probability + (previous - probability) * mix
 
-    def alpha(self, rgb: torch.Tensor, settings: MaskSettings) -> torch.Tensor:
-        """Compositing alpha (N x 1 x H x W, 1 = person) at rgb's size."""
-        probability = self.smooth(self.probabilities(rgb), settings)
+    def alpha(self, rgb: torch.Tensor, settings: MaskSettings,
+              previous: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Compositing alpha (N x 1 x H x W, 1 = person) at rgb's size, and the steadied probabilities to pass
+        as `previous` with the stream's next frame (the segmenter keeps no stream's history itself)."""
+        probability = self.smooth(self.probabilities(rgb), settings, previous)
         guide = luma(rgb.float())
         full = guided_upsample(probability, guide, settings.guided_radius, settings.guided_eps)
         low, high = settings.threshold - settings.feather, settings.threshold + settings.feather
-        return ((full - low) / max(high - low, 1e-6)).clamp(0, 1)
-
-    def reset(self) -> None:
-        self.previous = None
+        return ((full - low) / max(high - low, 1e-6)).clamp(0, 1), probability

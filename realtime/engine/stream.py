@@ -31,9 +31,10 @@ def stylize_stream(engine: StyleEngine, frames: FrameChannel, look: Look, delive
     """Stylize frames in the order they come and hand each result to `deliver(image, frame, look)`;
     returns how many were delivered.
 
-    Frame N+1 is submitted before frame N is waited for, so on a GPU the next frame's upload overlaps
-    this one's work; at most two frames are ever in flight, which the engine's double-buffered pinned
-    memory relies on. With a frame in flight, only a frame that is already waiting is taken, so the
+    The frames are one stream: the stabilizer and the person mask remember the last of them, in a
+    StreamState of their own (another stream through the same engine has its own). Frame N+1 is
+    submitted before frame N is waited for, so on a GPU the next frame's upload overlaps this one's work;
+    at most two frames are ever in flight, which the stream's double-buffered pinned memory relies on. With a frame in flight, only a frame that is already waiting is taken, so the
     overlap never adds latency to a live source. `look` is read once per frame (a snapshot: another
     thread may change it meanwhile).
 
@@ -41,6 +42,7 @@ def stylize_stream(engine: StyleEngine, frames: FrameChannel, look: Look, delive
     every frame, and may block, e.g. while paused); the frame in flight is delivered first. An error
     in the engine or in `deliver` propagates at once.
     """
+    stream = engine.new_stream()
     delivered = 0
     in_flight: tuple[PendingResult, Frame, Look] | None = None
 
@@ -60,7 +62,7 @@ def stylize_stream(engine: StyleEngine, frames: FrameChannel, look: Look, delive
                 break
             continue
         frame_look = look.snapshot()
-        submitted = (engine.submit(frame.image, frame_look), frame, frame_look)
+        submitted = (engine.submit(frame.image, frame_look, stream), frame, frame_look)
         if in_flight:
             deliver_in_flight()
         in_flight = submitted

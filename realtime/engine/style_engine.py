@@ -24,10 +24,10 @@ import torch.nn.functional as F
 from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
-from realtime.engine.memory import keep_freed_memory
 from realtime.engine.person_mask import PersonSegmenter, segmenter_weights
-from realtime.engine.stabilizer import Stabilizer
 from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
+from realtime.engine.stabilizer import Stabilizer
+from realtime.engine.stream_state import StreamState
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
 from realtime.engine.upsample import upsample
 from realtime.errors import UserError
@@ -69,6 +69,7 @@ class StyleEngine:
                  upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None, live: bool = False,
                  segmenter: str | Path = DEFAULT_SEGMENTER):
         self.registry, self.device, self.variant = registry, device, variant
+        self.live = live  # a live stream's stabilizer finds the flow faster, less finely (stabilizer.py)
         self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
         self.output_size = output_size
         # The style network runs at about this many pixels (in the frame's aspect) and is
@@ -81,14 +82,9 @@ class StyleEngine:
             torch.bfloat16 if device.type == "cpu" and fast_cpu_bfloat16() else self.dtype)
         self.torchscript = torchscript
         self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
-        # On a CPU: as many torch threads as other programs leave cores free (cpu_share.py); OpenCV's
-        # full-size passes as many as torch has where the user set that; a frame's full-size buffers
-        # reused by the next one (memory.py).
+        # On a CPU in a process tuned by tune_for_realtime(): as many torch threads as other programs
+        # leave cores free (cpu_share.py). Otherwise the process's thread counts are left as they are.
         self.cpu_share = CpuShare.shared() if device.type == "cpu" else None
-        if device.type == "cpu":
-            if self.cpu_share is None:
-                cv2.setNumThreads(torch.get_num_threads())
-            keep_freed_memory()
         self.styles = StyleCache(registry, device, variant, self.net_dtype, self.stream, torchscript, picture_mix,
                                  picture_model)
         self.stage_times: dict[str, list[float]] | None = None  # while profiling(): each stage's times
@@ -96,10 +92,10 @@ class StyleEngine:
         self.backgrounds = BackgroundLayer()
         self.segmenter_choice = segmenter  # --segmenter: a shipped name or a checkpoint
         self._segmenters: dict[bool, PersonSegmenter] = {}
-        self._slot = 0
-        self.stabilizer = Stabilizer(live)
-        self._pinned_in: list[torch.Tensor | None] = [None, None]
-        self._pinned_out: list[torch.Tensor | None] = [None, None]
+
+    def new_stream(self) -> StreamState:
+        """The memory of a new stream of frames, passed with each of its frames to submit() or process()."""
+        return StreamState(Stabilizer(self.live))
 
     def style(self, name: str) -> LoadedStyle:
         """A style, loaded once (on any thread) into the engine's cache."""
@@ -118,20 +114,22 @@ class StyleEngine:
     def processing_size(self, image: np.ndarray) -> tuple[int, int]:
         return self.output_size or (image.shape[1], image.shape[0])
 
-    def process(self, image: np.ndarray, look: Look) -> np.ndarray:
-        return self.submit(image, look).wait()
+    def process(self, image: np.ndarray, look: Look, stream: StreamState | None = None) -> np.ndarray:
+        return self.submit(image, look, stream).wait()
 
-    def submit(self, image: np.ndarray, look: Look) -> PendingResult:
-        """Start stylizing one H x W x 3 uint8 BGR frame; out of memory, go on at a smaller size."""
-        # The pinned buffers of the frame still in flight must survive a retry: one slot per frame.
-        slot = self._slot = 1 - self._slot
+    def submit(self, image: np.ndarray, look: Look, stream: StreamState | None = None) -> PendingResult:
+        """Start stylizing one H x W x 3 uint8 BGR frame of `stream` (None: a picture on its own, with no
+        frame before it); out of memory, go on at a smaller size."""
+        stream = stream or self.new_stream()
+        # The pinned buffers of the stream's frame still in flight must survive a retry: one slot per frame.
+        stream.slot = 1 - stream.slot
         if self.cpu_share is not None:
             self.cpu_share.update()
         width, height = self.processing_size(image)
         first_size = self.inference_size(width, height)
         while True:
             try:
-                pending = self._submit(image, look, slot)
+                pending = self._submit(image, look, stream)
                 break
             except (torch.OutOfMemoryError, RuntimeError) as exc:
                 if not is_out_of_memory(exc):
@@ -151,20 +149,20 @@ class StyleEngine:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
 
-    def _submit(self, image: np.ndarray, look: Look, slot: int) -> PendingResult:
+    def _submit(self, image: np.ndarray, look: Look, stream: StreamState) -> PendingResult:
         style = self.style(look.style)
         frame = torch.from_numpy(np.ascontiguousarray(image))
         if self.stream is None:
             with torch.inference_mode():
-                out = self._composite(frame, look, style)
+                out = self._composite(frame, look, style, stream)
                 with self._stage("download"):
                     return PendingResult(out.cpu(), None)
-        pinned_in = self._pinned_buffer(self._pinned_in, slot, frame.shape)
+        pinned_in = self._pinned_buffer(stream.pinned_in, stream.slot, frame.shape)
         pinned_in.copy_(frame)
         width, height = self.processing_size(image)
-        pinned_out = self._pinned_buffer(self._pinned_out, slot, (height, width, 3))
+        pinned_out = self._pinned_buffer(stream.pinned_out, stream.slot, (height, width, 3))
         with torch.cuda.stream(self.stream), torch.inference_mode():
-            out = self._composite(pinned_in, look, style)
+            out = self._composite(pinned_in, look, style, stream)
             with self._stage("download"):
                 pinned_out.copy_(out, non_blocking=True)
             event = torch.cuda.Event()
@@ -201,13 +199,14 @@ class StyleEngine:
             self.stream.synchronize()
         self.stage_times.setdefault(name, []).append(time.perf_counter() - start)
 
-    def _composite(self, frame: torch.Tensor, look: Look, style: LoadedStyle) -> torch.Tensor:
+    def _composite(self, frame: torch.Tensor, look: Look, style: LoadedStyle, stream: StreamState) -> torch.Tensor:
         """uint8 H x W x 3 BGR on the host -> uint8 h x w x 3 BGR on the device, at the processing size."""
+        stabilizer = stream.stabilizer
         height, width = frame.shape[:2]
         out_w, out_h = self.output_size or (width, height)
         inf_w, inf_h = self.inference_size(out_w, out_h)
         with self._stage("upload"):
-            motion = self.stabilizer.motion(frame.numpy(), look.mirror) if look.stabilize > 0 else None
+            motion = stabilizer.motion(frame.numpy(), look.mirror) if look.stabilize > 0 else None
             original = self._to_rgb(frame, look.mirror).permute(2, 0, 1).unsqueeze(0).to(self.dtype).div_(255.0)
             if (out_h, out_w) != (height, width):
                 original = F.interpolate(original, size=(out_h, out_w), mode="bilinear", antialias=True, align_corners=False)
@@ -218,7 +217,8 @@ class StyleEngine:
         alpha = None
         if look.needs_mask:
             with self._stage("segmentation"):
-                alpha = self.segmenter(out_w, out_h).alpha(original, self.mask_settings).to(self.dtype)
+                alpha, stream.mask = self.segmenter(out_w, out_h).alpha(original, self.mask_settings, stream.mask)
+                alpha = alpha.to(self.dtype)
         strength = float(np.clip(look.strength, 0.0, 1.0))
         with self._stage("style"):
             if style.strength_in_features:
@@ -226,9 +226,9 @@ class StyleEngine:
             else:
                 styled = style.module(small.to(style.dtype))
             if motion is not None:  # steadied by the last frame, along the motion (stabilizer.py)
-                styled = self.stabilizer(motion, small, styled, look.stabilize, style)
+                styled = stabilizer(motion, small, styled, look.stabilize, style)
             else:
-                self.stabilizer.reset()
+                stabilizer.reset()
         with self._stage("composite"):
             if styled.shape[-2:] != original.shape[-2:]:
                 styled = upsample(self.upsample_mode, styled, small, original)

@@ -27,10 +27,6 @@ from realtime.io.pictures import check_file
 from realtime.io.quiet import silenced_stderr
 from realtime.mailbox import LatestMailbox, OrderedQueue
 
-# FFmpeg inside OpenCV prints its own complaints about bad files ("moov atom not
-# found"); we report those ourselves in one line. Read when a capture opens.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-
 CAMERA_INDEXES_TO_TRY = (0, 1, 2)
 RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY = 0.5, 8.0  # seconds between tries to reopen a lost camera
 STOP_TIMEOUT = 5.0  # seconds to wait for a read to return when stopping; a hung camera is left behind
@@ -62,8 +58,12 @@ class Source(Protocol):
 
 
 def _silence_opencv() -> None:
+    """Before a capture opens (not at import: importing changes nothing in the process)."""
     # OpenCV logs a warning per camera index that does not open; we report it ourselves.
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    # FFmpeg inside OpenCV prints its own complaints about bad files ("moov atom not found"); we report
+    # those ourselves in one line. Read when a capture opens.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
 def _fps_fraction(value: float, default: int = 30) -> Fraction:

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from realtime.errors import UserError
-from realtime.io.outputs import IMAGE_SUFFIXES
+from realtime.io.outputs import IMAGE_SUFFIXES, is_image_path
 # Re-exported beside the helpers below: training, painting and measuring read their pictures from here.
 from realtime.io.pictures import read_bgr  # noqa: F401
 
@@ -41,4 +41,13 @@ def fit_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
 def write_image(path: Path, image: np.ndarray) -> None:
     if not cv2.imwrite(str(path), image):
         raise UserError(f"could not write image {path}")
+
+
+def write_styled(image: np.ndarray, input_path: Path, style_name: str, output: Path | None = None) -> Path:
+    """Write a stylized picture to `output`, by default as NAME_STYLE.png beside its input; returns where."""
+    output = output or input_path.with_name(f"{input_path.stem}_{style_name}.png")
+    if not is_image_path(output):
+        raise UserError(f"image input needs an image output (.png or .jpg), not {output.name}")
+    write_image(output, image)
+    return output
 

@@ -179,16 +179,16 @@ def run_pipeline(engine: StyleEngine, config: BenchConfig, input_path: Path, fra
 def profile_stages(engine: StyleEngine, config: BenchConfig, input_path: Path, frames: int) -> dict[str, list[float]]:
     """Stage times from a sequential pass that waits for the device after every stage."""
     source = open_video(str(input_path))
-    look = config.look(engine.registry)
+    look, stream = config.look(engine.registry), engine.new_stream()
     try:
         for _ in range(WARMUP_FRAMES):
             if (image := source.read()) is not None:
-                engine.process(image, look)
+                engine.process(image, look, stream)
         with engine.profiling() as stage_times:
             for _ in range(frames):
                 if (image := source.read()) is None:
                     break
-                engine.process(image, look)
+                engine.process(image, look, stream)
         return stage_times
     finally:
         source.release()

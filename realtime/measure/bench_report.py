@@ -1,7 +1,6 @@
 """`realtime bench`'s report: the machine it ran on, and the results as JSON or a markdown table."""
 from __future__ import annotations
 
-import json
 import os
 import platform
 from datetime import UTC, datetime
@@ -46,9 +45,7 @@ def markdown_table(report: dict) -> str:
                                 " picks on this device.\n")
 
 
-def write_outputs(report: dict, json_path: Path | None, markdown_path: Path | None) -> None:
-    if json_path is not None:
-        json_path.write_text(json.dumps(report, indent=2))
+def append_markdown(report: dict, markdown_path: Path | None) -> None:
     if markdown_path is not None:
         markdown_path.parent.mkdir(parents=True, exist_ok=True)
         with open(markdown_path, "a") as out:

@@ -9,7 +9,7 @@ change), with and without smoothing. `eval segmentation` is in segmentation_eval
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -123,12 +123,17 @@ def read_clip(path: Path, max_frames: int, size: tuple[int, int] | None) -> list
 
 
 def mask_sequence(segmenter: PersonSegmenter, frames: list[np.ndarray], settings: MaskSettings) -> list[np.ndarray]:
-    segmenter.reset()
+    masks, previous = [], None
     with torch.no_grad():
-        return [(segmenter.alpha(bgr_to_tensor(f), settings)[0, 0].numpy() * 255).astype(np.uint8) for f in frames]
+        for frame in frames:
+            alpha, previous = segmenter.alpha(bgr_to_tensor(frame), settings, previous)
+            masks.append((alpha[0, 0].numpy() * 255).astype(np.uint8))
+    return masks
 
 
-def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int, size: tuple[int, int] | None) -> str:
+def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int,
+                    size: tuple[int, int] | None) -> tuple[dict, str]:
+    """The scores (for --json) and the text report."""
     frames = read_clip(clip, max_frames, size)
     warper = FlowWarper()
     with torch.no_grad():
@@ -142,7 +147,10 @@ def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int
              "unsmoothed": mask_sequence(segmenter, frames, raw_settings)}
     flicker = {(name, edges): warping_error(frames, sequence, warper, squared=False, edges_only=edges)
                for name, sequence in masks.items() for edges in (False, True)}
-    return "\n".join([
+    scores = {"input": str(clip), "size": [width, height], "frames": len(frames), "style": style, "model": engine.variant,
+              "device": str(engine.device), "source_warping_error": source_error, "stylized_warping_error": styled_error,
+              "mask_flicker": {name: {"whole": flicker[name, False], "edges": flicker[name, True]} for name in masks}}
+    return scores, "\n".join([
         f"temporal stability of {clip.name}: {len(frames)} frames at {width}x{height}",
         f"warping error (mean squared, visible pixels): source {source_error:.5f}; "
         f"stylized ({style}, {engine.variant}) {styled_error:.5f} = {styled_error / max(source_error, 1e-9):.2f}x the source",

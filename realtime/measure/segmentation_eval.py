@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -95,9 +95,8 @@ def port_probability(segmenter: PersonSegmenter, image: np.ndarray) -> np.ndarra
 
 
 def app_alpha(segmenter: PersonSegmenter, image: np.ndarray) -> np.ndarray:
-    segmenter.reset()  # single images: no temporal history
-    with torch.no_grad():
-        return segmenter.alpha(bgr_to_tensor(image), MaskSettings())[0, 0].numpy()
+    with torch.no_grad():  # single images: no previous mask
+        return segmenter.alpha(bgr_to_tensor(image), MaskSettings())[0][0, 0].numpy()
 
 
 def milliseconds_a_frame(weights: list[Path]) -> list[float]:
@@ -153,8 +152,9 @@ def parity(data: Path, landscape: bool) -> dict[str, Spread]:
 
 
 def report_segmentation(data: Path, segmenters: dict[str, Path], clips: list[Path], with_parity: bool,
-                        max_frames: int = 40, size: tuple[int, int] = TIMING_SIZE) -> str:
-    """A markdown table, one row a segmenter (label -> checkpoint), and the parity lines."""
+                        max_frames: int = 40, size: tuple[int, int] = TIMING_SIZE) -> tuple[dict, str]:
+    """The scores (for --json), and the text: a markdown table, one row a segmenter (label -> checkpoint),
+    and the parity lines."""
     count = len(portrait_pairs(data))
     flicker = ClipFlicker(clips, max_frames, size) if clips else None
     lines = [f"person segmentation on {count} pictures of {data}; flicker on "
@@ -162,15 +162,21 @@ def report_segmentation(data: Path, segmenters: dict[str, Path], clips: list[Pat
              "", "| segmenter | IoU raw | IoU | Dice | boundary F (3 px) | ms a 640x360 frame | flicker | flicker at edges |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     milliseconds = milliseconds_a_frame(list(segmenters.values()))
+    scored: dict[str, dict] = {}
     for (label, weights), frame_ms in zip(segmenters.items(), milliseconds):
         scores = accuracy(data, weights)
-        whole, edges = flicker.of(weights) if flicker else (float("nan"), float("nan"))
+        whole, edges = flicker.of(weights) if flicker else (None, None)
+        scored[label] = {"checkpoint": str(weights), **{name: asdict(spread) for name, spread in vars(scores).items()},
+                         "ms_a_frame": frame_ms, "flicker": whole, "flicker_at_edges": edges}
         lines.append(f"| {label} | {scores.raw_iou.mean:.4f} | {scores.iou.mean:.4f} (min {scores.iou.minimum:.3f}) | "
                      f"{scores.dice.mean:.4f} | {scores.boundary_f.mean:.4f} | {frame_ms:.1f} | "
-                     f"{whole:.5f} | {edges:.5f} |")
+                     + (f"{whole:.5f} | {edges:.5f} |" if flicker else "- | - |"))
+    parities = {}
     if with_parity:
         for label, landscape in (("general", False), ("landscape", True)):
             match = parity(data, landscape)
+            parities[label] = {name: asdict(spread) for name, spread in match.items()}
             lines.append(f"\nparity of the {label} port with MediaPipe: IoU {match['iou']}; "
                          f"mean |difference| {match['mean_abs_difference']}")
-    return "\n".join(lines)
+    return {"input": str(data), "frames": count, "clips": [str(clip) for clip in clips],
+            "segmenters": scored, "parity": parities}, "\n".join(lines)

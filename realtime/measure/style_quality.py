@@ -19,7 +19,7 @@ Photos and clips are stylized at their full size, as image and file modes do.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -123,9 +123,13 @@ class StyleJudge:
     def score(self, name: str) -> StyleScore:
         with torch.no_grad():
             stylized = [self.engine.process(photo, Look(name)) for photo in self.photos]
-            clips = [[self.engine.process(frame, Look(name, stabilize=stabilize)) for frame in self.clip or []]
-                     for stabilize in (0.0, DEFAULT_STABILIZE)]
+            clips = [self.stylized_clip(Look(name, stabilize=stabilize)) for stabilize in (0.0, DEFAULT_STABILIZE)]
         return self.score_outputs(name, self.painting(name), stylized, *clips)
+
+    def stylized_clip(self, look: Look) -> list[np.ndarray]:
+        """The clip's frames as one stream (the stabilizer remembers the last)."""
+        stream = self.engine.new_stream()
+        return [self.engine.process(frame, look, stream) for frame in self.clip or []]
 
     def score_outputs(self, name: str, painting: np.ndarray, stylized: list[np.ndarray], clip: list[np.ndarray],
                       stabilized_clip: list[np.ndarray] | None = None) -> StyleScore:
@@ -149,5 +153,9 @@ REPORT_HEADER = ("| style | detail ratio | style distance | content distance | f
                  "| --- | --- | --- | --- | --- | --- | --- |")
 
 
-def report_styles(judge: StyleJudge, styles: list[str]) -> str:
-    return "\n".join([*REPORT_HEADER, *(judge.score(name).row() for name in styles)])
+def report_styles(judge: StyleJudge, styles: list[str]) -> tuple[dict, str]:
+    """The scores (for --json) and the text report (a markdown table)."""
+    scores = [judge.score(name) for name in styles]
+    report = {"model": judge.engine.variant, "device": str(judge.engine.device), "frames": len(judge.clip or []),
+              "styles": [asdict(score) for score in scores]}
+    return report, "\n".join([*REPORT_HEADER, *(score.row() for score in scores)])

@@ -1,0 +1,139 @@
+"""The Python API: stylize pictures and videos from a program, with every option of `realtime run`'s look.
+
+    from realtime import Stylizer
+    Stylizer("starry_night").stylize("photo.jpg", output="styled.png")
+
+A picture goes in as a file path, a NumPy array (uint8 H x W x 3, BGR as OpenCV reads it, or RGB with
+order="rgb") or a PIL image, and comes back as the same kind. Building a Stylizer tunes nothing in the
+process (realtime.tune_for_realtime() does, explicitly), and each stream() has its own memory of its last
+frame, so streams through one Stylizer never mix.
+"""
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realtime.engine.build import build_engine
+from realtime.engine.style_cache import PRECISIONS
+from realtime.engine.stream_state import StreamState
+from realtime.errors import UserError
+from realtime.io.capture import open_video
+from realtime.io.images import read_bgr, write_styled
+from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, Look, MaskSettings
+from realtime.settings import DEFAULT_SEGMENTER, DEFAULT_UPSAMPLE, NETWORK_SIZES, PICTURE_MODELS, UPSAMPLE_MODES, RunSettings
+from realtime.styles.registry import StyleRegistry
+
+ORDERS = ("bgr", "rgb")
+
+
+class Stylizer:
+    """A style and how it is applied (the options of `realtime run`, by the same names), on one engine.
+
+    `checkpoints`: a folder of style checkpoints to find styles in instead of the shipped ones; `stabilize`
+    applies to stream() only (a picture on its own has no last frame); `inference_size`: "full" (default,
+    as image and file modes), "auto" or (W, H).
+    """
+
+    def __init__(self, style: str = "starry_night", *, device: str = "auto", model: str = "auto",
+                 strength: float = 1.0, stylize: str = "all", background: str = "keep", keep_colors: bool = False,
+                 mix: float = 0.5, picture_model: str = PICTURE_MODELS[0], stabilize: float = DEFAULT_STABILIZE,
+                 mask_threshold: float = 0.5, mask_feather: float = 0.15, mask_smoothing: float = 0.9,
+                 segmenter: str | Path = DEFAULT_SEGMENTER, size: tuple[int, int] | None = None,
+                 inference_size: str | tuple[int, int] = "full",
+                 upsample: str = DEFAULT_UPSAMPLE, precision: str = "auto", checkpoints: str | Path | None = None):
+        for name, value in {"strength": strength, "mix": mix, "stabilize": stabilize, "mask_threshold": mask_threshold,
+                            "mask_feather": mask_feather, "mask_smoothing": mask_smoothing}.items():
+            if not 0.0 <= value <= 1.0:
+                raise UserError(f"{name} must be between 0 and 1, not {value}")
+        one_of("model", model, ("auto", *NETWORK_SIZES))
+        one_of("precision", precision, ("auto", *PRECISIONS))
+        one_of("stylize", stylize, STYLIZE_MODES)
+        one_of("picture_model", picture_model, PICTURE_MODELS)
+        one_of("upsample", upsample, UPSAMPLE_MODES)
+        if isinstance(inference_size, str):
+            one_of("inference_size", inference_size, ("auto", "full"))
+        settings = RunSettings(style=style, device=device, model=model, strength=strength, stylize=stylize,
+                               background=Background.parse(background), keep_colors=keep_colors, mix=mix,
+                               picture_model=picture_model, stabilize=stabilize, size=size,
+                               mask=MaskSettings(threshold=mask_threshold, feather=mask_feather, smoothing=mask_smoothing),
+                               inference_size=inference_size, upsample=upsample, precision=precision,
+                               segmenter=str(segmenter))
+        registry = StyleRegistry(Path(checkpoints)) if checkpoints is not None else StyleRegistry()
+        # Not live: no clock to keep up with, so the stabilizer finds the flow finely, as file mode does.
+        self.engine = build_engine(settings, registry, live=False)
+        self.look: Look = settings.look()  # change it (dataclasses.replace) to change the next pictures
+
+    def styles(self) -> list[str]:
+        """The style names this Stylizer finds (any picture or checkpoint path works as a style too)."""
+        return self.engine.registry.names()
+
+    def stylize(self, image: Any, output: str | Path | None = None, order: str = "bgr") -> Any:
+        """One picture on its own: a path (the result is written to `output`, by default NAME_STYLE.png beside
+        it, and the path written is returned), or a NumPy array or a PIL image (the result is returned, the
+        same kind)."""
+        if isinstance(image, (str, Path)):
+            picture = read_bgr(Path(image), "input picture")
+            stylized = self.engine.process(picture, self.look)
+            return write_styled(stylized, Path(image), self.engine.style(self.look.style).ref.name,
+                                Path(output) if output is not None else None)
+        if output is not None:
+            raise UserError("output= names the file for a picture given by its path; save a returned array or "
+                            "PIL image yourself (cv2.imwrite, image.save)")
+        return self._process(image, order, None)
+
+    def stream(self, frames: Iterable[Any] | str | Path, order: str = "bgr") -> Iterator[Any]:
+        """Video: each frame (a NumPy array or a PIL image) stylized in turn, as the same kind; or a video
+        file's path (or a stream URL), whose frames come out as BGR arrays. The frames are one stream: the
+        stabilizer and the person mask remember its last frame, and only its own."""
+        if isinstance(frames, (str, Path)):
+            frames, order = video_frames(str(frames)), "bgr"
+        state = self.engine.new_stream()
+        for frame in frames:
+            yield self._process(frame, order, state)
+
+    def _process(self, image: Any, order: str, state: StreamState | None) -> Any:
+        one_of("order", order, ORDERS)
+        if is_pil_image(image):
+            from PIL import Image
+
+            rgb = np.asarray(image.convert("RGB"))
+            return Image.fromarray(to_bgr(self.engine.process(to_bgr(rgb, "rgb"), self.look, state), "rgb"))
+        check_array(image)
+        return to_bgr(self.engine.process(to_bgr(image, order), self.look, state), order)
+
+
+def video_frames(path_or_url: str) -> Iterator[np.ndarray]:
+    """A video's frames in order, as OpenCV decodes them (BGR)."""
+    source = open_video(path_or_url)
+    try:
+        while (image := source.read()) is not None:
+            yield image
+    finally:
+        source.release()
+
+
+def is_pil_image(image: Any) -> bool:
+    """Without importing Pillow: a PIL image exists only once its module was imported."""
+    pil = sys.modules.get("PIL.Image")
+    return pil is not None and isinstance(image, pil.Image)
+
+
+def check_array(image: Any) -> None:
+    if not isinstance(image, np.ndarray):
+        raise UserError(f"a picture is a file path, a NumPy array or a PIL image, not {type(image).__name__}")
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise UserError(f"a picture array is uint8 H x W x 3 (BGR or RGB), not {image.dtype} of shape {image.shape}")
+
+
+def to_bgr(image: np.ndarray, order: str) -> np.ndarray:
+    """RGB <-> BGR where `order` is rgb (the same swap both ways); BGR as it is."""
+    return np.ascontiguousarray(image[..., ::-1]) if order == "rgb" else image
+
+
+def one_of(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UserError(f"{name} {value!r}: use one of {', '.join(choices)}")
