@@ -26,6 +26,7 @@ from realtime.look import MaskSettings
 from realtime.model.segmentation_net import SegmentationNet, load_segmenter
 from realtime.settings import SEGMENTER_NAMES
 
+PROBABILITY_FLOOR = 1e-6  # far below any threshold, far above float32's denormal numbers
 GENERAL = SHIPPED_CHECKPOINTS / "selfie_segmentation.pt"  # 256 x 256
 LANDSCAPE = SHIPPED_CHECKPOINTS / "selfie_segmentation_landscape.pt"  # 144 x 256, for wide frames
 # --segmenter NAME: (the general network, the one for wide frames). A PATH serves every frame shape.
@@ -91,7 +92,10 @@ class PersonSegmenter:
     def probabilities(self, rgb: torch.Tensor) -> torch.Tensor:
         """The raw person probability at the network's resolution for N x 3 x H x W RGB in [0, 1]."""
         sampled = mediapipe_sample(rgb.float(), self.input_size).to(self.dtype)
-        return self.net(sampled.contiguous(memory_format=torch.channels_last)).float()
+        probability = self.net(sampled.contiguous(memory_format=torch.channels_last)).float()
+        # MediaPipe's logits reach +-1000: their sigmoid leaves denormal numbers (< 1e-38), which CPUs
+        # compute slowly, and every later step carries them (the mask step took 1.6x as long).
+        return probability.clamp(PROBABILITY_FLOOR, 1.0)
 
     def smooth(self, probability: torch.Tensor, settings: MaskSettings, previous: torch.Tensor | None) -> torch.Tensor:
         """The probability steadied by the stream's previous one (None: the stream's first frame)."""
