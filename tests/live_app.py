@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from realtime.app.run import open_recorder
+from realtime.app.run_outputs import open_recorder
 from realtime.app.window_app import LiveApp
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video

@@ -186,7 +186,10 @@ def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:
 
 
 def run_settings(args: argparse.Namespace) -> RunSettings:
-    """RunSettings from `realtime run`'s options; only the fields made of several options are built here."""
+    """RunSettings from `realtime run`'s options; only the fields made of several options are built here.
+    realtime.app.run_checks.validate checks the settings; --mix is checked here, where it shows whether it was given."""
+    if args.mix is not None and args.style.count(",") != 1:
+        raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
     return settings_from(
         RunSettings, args,
         mix=RunSettings.mix if args.mix is None else args.mix,
@@ -224,11 +227,6 @@ def command_run(args: argparse.Namespace) -> None:
     from realtime.logs import setup_logging
 
     setup_logging(args.log_file)
-    sources = [args.camera is not None, args.input is not None, args.demo]
-    if sum(sources) > 1:
-        raise UserError("choose one source: --camera, --input or --demo")
-    if args.mix is not None and args.style.count(",") != 1:
-        raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
     report = run(run_settings(args))
     if args.json:
         print(report.to_json())
