@@ -27,7 +27,7 @@ def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False) ->
     live = LiveApp(capture, engine, Look("warm"), registry.names(), Renderer(192, 112),
                    new_recording=lambda path: open_recorder(path, source, RecordingOptions()),
                    screenshot_dir=tmp_path, record_dir=tmp_path)
-    live.show_hud = False  # compare the frame alone
+    live.hud.show_hud = False  # compare the frame alone
     return live
 
 

@@ -111,7 +111,7 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
                   health_every=settings.health_every, remote=remote, keep_going=settings.keep_going, sinks=sinks)
     try:
         if settings.output is not None:
-            app.start_recording(settings.output)
+            app.recording.start(settings.output)
         app.run()
     finally:
         app.close()
