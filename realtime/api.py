@@ -18,13 +18,21 @@ from typing import Any
 import numpy as np
 
 from realtime.engine.build import build_engine
-from realtime.engine.style_cache import PRECISIONS
 from realtime.engine.stream_state import StreamState
 from realtime.errors import UserError
 from realtime.io.capture import open_video
 from realtime.io.images import read_bgr, write_styled
 from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, Look, MaskSettings
-from realtime.settings import DEFAULT_SEGMENTER, DEFAULT_UPSAMPLE, NETWORK_SIZES, PICTURE_MODELS, UPSAMPLE_MODES, RunSettings
+from realtime.settings import (
+    DEFAULT_SEGMENTER,
+    DEFAULT_STYLE,
+    DEFAULT_UPSAMPLE,
+    NETWORK_SIZES,
+    PICTURE_MODELS,
+    PRECISIONS,
+    UPSAMPLE_MODES,
+    RunSettings,
+)
 from realtime.styles.registry import StyleRegistry
 
 ORDERS = ("bgr", "rgb")
@@ -38,10 +46,11 @@ class Stylizer:
     as image and file modes), "auto" or (W, H).
     """
 
-    def __init__(self, style: str = "starry_night", *, device: str = "auto", model: str = "auto",
+    def __init__(self, style: str = DEFAULT_STYLE, *, device: str = "auto", model: str = "auto",
                  strength: float = 1.0, stylize: str = "all", background: str = "keep", keep_colors: bool = False,
                  mix: float = 0.5, picture_model: str = PICTURE_MODELS[0], stabilize: float = DEFAULT_STABILIZE,
-                 mask_threshold: float = 0.5, mask_feather: float = 0.15, mask_smoothing: float = 0.9,
+                 mask_threshold: float = MaskSettings.threshold, mask_feather: float = MaskSettings.feather,
+                 mask_smoothing: float = MaskSettings.smoothing,
                  segmenter: str | Path = DEFAULT_SEGMENTER, size: tuple[int, int] | None = None,
                  inference_size: str | tuple[int, int] = "full",
                  upsample: str = DEFAULT_UPSAMPLE, precision: str = "auto", checkpoints: str | Path | None = None):
@@ -50,7 +59,7 @@ class Stylizer:
             if not 0.0 <= value <= 1.0:
                 raise UserError(f"{name} must be between 0 and 1, not {value}")
         one_of("model", model, ("auto", *NETWORK_SIZES))
-        one_of("precision", precision, ("auto", *PRECISIONS))
+        one_of("precision", precision, PRECISIONS)
         one_of("stylize", stylize, STYLIZE_MODES)
         one_of("picture_model", picture_model, PICTURE_MODELS)
         one_of("upsample", upsample, UPSAMPLE_MODES)

@@ -16,11 +16,10 @@ NETWORK_SIZES = ("magenta", "fast", "lite", "full")
 UPSAMPLE_MODES = ("bilinear", "guided", "detail")
 # What runs a picture given as the style: Magenta's arbitrary network (live) or AdaIN (VGG-19 + decoder, slow).
 PICTURE_MODELS = ("magenta", "adain")
-
-
+DEVICES = ("auto", "cuda", "mps", "cpu")  # --device: auto picks CUDA, then MPS, then the CPU (engine/device.py)
+PRECISIONS = ("auto", "fp32", "fp16", "bf16")  # the style network's; engine/style_cache.py maps them to dtypes
+DEFAULT_STYLE = "starry_night"
 DEFAULT_UPSAMPLE = "guided"  # closest to the network at full size (docs/benchmarks.md, Upsampling)
-
-
 
 SEGMENTER_MODELS = ("general", "landscape")  # each shipped segmenter's two networks: 256x256, and 144x256 for wide frames
 SEGMENTER_NAMES = ("mediapipe",)  # --segmenter NAME: the shipped segmenters (engine/person_mask.py has their files)
@@ -29,7 +28,7 @@ DEFAULT_SEGMENTER = "mediapipe"
 
 @dataclass
 class RunSettings:
-    style: str = "starry_night"
+    style: str = DEFAULT_STYLE
     style_dir: Path | None = None  # every picture in it joins the window's style list
     strength: float = 1.0
     mix: float = 0.5  # the second picture's share in a mix of two (--style a.jpg,b.jpg)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from realtime.app.run import open_recorder
+from realtime.app.run_outputs import open_recorder
 from realtime.app.window_app import LiveApp
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video
@@ -27,7 +27,7 @@ def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False) ->
     live = LiveApp(capture, engine, Look("warm"), registry.names(), Renderer(192, 112),
                    new_recording=lambda path: open_recorder(path, source, RecordingOptions()),
                    screenshot_dir=tmp_path, record_dir=tmp_path)
-    live.show_hud = False  # compare the frame alone
+    live.hud.show_hud = False  # compare the frame alone
     return live
 
 

@@ -10,6 +10,7 @@ from conftest import decode
 from live_app import make_app, step_until
 
 from realtime.app.controls import ACTIONS, LOOK_TOGGLES, STRENGTH_STEP
+from realtime.app.overlays import hud_lines
 from realtime.app.remote import RemoteControl
 from realtime.window.hotkeys import HOTKEYS
 
@@ -92,7 +93,7 @@ def test_g_cycles_what_is_stylized(looping_app):
 def test_space_pauses_the_engine_and_resumes_it(looping_app):
     app = looping_app
     app.handle("pause")
-    assert app.paused
+    assert app.hud.paused
     app.worker.set_paused(True).result(timeout=60)  # taken by the engine thread (after the frame in flight)
     step_until(app, lambda: app.worker.results.get(timeout=0) is None)
     index = app.last.index
@@ -100,7 +101,7 @@ def test_space_pauses_the_engine_and_resumes_it(looping_app):
     frames = app.capture.frames
     step_until(app, lambda: frames.waiting >= frames.depth, seconds=60)
     assert app.last.index == index and app.worker.results.get(timeout=0) is None
-    assert "PAUSED" in " ".join(app.overlays.hud_lines())
+    assert "PAUSED" in " ".join(hud_lines(app.hud))
     app.handle("pause")
     step_until(app, lambda: app.last.index > index, seconds=60)
 
@@ -108,12 +109,12 @@ def test_space_pauses_the_engine_and_resumes_it(looping_app):
 def test_r_starts_and_stops_a_recording(looping_app, tmp_path):
     app = looping_app
     app.handle("record")
-    assert app.recorder is not None
-    recorder = app.recorder
+    assert app.recording.recorder is not None
+    recorder = app.recording.recorder
     step_until(app, lambda: recorder.writer.frames_written >= 5, seconds=60)
     app.handle("record")
-    assert app.recorder is None
-    app.wait_for_recordings()
+    assert app.recording.recorder is None
+    app.recording.wait()
     (recording,) = tmp_path.glob("realtime-*.mp4")
     assert len(decode(recording)["frames"]) >= 5
 
@@ -123,12 +124,12 @@ def test_screenshot_hud_help_vsync_fullscreen_and_quit(looping_app, tmp_path):
     app.handle("screenshot")
     assert len(list(tmp_path.glob("realtime-*.png"))) == 1
     app.handle("hud")
-    assert app.show_hud is True  # the fixture starts with the HUD hidden
+    assert app.hud.show_hud is True  # the fixture starts with the HUD hidden
     app.handle("help")
-    assert app.show_keys is True
+    assert app.hud.show_keys is True
     vsync = app.renderer.vsync
     app.handle("vsync")
-    assert app.renderer.vsync is not vsync and "vsync" in app.message
+    assert app.renderer.vsync is not vsync and "vsync" in app.hud.message
     app.handle("fullscreen")
     assert app.renderer.fullscreen
     app.handle("fullscreen")
@@ -144,32 +145,32 @@ def test_remote_commands_change_the_show(looping_app, tmp_path):
         app.remote.submit(name, value, "test")
     app.step()
     assert (app.look.style, app.look.stylize, app.look.strength) == ("cool", "person", 0.25)
-    assert app.recorder is not None
+    assert app.recording.recorder is not None
     status = app.remote.status
     assert status["style"] == "cool" and status["mode"] == "person" and status["recording"] is True
-    recorder = app.recorder
+    recorder = app.recording.recorder
     step_until(app, lambda: recorder.writer.frames_written >= 3, seconds=60)
     app.remote.submit("record", "stop", "test")
     app.step()
-    assert app.recorder is None and app.remote.status["recording"] is False
-    app.wait_for_recordings()
+    assert app.recording.recorder is None and app.remote.status["recording"] is False
+    app.recording.wait()
     assert len(list(tmp_path.glob("realtime-*.mp4"))) == 1
 
 
 def test_recording_goes_on_through_an_engine_restart(still_clip, style_dir, tmp_path):
     """A replaced engine thread (--keep-going) keeps the recording and the pause state it was told."""
     app = make_app(still_clip, style_dir, tmp_path, loop=True)
-    app.keep_going = True
+    app.restarts.keep_going = True
     app.start()
     try:
         step_until(app, lambda: app.last is not None, seconds=60)
         app.handle("record")
-        recorder = app.recorder
+        recorder = app.recording.recorder
         step_until(app, lambda: recorder.writer.frames_written >= 3, seconds=60)
         app.worker.error = RuntimeError("engine failed (test)")  # what the thread leaves when it fails
         old = app.worker
         app.step()
-        assert app.worker is not old and app.recorder is recorder
+        assert app.worker is not old and app.recording.recorder is recorder
         written = recorder.writer.frames_written
         step_until(app, lambda: recorder.writer.frames_written > written + 3, seconds=60)
     finally:

@@ -226,13 +226,13 @@ def test_keep_going_restarts_a_failed_engine_thread(still_clip, style_dir, caplo
         deadline = time.monotonic() + 30
         step_while(app, lambda: app.last is None, deadline)
         app.look.style = "missing"  # the engine thread fails on the next frame: no such style
-        step_while(app, lambda: not app.restarts, deadline)
+        step_while(app, lambda: not app.restarts.times, deadline)
         app.look.style = "cool"
         shown = app.last.index
         step_while(app, lambda: app.last.index < shown + 5, deadline)
     finally:
         app.close()
-    assert app.restarts and app.last.style == "cool" and app.last.index >= shown + 5
+    assert app.restarts.times and app.last.style == "cool" and app.last.index >= shown + 5
     assert "engine thread failed, restarting it" in caplog.text
 
 
@@ -260,10 +260,10 @@ def test_keep_going_restarts_a_failed_capture_thread(still_clip, style_dir, capl
     app.start()
     try:
         deadline = time.monotonic() + 40
-        step_while(app, lambda: not app.restarts, deadline)
+        step_while(app, lambda: not app.restarts.times, deadline)
         restarted = time.monotonic()
         step_while(app, lambda: app.last.timestamp < restarted + 0.2, deadline)  # frames read after the restart
     finally:
         app.close()
-    assert app.restarts and source.reads > 15 and app.last.timestamp >= restarted + 0.2
+    assert app.restarts.times and source.reads > 15 and app.last.timestamp >= restarted + 0.2
     assert "capture thread failed, restarting it: error('driver hiccup')" in caplog.text

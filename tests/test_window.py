@@ -82,25 +82,25 @@ def test_resized_window_letterboxes(app):
 
 
 def test_hud_is_drawn_but_not_recorded(app):
-    app.show_hud = True
+    app.hud.show_hud = True
     settled_pixels(app, "warm")
     with_hud = shown(app)
     assert np.abs(with_hud.astype(int) - app.last.image.astype(int))[:30, :100].mean() > 10
 
 
 def test_r_records_the_frames_without_the_hud(app, tmp_path):
-    app.show_hud = True
+    app.hud.show_hud = True
     settled_pixels(app, "warm")
     press(app, "r")
-    step_until(app, lambda: app.recorder is not None)
+    step_until(app, lambda: app.recording.recorder is not None)
     recording_started = time.monotonic()
     step_until(app, lambda: time.monotonic() - recording_started > 1.5)
     pixels = shown(app)
     blue, green, red = pixels[10:32, -32:-10].reshape(-1, 3).mean(axis=0)
     assert red > 150 and green < 100 and blue < 100, "the red recording dot is on screen"
     press(app, "r")
-    step_until(app, lambda: app.recorder is None)
-    app.wait_for_recordings()
+    step_until(app, lambda: app.recording.recorder is None)
+    app.recording.wait()
     (recording,) = tmp_path.glob("realtime-*.mp4")
     written = decode(recording)
     assert len(written["frames"]) >= 10
@@ -148,7 +148,7 @@ def test_a_dropped_picture_becomes_the_style_and_k_keeps_the_colours(app, tmp_pa
     (tmp_path / "notes.txt").write_text("not a picture")
     app.renderer._on_drop(app.renderer.window, [str(tmp_path / "notes.txt")])  # what GLFW calls on a drop
     app.step()
-    assert app.look.style == "warm" and "not a picture" in app.message
+    assert app.look.style == "warm" and "not a picture" in app.hud.message
     app.renderer._on_drop(app.renderer.window, [str(picture)])
     app.step()
     assert app.look.style == str(picture) and str(picture) in app.styles
@@ -171,10 +171,10 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
 def test_the_key_list_fits_in_the_window_below_the_hud(app, size):
     """? at the default 640x360 (the full list is 396 px tall), larger and smaller: the key list is
     drawn inside the window, clear of the HUD and the recording dot."""
-    app.show_hud = app.show_keys = True
+    app.hud.show_hud = app.hud.show_keys = True
     glfw.set_window_size(app.renderer.window, *size)
     step_until(app, lambda: app.renderer.size == size and len(app.renderer.overlays) == 2, seconds=5)
-    app.start_recording(app.record_dir / "keys.mp4")
+    app.recording.start(app.recording.folder / "keys.mp4")
     step_until(app, lambda: len(app.renderer.overlays) == 3)
     hud, dot, keys = app.renderer.overlay_rects()
     left, top, width, height = keys
@@ -183,4 +183,4 @@ def test_the_key_list_fits_in_the_window_below_the_hud(app, size):
     if size == (1280, 720):
         assert height == 396  # room for the list at full size, in one block
     app.handle("record")
-    app.wait_for_recordings()
+    app.recording.wait()

@@ -1,48 +1,79 @@
 """What the hotkeys (realtime.window.hotkeys) and the remote commands (realtime.app.remote) do to a
-running LiveApp: one table each, so every key and command is one line here and is tested."""
+running app: one table each, so every key and command is one line here and is tested. They act on
+`Controlled`, what the window app (realtime.app.window_app) offers them, so a small stand-in serves too."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from realtime.look import STYLIZE_MODES
-
-if TYPE_CHECKING:
-    from realtime.app.window_app import LiveApp
+from realtime.app.hud_state import HudState
+from realtime.app.remote import RemoteControl
+from realtime.look import STYLIZE_MODES, Look
 
 STRENGTH_STEP = 0.1
+
+
+class WindowToggles(Protocol):
+    vsync: bool
+
+    def toggle_vsync(self) -> None: ...
+
+    def toggle_fullscreen(self) -> None: ...
+
+
+class Controlled(Protocol):
+    """What the hotkeys and remote commands may touch."""
+    look: Look
+    hud: HudState
+    renderer: WindowToggles
+    quitting: bool
+
+    def set_style(self, name: str) -> bool: ...
+
+    def pick_style_number(self, number: int) -> None: ...
+
+    def step_style(self, step: int) -> None: ...
+
+    def use_dropped_file(self, path: str) -> None: ...
+
+    def toggle_pause(self) -> None: ...
+
+    def toggle_recording(self) -> None: ...
+
+    def save_screenshot(self) -> None: ...
+
 
 # Keys that switch a part of the look on and off: action -> Look field.
 LOOK_TOGGLES = {"compare": "compare", "mask": "show_mask", "mirror": "mirror", "keep_colors": "keep_colors"}
 
 
-def change_strength(app: LiveApp, delta: float) -> None:
+def change_strength(app: Controlled, delta: float) -> None:
     app.look.strength = round(min(1.0, max(0.0, app.look.strength + delta)), 2)
 
 
-def next_stylize_mode(app: LiveApp) -> None:
+def next_stylize_mode(app: Controlled) -> None:
     app.look.stylize = STYLIZE_MODES[(STYLIZE_MODES.index(app.look.stylize) + 1) % len(STYLIZE_MODES)]
 
 
-def toggle_vsync(app: LiveApp) -> None:
+def toggle_vsync(app: Controlled) -> None:
     app.renderer.toggle_vsync()
-    app.flash(f"vsync {'on' if app.renderer.vsync else 'off'}")
+    app.hud.flash(f"vsync {'on' if app.renderer.vsync else 'off'}")
 
 
-def toggle_hud(app: LiveApp) -> None:
-    app.show_hud = not app.show_hud
+def toggle_hud(app: Controlled) -> None:
+    app.hud.show_hud = not app.hud.show_hud
 
 
-def toggle_key_list(app: LiveApp) -> None:
-    app.show_keys = not app.show_keys
+def toggle_key_list(app: Controlled) -> None:
+    app.hud.show_keys = not app.hud.show_keys
 
 
-def quit_app(app: LiveApp) -> None:
+def quit_app(app: Controlled) -> None:
     app.quitting = True
 
 
 # action -> what it does; "style:N" and "drop:PATH" carry an argument.
-ACTIONS: dict[str, Callable[[LiveApp, str], None]] = {
+ACTIONS: dict[str, Callable[[Controlled, str], None]] = {
     "style": lambda app, number: app.pick_style_number(int(number)),
     "next_style": lambda app, _: app.step_style(1),
     "previous_style": lambda app, _: app.step_style(-1),
@@ -61,7 +92,7 @@ ACTIONS: dict[str, Callable[[LiveApp, str], None]] = {
 }
 
 
-def handle_action(app: LiveApp, action: str) -> None:
+def handle_action(app: Controlled, action: str) -> None:
     """Apply one hotkey action, e.g. "mirror", "style:3" or "drop:/path/picture.jpg"."""
     name, _, argument = action.partition(":")
     if name in LOOK_TOGGLES:
@@ -71,13 +102,13 @@ def handle_action(app: LiveApp, action: str) -> None:
         ACTIONS[name](app, argument)
 
 
-def set_recording(app: LiveApp, value: str) -> None:
-    if (value == "start") != (app.recorder is not None):
+def set_recording(app: Controlled, value: str) -> None:
+    if (value == "start") != app.hud.recording:
         app.toggle_recording()
 
 
 # remote command -> what it does with its (already checked) value
-REMOTE_COMMANDS: dict[str, Callable[[LiveApp, object], None]] = {
+REMOTE_COMMANDS: dict[str, Callable[[Controlled, object], None]] = {
     "style": lambda app, value: app.set_style(value),
     "mode": lambda app, value: setattr(app.look, "stylize", value),
     "strength": lambda app, value: setattr(app.look, "strength", value),
@@ -85,16 +116,8 @@ REMOTE_COMMANDS: dict[str, Callable[[LiveApp, object], None]] = {
 }
 
 
-def apply_remote_commands(app: LiveApp) -> None:
+def apply_remote_commands(app: Controlled, remote: RemoteControl) -> None:
     """Apply what arrived over HTTP or OSC since the last frame, then publish the app's status."""
-    remote = app.remote
-    if remote is None:
-        return
     for name, value in remote.pending():
         REMOTE_COMMANDS[name](app, value)
-    look = app.look
-    remote.status = {
-        "style": look.style, "mode": look.stylize, "strength": look.strength,
-        "fps": round(app.meter.fps, 1), "recording": app.recorder is not None,
-        "camera_lost": app.capture.lost, "frames_shown": app.last.index + 1 if app.last else 0,
-    }
+    remote.status = app.hud.status()

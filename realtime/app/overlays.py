@@ -1,5 +1,5 @@
 """What the window draws over the picture: the HUD, the key list, the recording dot and the
-"camera lost" notice. Rebuilt only when their text changes."""
+"camera lost" notice, all from the app's HudState. Rebuilt only when their text changes."""
 from __future__ import annotations
 
 import time
@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from realtime.app.hud_state import HudState
 from realtime.styles.registry import display_name
 from realtime.window.hotkeys import key_list_rows
 from realtime.window.hud import MARGIN, RECORDING_DOT, key_list_image, text_image
 
 if TYPE_CHECKING:
-    from realtime.app.window_app import LiveApp
+    from realtime.window.renderer import Renderer
 
 CAMERA_LOST = text_image(["camera lost, reconnecting..."])
 
@@ -30,52 +31,47 @@ def key_list_overlay(window_w: int, window_h: int, top_row: int) -> tuple[np.nda
     return image, ((window_w - width) // 2, top + (room_h - height) // 2)
 
 
+def network_size_text(network: tuple[int, int], frame: tuple[int, int]) -> str:
+    """The (width, height) the style network runs at, and the frame's it is upsampled to when that differs."""
+    return f"net {network[0]}x{network[1]}" + (f" -> {frame[0]}x{frame[1]}" if network != frame else "")
+
+
+def hud_lines(hud: HudState) -> list[str]:
+    look = hud.look
+    state = [f"strength {look.strength:.0%}", f"stylize {look.stylize}"] + ["keep colours"] * look.keep_colors
+    state += [f"background {look.background.kind}"] * (look.background.kind != "keep") + ["MASK"] * look.show_mask
+    state += ["mirror"] * look.mirror + ["compare"] * look.compare + ["PAUSED"] * hud.paused
+    if hud.recording_since is not None:
+        state.insert(0, f"REC {time.monotonic() - hud.recording_since:5.1f} s")
+    lines = [f"{display_name(look.style)}   {hud.fps:4.1f} FPS   {hud.engine}   {hud.network_size}",
+             "   ".join(state) + "   ? keys"]
+    if time.monotonic() < hud.message_until:
+        lines.append(hud.message)
+    return lines
+
+
 class Overlays:
-    def __init__(self, app: LiveApp):
-        self.app = app
+    def __init__(self, renderer: Renderer):
+        self.renderer = renderer
         self._shown: tuple | None = None
 
-    def network_size_text(self) -> str:
-        """The size the style network runs at, and the size it is upsampled to when that differs."""
-        app = self.app
-        if app.last is None:
-            return ""
-        height, width = app.last.image.shape[:2]
-        net_w, net_h = app.engine.inference_size(width, height)
-        return f"net {net_w}x{net_h}" + (f" -> {width}x{height}" if (net_w, net_h) != (width, height) else "")
-
-    def hud_lines(self) -> list[str]:
-        app, look = self.app, self.app.look
-        state = [f"strength {look.strength:.0%}", f"stylize {look.stylize}"] + ["keep colours"] * look.keep_colors
-        state += [f"background {look.background.kind}"] * (look.background.kind != "keep") + ["MASK"] * look.show_mask
-        state += ["mirror"] * look.mirror + ["compare"] * look.compare + ["PAUSED"] * app.paused
-        if app.recorder is not None:
-            state.insert(0, f"REC {time.monotonic() - app.recording_started:5.1f} s")
-        lines = [f"{display_name(look.style)}   {app.meter.fps:4.1f} FPS   {app.engine.device.type} / {app.engine.variant}"
-                 f"   {self.network_size_text()}",
-                 "   ".join(state) + "   ? keys"]
-        if time.monotonic() < app.message_until:
-            lines.append(app.message)
-        return lines
-
-    def update(self) -> bool:
+    def update(self, hud: HudState) -> bool:
         """Hand the renderer new overlays if anything in them changed; True if so."""
-        app = self.app
-        text = self.hud_lines() if app.show_hud else []
-        size = app.renderer.size
-        shown = (text, app.recorder is not None, app.capture.lost, app.show_keys, size)
+        text = hud_lines(hud) if hud.show_hud else []
+        size = self.renderer.size
+        shown = (text, hud.recording, hud.camera_lost, hud.show_keys, size)
         if shown == self._shown:
             return False
         self._shown = shown
         overlays = []
         if text:
             overlays.append((text_image(text), "top-left"))
-        if app.capture.lost:
+        if hud.camera_lost:
             overlays.append((CAMERA_LOST, "center"))
-        if app.recorder is not None:
+        if hud.recording:
             overlays.append((RECORDING_DOT, "top-right"))
-        if app.show_keys:
+        if hud.show_keys:
             top_row = max((image.shape[0] for image, anchor in overlays if anchor in ("top-left", "top-right")), default=0)
             overlays.append(key_list_overlay(*size, top_row))
-        app.renderer.set_overlays(overlays)
+        self.renderer.set_overlays(overlays)
         return True

@@ -7,32 +7,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from realtime.app.remote import RemoteControl, is_loopback
+from realtime.app.remote import RemoteControl
+from realtime.app.run_checks import validate
+from realtime.app.run_outputs import open_recorder, open_sinks, output_size
 from realtime.app.run_report import RunReport
 from realtime.engine.build import build_engine
 from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
-from realtime.io.capture import (
-    CAMERA_INDEXES_TO_TRY,
-    CaptureThread,
-    DemoSource,
-    Source,
-    check_input,
-    open_camera,
-    open_video,
-)
+from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, DemoSource, Source, open_camera, open_video
 from realtime.io.images import read_bgr, write_styled
-from realtime.io.outputs import (
-    RecordingOptions,
-    check_output_path,
-    check_writable,
-    is_image_path,
-    partial_path,
-)
-from realtime.io.sinks import ThreadedSink, close_all
-from realtime.io.video_file import VideoWriter, check_encoder, nvenc_available
-from realtime.io.virtual_camera import open_virtual_camera
+from realtime.io.outputs import is_image_path
+from realtime.io.sinks import FrameSink, close_all
+from realtime.io.video_file import nvenc_available
 from realtime.settings import RunSettings
 from realtime.styles.registry import StyleRegistry, style_pictures
 
@@ -63,51 +50,13 @@ def open_source(settings: RunSettings) -> Source:
     return DemoSource(*(settings.size or (640, 360)))
 
 
-def check_window_options(settings: RunSettings) -> None:
-    """Options that only the window acts on are refused without one, instead of being ignored."""
-    window_only = {"--http-port": settings.http_port is not None, "--osc-port": settings.osc_port is not None,
-                   "--cycle": settings.cycle_seconds is not None, "--playlist": bool(settings.playlist)}
-    given = [option for option, used in window_only.items() if used]
-    if given and not settings.display:
-        raise UserError(f"{', '.join(given)}: only the window's show acts on this; drop --no-display "
-                        "(a fullscreen window runs unattended) or drop the option")
-    if settings.loop and not settings.display and settings.max_frames is None:  # file mode loops only to N frames
-        raise UserError("--loop without a window would never finish the file: add --max-frames N to stop after "
-                        "N frames, or drop --no-display to loop in the window")
-    remote = settings.http_port is not None or settings.osc_port is not None
-    if remote and not is_loopback(settings.remote_host) and not settings.remote_token:
-        raise UserError(f"--remote-host {settings.remote_host} lets anyone on the network control the show; "
-                        "add --remote-token SECRET, or keep the default 127.0.0.1")
-
-
 def run(settings: RunSettings) -> RunReport | None:
     """Returns what image and file modes did (None for the window)."""
-    check_window_options(settings)
+    validate(settings)
     registry = StyleRegistry()
-    if settings.input is not None:
-        check_input(settings.input)
-    image_input = settings.input is not None and is_image_path(Path(settings.input))
-    if settings.json and settings.display and not image_input:
-        raise UserError("--json reports image and file modes; add --no-display --output FILE, or drop --json")
-    if settings.output is not None:
-        check_output_path(settings.output, settings.recording.codec, "styled.png" if image_input else "styled.mp4")
-        check_not_the_input(settings.output, settings.input)
-        check_writable(settings.output)
-        if not is_image_path(settings.output):
-            check_encoder(settings.output, settings.recording)
-    elif settings.display and not image_input:
-        check_encoder(Path("recording.mp4"), settings.recording)  # R records .mp4: a bad --crf fails now, not then
-    if settings.style_dir is not None:
-        style_pictures(settings.style_dir)  # a missing or empty folder fails now
-        if image_input or not settings.display:
-            say("note: --style-dir adds styles to the window's style list; without a window only --style is used")
-    if image_input:
-        return run_image(settings, build_engine(settings, registry, settings.live))
-    if not settings.display and settings.output is None and not settings.virtual_camera:
-        raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
-    if settings.output is not None and is_image_path(settings.output):
-        raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
     engine = build_engine(settings, registry, settings.live)
+    if settings.input is not None and is_image_path(Path(settings.input)):
+        return run_image(settings, engine)
     for name, _ in settings.playlist:  # a show must not stop at its fifth style
         engine.styles.check(name)
     if settings.recording.codec is None and engine.device.type == "cuda" and nvenc_available():
@@ -119,19 +68,6 @@ def run(settings: RunSettings) -> RunReport | None:
     return run_file(settings, source, engine)
 
 
-def check_not_the_input(output: Path, input_name: str | None) -> None:
-    """Refuse to write over the source, under any spelling (relative, ./, a symlink or a hard link),
-    also as the NAME.partial.EXT a file job writes first (say, restyling a killed job's file)."""
-    if input_name is None or "://" in input_name:
-        return
-    if output.exists() and output.samefile(input_name):
-        raise UserError(f"--output {output} is the input file itself; choose another output name")
-    partial = partial_path(output)
-    if partial.exists() and partial.samefile(input_name):
-        raise UserError(f"--output {output} is first written as {partial.name}, the input file itself; "
-                        "choose another output name")
-
-
 def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
     started = time.perf_counter()
     image = read_bgr(Path(settings.input), "input picture")
@@ -140,12 +76,6 @@ def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
     say(f"wrote {output}")
     return RunReport.of(settings, engine, settings.input, output, (result.shape[1], result.shape[0]),
                         time.perf_counter() - started, 1)
-
-
-def open_recorder(path: Path, source: Source, options: RecordingOptions, input_path: str | None = None) -> ThreadedSink:
-    """A recorder for `source`; a file input's audio track goes along."""
-    audio_from = Path(input_path) if input_path and not source.live else None
-    return ThreadedSink(VideoWriter(path, source.fps, live=source.live, options=options, audio_from=audio_from))
 
 
 def run_window(settings: RunSettings, source: Source, engine: StyleEngine, registry: StyleRegistry) -> None:
@@ -167,10 +97,9 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
     if settings.cycle_seconds:
         playlist = settings.playlist or [(name, None) for name in styles]
         show = Show(playlist, settings.cycle_seconds)
-    sinks = []
+    sinks: list[FrameSink] = []
     try:
-        if settings.virtual_camera:
-            sinks.append(open_virtual_camera(*engine_output_size(settings, source), source.fps))
+        sinks = open_sinks(settings, source, record_output=False)  # R and --output record through the app
         remote = start_remote_control(settings, styles)
     except UserError:
         close_all(sinks)
@@ -182,7 +111,7 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
                   health_every=settings.health_every, remote=remote, keep_going=settings.keep_going, sinks=sinks)
     try:
         if settings.output is not None:
-            app.start_recording(settings.output)
+            app.recording.start(settings.output)
         app.run()
     finally:
         app.close()
@@ -207,10 +136,6 @@ def start_remote_control(settings: RunSettings, styles: list[str]) -> RemoteCont
     return remote
 
 
-def engine_output_size(settings: RunSettings, source: Source) -> tuple[int, int]:
-    return settings.size or source.frame_size
-
-
 def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunReport:
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread
     (and the virtual camera). A camera or stream does not wait: frames the engine misses are dropped
@@ -218,15 +143,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunR
     capture = CaptureThread(source, settings.max_frames, loop=settings.loop and settings.max_frames is not None,
                             reconnect=source.live, paced=settings.virtual_camera and not source.live,  # real time for a camera
                             live=source.live and not waits_for_the_engine(source, settings))
-    sinks = []
-    try:
-        if settings.virtual_camera:  # first: a missing device must not leave an empty recording behind
-            sinks.append(open_virtual_camera(*engine_output_size(settings, source), source.fps))
-        if settings.output is not None:
-            sinks.append(open_recorder(settings.output, source, settings.recording, settings.input))
-    except UserError:
-        close_all(sinks)
-        raise
+    sinks = open_sinks(settings, source, record_output=True)
     look = settings.look()
     total = settings.max_frames if capture.loop else min(filter(None, (source.frame_count, settings.max_frames)), default=None)
     started = time.perf_counter()
@@ -249,7 +166,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunR
             say(f"dropped {capture.frames.dropped} frames from {source.description} that the engine could not keep up with")
         close_all(sinks, complete=finished)
     return RunReport.of(settings, engine, settings.input or source.description, settings.output,
-                        engine_output_size(settings, source),
+                        output_size(settings, source),
                         time.perf_counter() - started, frames, capture.frames.dropped)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from realtime.cli.values import OneLineErrorParser, non_negative_int, positive_int, settings_from, unit_interval
 from realtime.errors import UserError
 from realtime.settings import (
+    DEVICES,
     NETWORK_SIZES,
     SEGMENTER_MODELS,
     TRAIN_LAYERS,
@@ -66,7 +67,7 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temporal-noise", type=float, default=defaults.temporal_noise,
                         help="std of the noise added to the moved copy in the steady steps, pixels in 0..1 (0: none)")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the starting weights and the data order")
-    parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
+    parser.add_argument("--device", default=defaults.device, choices=DEVICES)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's realtime/checkpoints/)")
     parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
@@ -126,7 +127,7 @@ def add_segmentation_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backgrounds", type=Path, metavar="DIR",
                         help="photos to put behind the person now and then, besides made-up backgrounds")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the split, the data order and the augmentation")
-    parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
+    parser.add_argument("--device", default=defaults.device, choices=DEVICES)
     parser.add_argument("--threads", type=non_negative_int, default=0, help="CPU threads (0: torch's default)")
     parser.add_argument("--resume", nargs="?", const=True, default=False, type=Path, metavar="STATE",
                         help="continue from a saved state.pt (default: the run directory's, if there is one)")

@@ -20,7 +20,7 @@ from realtime.cli.values import (
     positive_int,
 )
 from realtime.errors import UserError
-from realtime.settings import DEFAULT_UPSAMPLE, NETWORK_SIZES, UPSAMPLE_MODES
+from realtime.settings import DEFAULT_STYLE, DEFAULT_UPSAMPLE, DEVICES, NETWORK_SIZES, PRECISIONS, UPSAMPLE_MODES
 
 if TYPE_CHECKING:
     import torch
@@ -51,7 +51,7 @@ def require_data(path: Path | None, option: str, relative: str) -> Path:
 
 def add_device_arguments(parser: argparse.ArgumentParser) -> None:
     """--device and --model, as `realtime run` has them."""
-    parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
+    parser.add_argument("--device", default="auto", choices=DEVICES,
                         help="auto picks CUDA, then MPS, then the CPU")
     parser.add_argument("--model", default="auto", choices=("auto", *NETWORK_SIZES),
                         help=MODEL_HELP)
@@ -82,7 +82,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"ways back to the size when the network runs smaller: {', '.join(UPSAMPLE_MODES)}, "
                              "e.g. bilinear,guided")
     parser.add_argument("--precisions", type=comma_list(str), default=["auto"],
-                        help="auto,fp32,fp16,bf16 (auto: fp16 on CUDA; bf16 on CPUs with native bf16, else fp32)")
+                        help=f"{','.join(PRECISIONS)} (auto: fp16 on CUDA; bf16 on CPUs with native bf16, else fp32)")
     parser.add_argument("--torchscript", type=comma_list(on_off), default=[True], help="on, off or on,off (eager)")
     parser.add_argument("--record", type=comma_list(on_off), default=[False], help="encode the output too: off, on or off,on")
     parser.add_argument("--display", type=comma_list(on_off), default=[False], help="show it in the real window: off, on or off,on")
@@ -107,8 +107,8 @@ def command_bench(args: argparse.Namespace) -> None:
         if mode not in UPSAMPLE_MODES:
             raise UserError(f"unknown upsampling {mode!r}; use {', '.join(UPSAMPLE_MODES)} or several, e.g. bilinear,guided")
     for precision in args.precisions:
-        if precision not in ("auto", "fp32", "fp16", "bf16"):
-            raise UserError(f"unknown precision {precision!r}; use auto, fp32, fp16 or bf16")
+        if precision not in PRECISIONS:
+            raise UserError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}")
     configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display,
                            args.segmentation, args.inference_sizes, args.upsample, args.load)
     report = run_bench(args.input, configs, args.frames)
@@ -142,7 +142,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     add_device_arguments(soak)
     temporal = kinds.add_parser("temporal", help="flicker of the stylized video and of the person mask (warping error)")
     temporal.add_argument("--input", type=Path, required=True, help="a video clip")
-    temporal.add_argument("--style", default="starry_night", metavar="NAME|PATH")
+    temporal.add_argument("--style", default=DEFAULT_STYLE, metavar="NAME|PATH")
     add_device_arguments(temporal)
     temporal.add_argument("--size", type=parse_size, metavar="WxH", help="evaluation size (default: the clip's)")
     temporal.add_argument("--max-frames", type=positive_int, default=90, metavar="N")

@@ -24,12 +24,12 @@ from realtime.cli.values import (
 )
 from realtime.errors import UserError
 from realtime.io.outputs import CODECS, RecordingOptions
-from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, MaskSettings
+from realtime.look import STYLIZE_MODES, Background, MaskSettings
 from realtime.settings import (
-    DEFAULT_SEGMENTER,
-    DEFAULT_UPSAMPLE,
+    DEVICES,
     NETWORK_SIZES,
     PICTURE_MODELS,
+    PRECISIONS,
     SEGMENTER_NAMES,
     UPSAMPLE_MODES,
     RunSettings,
@@ -37,53 +37,58 @@ from realtime.settings import (
 
 
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    # The defaults are RunSettings' and MaskSettings', so the Python API and the command line agree.
+    defaults, mask = RunSettings(), MaskSettings()
     source = parser.add_argument_group("source (default: the first camera that opens, else the demo)")
     source.add_argument("--camera", type=non_negative_int, metavar="INDEX", help="camera index, e.g. 0")
     source.add_argument("--input", metavar="FILE|URL", help="video file, image file or stream URL")
     source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
     style = parser.add_argument_group("style")
-    style.add_argument("--style", default="starry_night", metavar="NAME|PATH",
-                       help="style name from realtime/checkpoints/, a checkpoint file (.pt, .pth, .model, .ts), or any picture as the style (default: starry_night)")
+    style.add_argument("--style", default=defaults.style, metavar="NAME|PATH",
+                       help="style name from realtime/checkpoints/, a checkpoint file (.pt, .pth, .model, .ts), or any "
+                            f"picture as the style (default: {defaults.style})")
     style.add_argument("--style-dir", type=Path, metavar="DIR",
                        help="add every picture in DIR to the style list (number keys, N/P, --cycle, remote control)")
-    style.add_argument("--style-strength", dest="strength", type=unit_interval, default=1.0, metavar="S",
-                       help="0 (the photo) to 1 (fully stylized); for pictures with --picture-model adain, AdaIN's alpha (+/- keys) (default: 1)")
+    style.add_argument("--style-strength", dest="strength", type=unit_interval, default=defaults.strength, metavar="S",
+                       help="0 (the photo) to 1 (fully stylized); for pictures with --picture-model adain, AdaIN's alpha "
+                            f"(+/- keys) (default: {defaults.strength:g})")
     style.add_argument("--mix", type=unit_interval, metavar="M",
-                       help="with --style a.jpg,b.jpg: how much of the second picture's style, 0 to 1 (default: 0.5)")
-    style.add_argument("--picture-model", default=PICTURE_MODELS[0], choices=PICTURE_MODELS,
+                       help=f"with --style a.jpg,b.jpg: how much of the second picture's style, 0 to 1 (default: {defaults.mix:g})")
+    style.add_argument("--picture-model", default=defaults.picture_model, choices=PICTURE_MODELS,
                        help="what paints a picture given as the style: magenta (Magenta's arbitrary stylization network, "
                             "live on a CPU) or adain (VGG-19 features with the picture's statistics: about a second a frame) "
-                            f"(default: {PICTURE_MODELS[0]})")
+                            f"(default: {defaults.picture_model})")
     style.add_argument("--keep-colors", action="store_true", help="keep the photo's colours, take the style's light and texture (K)")
     style.add_argument("--list-styles", action="store_true", help="list the available styles and exit")
-    style.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"),
+    style.add_argument("--device", default=defaults.device, choices=DEVICES,
                        help="auto picks CUDA, then MPS, then the CPU")
-    style.add_argument("--model", default="auto", choices=("auto", *NETWORK_SIZES),
+    style.add_argument("--model", default=defaults.model, choices=("auto", *NETWORK_SIZES),
                        help=MODEL_HELP)
-    style.add_argument("--precision", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
+    style.add_argument("--precision", default=defaults.precision, choices=PRECISIONS,
                        help="style network precision; auto: fp16 on CUDA, bf16 on CPUs with native bf16 (AMX), else fp32")
     style.add_argument("--size", type=parse_size, metavar="WxH", help="processing and output size (default: the source's)")
-    style.add_argument("--inference-size", type=parse_inference_size, default="auto", metavar="WxH|auto|full",
+    style.add_argument("--inference-size", type=parse_inference_size, default=defaults.inference_size, metavar="WxH|auto|full",
                        help="run the style network at about WxH pixels (in the frame's aspect) and upsample; full: at the "
                             "processing size; auto (default): for a live source or window on a CPU, 512x288 with the fast network "
                             "(384x216 with the others), else full")
-    style.add_argument("--upsample", default=DEFAULT_UPSAMPLE, choices=UPSAMPLE_MODES,
+    style.add_argument("--upsample", default=defaults.upsample, choices=UPSAMPLE_MODES,
                        help="how the network's output returns to the frame's size when --inference-size is smaller: "
                             f"bilinear, guided (fast guided filter on the frame) or detail (bilinear plus the frame's "
-                            f"fine detail) (default: {DEFAULT_UPSAMPLE})")
-    style.add_argument("--stabilize", type=unit_interval, default=DEFAULT_STABILIZE, metavar="S",
+                            f"fine detail) (default: {defaults.upsample})")
+    style.add_argument("--stabilize", type=unit_interval, default=defaults.stabilize, metavar="S",
                        help="video: how much of the last stylized frame to keep where the picture is still, "
-                            f"0 (off) to 1; moving parts always take the new frame (default: {DEFAULT_STABILIZE:g})")
+                            f"0 (off) to 1; moving parts always take the new frame (default: {defaults.stabilize:g})")
     person = parser.add_argument_group("person segmentation")
-    person.add_argument("--stylize", default="all", choices=STYLIZE_MODES, help="what to stylize (G cycles)")
-    person.add_argument("--background", default="keep", metavar="keep|blur|color:#RRGGBB|IMAGE",
-                        help="what goes behind the person (default: keep)")
-    person.add_argument("--mask-threshold", type=unit_interval, default=0.5, metavar="P", help="person probability at the mask edge")
-    person.add_argument("--mask-feather", type=unit_interval, default=0.15, metavar="P", help="softness of the mask edge")
-    person.add_argument("--mask-smoothing", type=unit_interval, default=0.9, metavar="S",
+    person.add_argument("--stylize", default=defaults.stylize, choices=STYLIZE_MODES, help="what to stylize (G cycles)")
+    person.add_argument("--background", default=defaults.background.kind, metavar="keep|blur|color:#RRGGBB|IMAGE",
+                        help=f"what goes behind the person (default: {defaults.background.kind})")
+    person.add_argument("--mask-threshold", type=unit_interval, default=mask.threshold, metavar="P",
+                        help="person probability at the mask edge")
+    person.add_argument("--mask-feather", type=unit_interval, default=mask.feather, metavar="P", help="softness of the mask edge")
+    person.add_argument("--mask-smoothing", type=unit_interval, default=mask.smoothing, metavar="S",
                         help="temporal steadiness of unsure mask pixels, 0 (off) to 1")
-    person.add_argument("--segmenter", default=DEFAULT_SEGMENTER, metavar="NAME|PATH",
-                        help=f"the person segmenter: {', '.join(SEGMENTER_NAMES)} (shipped; default: {DEFAULT_SEGMENTER}), "
+    person.add_argument("--segmenter", default=defaults.segmenter, metavar="NAME|PATH",
+                        help=f"the person segmenter: {', '.join(SEGMENTER_NAMES)} (shipped; default: {defaults.segmenter}), "
                              "or a file saved by `realtime train segmentation`")
     out = parser.add_argument_group("output")
     out.add_argument("--output", type=Path, metavar="FILE",
@@ -97,9 +102,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                      help="image and file modes: print one JSON object on stdout at the end (input, output, size, style, "
                           "model, device, seconds, frames, dropped); progress and messages stay on stderr")
     out.add_argument("--no-vsync", dest="vsync", action="store_false", help="start with vsync off")
-    out.add_argument("--screenshot-dir", type=Path, default=Path("."), metavar="DIR", help="where S saves screenshots")
+    out.add_argument("--screenshot-dir", type=Path, default=defaults.screenshot_dir, metavar="DIR", help="where S saves screenshots")
     rec = parser.add_argument_group("recording (--output, or R in the window)")
-    rec.add_argument("--record-dir", type=Path, default=Path("."), metavar="DIR",
+    rec.add_argument("--record-dir", type=Path, default=defaults.record_dir, metavar="DIR",
                      help="where R saves recordings (timestamped .mp4 names)")
     rec.add_argument("--codec", choices=tuple(CODECS), help="default: from the extension (h264; vp9 for .webm), "
                      "h264_nvenc when a CUDA GPU is used and the encoder opens")
@@ -108,26 +113,27 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     rec.add_argument("--crf", type=int, metavar="Q", help=f"constant quality, lower is better: {scales}")
     rec.add_argument("--preset", help="encoder speed preset (h264: ultrafast..veryslow; default medium for files, veryfast live)")
     rec.add_argument("--record-size", type=parse_size, metavar="WxH", help="scale recorded frames to this size")
-    rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=True,
+    rec.add_argument("--fragmented", action=argparse.BooleanOptionalAction, default=defaults.recording.fragmented,
                      help="write every second to disk playable, so even a kill -9 leaves a file that plays "
                           "(a file job's as NAME.partial.EXT); --no-fragmented: a plain file, unplayable until finalized")
     show = parser.add_argument_group("installations")
     show.add_argument("--fullscreen", action="store_true", help="fullscreen without a cursor, on --monitor")
-    show.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for --fullscreen (see --list-monitors)")
+    show.add_argument("--monitor", type=int, default=defaults.monitor, metavar="N", help="monitor for --fullscreen (see --list-monitors)")
     show.add_argument("--list-monitors", action="store_true", help="list the monitors and exit")
     show.add_argument("--keep-going", action="store_true",
                       help="restart a failed engine or capture thread (logged), instead of stopping")
     show.add_argument("--loop", action="store_true", help="play a video file in a loop (window; with --max-frames in file mode)")
-    show.add_argument("--playlist", type=parse_playlist, default=[], metavar="STYLE[:MODE],...",
+    show.add_argument("--playlist", type=parse_playlist, default=defaults.playlist, metavar="STYLE[:MODE],...",
                       help="styles (and stylize modes) for --cycle, e.g. starry_night,udnie:person (default: all styles)")
     show.add_argument("--cycle", dest="cycle_seconds", type=float, metavar="SECONDS",
                       help="step through the playlist every SECONDS, with crossfades")
     show.add_argument("--log-file", type=Path, metavar="FILE", help="rotating log: start/stop, styles, camera loss, drops, health")
-    show.add_argument("--health-every", type=float, default=60.0, metavar="SECONDS", help="how often to log a health line")
+    show.add_argument("--health-every", type=float, default=defaults.health_every, metavar="SECONDS", help="how often to log a health line")
     show.add_argument("--http-port", type=port_number, metavar="PORT", help="HTTP remote control: GET /status, POST /style?value=NAME ...")
     show.add_argument("--osc-port", type=port_number, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop")
-    show.add_argument("--remote-host", default="127.0.0.1", metavar="ADDRESS",
-                      help="where remote control listens (default: this machine only; any other address needs --remote-token)")
+    show.add_argument("--remote-host", default=defaults.remote_host, metavar="ADDRESS",
+                      help=f"where remote control listens (default: {defaults.remote_host}, this machine only; any other "
+                           "address needs --remote-token)")
     show.add_argument("--remote-token", metavar="SECRET",
                       help="remote commands must carry it (HTTP: Authorization: Bearer SECRET or ?token=SECRET; OSC: first argument)")
     parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
@@ -180,10 +186,13 @@ def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:
 
 
 def run_settings(args: argparse.Namespace) -> RunSettings:
-    """RunSettings from `realtime run`'s options; only the fields made of several options are built here."""
+    """RunSettings from `realtime run`'s options; only the fields made of several options are built here.
+    realtime.app.run_checks.validate checks the settings; --mix is checked here, where it shows whether it was given."""
+    if args.mix is not None and args.style.count(",") != 1:
+        raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
     return settings_from(
         RunSettings, args,
-        mix=0.5 if args.mix is None else args.mix,
+        mix=RunSettings.mix if args.mix is None else args.mix,
         background=Background.parse(args.background),
         mask=MaskSettings(threshold=args.mask_threshold, feather=args.mask_feather, smoothing=args.mask_smoothing),
         recording=RecordingOptions(codec=args.codec, quality=args.crf, preset=args.preset, size=args.record_size,
@@ -218,11 +227,6 @@ def command_run(args: argparse.Namespace) -> None:
     from realtime.logs import setup_logging
 
     setup_logging(args.log_file)
-    sources = [args.camera is not None, args.input is not None, args.demo]
-    if sum(sources) > 1:
-        raise UserError("choose one source: --camera, --input or --demo")
-    if args.mix is not None and args.style.count(",") != 1:
-        raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
     report = run(run_settings(args))
     if args.json:
         print(report.to_json())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 from realtime.errors import UserError
+from realtime.settings import DEVICES
 
 
 def pick_device(requested: str = "auto") -> torch.device:
@@ -17,8 +18,8 @@ def pick_device(requested: str = "auto") -> torch.device:
         raise UserError("--device cuda was asked for but no CUDA GPU is available; use --device cpu or auto")
     if requested == "mps" and not torch.backends.mps.is_available():
         raise UserError("--device mps was asked for but MPS is not available; use --device cpu or auto")
-    if requested not in ("cpu", "cuda", "mps"):
-        raise UserError(f"unknown device {requested!r}; use auto, cuda, mps or cpu")
+    if requested not in DEVICES:
+        raise UserError(f"unknown device {requested!r}; use {', '.join(DEVICES[:-1])} or {DEVICES[-1]}")
     return torch.device(requested)
 
 

@@ -1,0 +1,75 @@
+"""Every check `realtime run` makes on its settings before any work (no engine, no window yet): one
+validate(), so a bad combination fails at once in one line, whatever asked for the run."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from realtime.app.remote import is_loopback
+from realtime.errors import UserError
+from realtime.io.capture import check_input
+from realtime.io.outputs import check_output_path, check_writable, is_image_path, partial_path
+from realtime.io.video_file import check_encoder
+from realtime.settings import RunSettings
+from realtime.styles.registry import style_pictures
+
+
+def validate(settings: RunSettings) -> None:
+    """Raise UserError for the first thing wrong with the settings; say what a window-only option ignores."""
+    if sum([settings.camera is not None, settings.input is not None, settings.demo]) > 1:
+        raise UserError("choose one source: --camera, --input or --demo")
+    check_window_options(settings)
+    if settings.input is not None:
+        check_input(settings.input)
+    image_input = settings.input is not None and is_image_path(Path(settings.input))
+    if settings.json and settings.display and not image_input:
+        raise UserError("--json reports image and file modes; add --no-display --output FILE, or drop --json")
+    if settings.output is not None:
+        check_output_path(settings.output, settings.recording.codec, "styled.png" if image_input else "styled.mp4")
+        check_not_the_input(settings.output, settings.input)
+        check_writable(settings.output)
+        if not is_image_path(settings.output):
+            check_encoder(settings.output, settings.recording)
+    elif settings.display and not image_input:
+        check_encoder(Path("recording.mp4"), settings.recording)  # R records .mp4: a bad --crf fails now, not then
+    if settings.style_dir is not None:
+        style_pictures(settings.style_dir)  # a missing or empty folder fails now
+        if image_input or not settings.display:
+            print("note: --style-dir adds styles to the window's style list; without a window only --style is used",
+                  file=sys.stderr)
+    if image_input:
+        return
+    if not settings.display and settings.output is None and not settings.virtual_camera:
+        raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
+    if settings.output is not None and is_image_path(settings.output):
+        raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
+
+
+def check_window_options(settings: RunSettings) -> None:
+    """Options that only the window acts on are refused without one, instead of being ignored."""
+    window_only = {"--http-port": settings.http_port is not None, "--osc-port": settings.osc_port is not None,
+                   "--cycle": settings.cycle_seconds is not None, "--playlist": bool(settings.playlist)}
+    given = [option for option, used in window_only.items() if used]
+    if given and not settings.display:
+        raise UserError(f"{', '.join(given)}: only the window's show acts on this; drop --no-display "
+                        "(a fullscreen window runs unattended) or drop the option")
+    if settings.loop and not settings.display and settings.max_frames is None:  # file mode loops only to N frames
+        raise UserError("--loop without a window would never finish the file: add --max-frames N to stop after "
+                        "N frames, or drop --no-display to loop in the window")
+    remote = settings.http_port is not None or settings.osc_port is not None
+    if remote and not is_loopback(settings.remote_host) and not settings.remote_token:
+        raise UserError(f"--remote-host {settings.remote_host} lets anyone on the network control the show; "
+                        "add --remote-token SECRET, or keep the default 127.0.0.1")
+
+
+def check_not_the_input(output: Path, input_name: str | None) -> None:
+    """Refuse to write over the source, under any spelling (relative, ./, a symlink or a hard link),
+    also as the NAME.partial.EXT a file job writes first (say, restyling a killed job's file)."""
+    if input_name is None or "://" in input_name:
+        return
+    if output.exists() and output.samefile(input_name):
+        raise UserError(f"--output {output} is the input file itself; choose another output name")
+    partial = partial_path(output)
+    if partial.exists() and partial.samefile(input_name):
+        raise UserError(f"--output {output} is first written as {partial.name}, the input file itself; "
+                        "choose another output name")
