@@ -35,7 +35,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = TrainConfig(style_image=Path(), name="", data=Path())
     parser.add_argument("--style-image", type=Path, help="the painting to learn (or --teacher)")
-    parser.add_argument("--name", required=True, help="style name: saved as realtime/checkpoints/NAME.MODEL.pt")
+    parser.add_argument("--name", required=True, help="style name: saved as NAME.MODEL.pt, where --style NAME finds it")
     parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
     parser.add_argument("--model", dest="variant", default=defaults.variant, choices=NETWORK_SIZES,
                         help="magenta (default): transfer learning, from Magenta's arbitrary-style network conditioned on "
@@ -68,7 +68,7 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the starting weights and the data order")
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
-    parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's realtime/checkpoints/)")
+    parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the shipped checkpoints/)")
     parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
     parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
     parser.add_argument("--init-from", metavar="NAME|PATH",

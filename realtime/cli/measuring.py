@@ -236,7 +236,7 @@ EVALUATIONS = {"soak": evaluate_soak, "segmentation": evaluate_segmentation, "te
 def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--photos", type=Path, nargs="+", required=True, help="photos not used in training")
     parser.add_argument("--output", type=Path, required=True, metavar="FILE.png")
-    parser.add_argument("--styles", type=comma_list(str), help="default: every style in realtime/checkpoints/")
+    parser.add_argument("--styles", type=comma_list(str), help="default: every style --list-styles shows")
     parser.add_argument("--paintings", type=Path, default=shared_data(PAINTINGS),
                         help=f"folder of the paintings (default: $REALTIME_DATA/{PAINTINGS}); a style whose painting "
                              "is not in it, or every style when there is no folder, gets a black painting tile")

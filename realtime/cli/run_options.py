@@ -43,7 +43,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
     style = parser.add_argument_group("style")
     style.add_argument("--style", default="starry_night", metavar="NAME|PATH",
-                       help="style name from realtime/checkpoints/, a checkpoint file (.pt, .pth, .model, .ts), or any picture as the style (default: starry_night)")
+                       help="style name from the shipped checkpoints/, a checkpoint file (.pt, .pth, .model, .ts), or any picture as the style (default: starry_night)")
     style.add_argument("--style-dir", type=Path, metavar="DIR",
                        help="add every picture in DIR to the style list (number keys, N/P, --cycle, remote control)")
     style.add_argument("--style-strength", dest="strength", type=unit_interval, default=1.0, metavar="S",

@@ -1,4 +1,4 @@
-"""The styles the app knows: realtime/checkpoints/<name>.<variant>.pt, a path to any checkpoint, or a picture."""
+"""The styles the app knows: checkpoints/<name>.<variant>.pt, a path to any checkpoint, or a picture."""
 from __future__ import annotations
 
 import difflib
