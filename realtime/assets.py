@@ -1,4 +1,4 @@
-"""Where the files that ship beside the code are.
+"""Where the files that ship beside the code are, and where the user's own styles go.
 
 The checkout keeps them at its top level (checkpoints/, shaders/); the wheel maps them into the package
 (realtime/checkpoints, realtime/shaders: pyproject.toml, [tool.setuptools.package-dir])."""
@@ -21,6 +21,14 @@ def shipped(folder: str) -> Path:
     if (PACKAGE.parent / "pyproject.toml").is_file() and checkout.is_dir():
         return checkout
     return Path(str(resources.files(__package__).joinpath(folder)))  # a real folder: wheels install unzipped
+
+
+def user_styles() -> Path:
+    """Where `realtime train` saves styles and `--style NAME` finds them: $XDG_DATA_HOME/realtime/styles,
+    ~/.local/share/realtime/styles by default (never the installed package, which may be read-only or shared)."""
+    data_home = os.environ.get("XDG_DATA_HOME", "")
+    base = Path(data_home) if os.path.isabs(data_home) else Path.home() / ".local" / "share"  # XDG: relative ones are ignored
+    return base / "realtime" / "styles"
 
 
 SHIPPED_CHECKPOINTS = shipped("checkpoints")  # trained styles, the Magenta weights, the person-segmentation weights

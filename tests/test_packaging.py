@@ -1,6 +1,6 @@
 """Packaging: the shipped styles, weights and shaders live at the checkout's top level (checkpoints/,
 shaders/), go into the wheel inside the package, and are found three ways: from a bare checkout, an
-editable install and a plain one."""
+editable install and a plain one. A user's training never writes into the installed package."""
 from __future__ import annotations
 
 import os
@@ -12,8 +12,9 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import cv2
 import pytest
-from conftest import ROOT, decode
+from conftest import ROOT, decode, make_style
 
 from realtime.assets import SHADERS, SHIPPED_CHECKPOINTS
 from realtime.styles.registry import StyleRegistry
@@ -38,7 +39,7 @@ def site_folders() -> list[str]:
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment without anything that points the app at this checkout's files."""
     env = {key: value for key, value in os.environ.items()
-           if key not in ("PYTHONPATH", "REALTIME_CHECKPOINTS", "REALTIME_SHADERS")}
+           if key not in ("PYTHONPATH", "REALTIME_CHECKPOINTS", "REALTIME_SHADERS", "XDG_DATA_HOME")}
     return {**env, **extra}
 
 
@@ -100,12 +101,18 @@ def test_the_wheel_holds_every_module_style_weight_and_shader(wheel):
     assert len([name for name in names if name.startswith("realtime/checkpoints/") and name.endswith(".magenta.pt")]) == 8
 
 
-def test_a_bare_checkout_finds_its_top_level_folders(tmp_path):
-    """`python run.py` without installing, from another folder."""
-    env = clean_env(PYTHONPATH=str(ROOT))
+def test_a_bare_checkout_finds_its_files_and_the_users_styles(tmp_path):
+    """`python run.py` without installing, from another folder: the checkout's top-level folders, and the
+    user's styles first."""
+    data_home = tmp_path / "data"
+    make_style(data_home / "realtime" / "styles" / "mine.lite.pt", (3.0, 0.0, -3.0))
+    env = clean_env(XDG_DATA_HOME=str(data_home), PYTHONPATH=str(ROOT))
     assert found_files(sys.executable, tmp_path, env) == [str(ROOT / "realtime"), str(ROOT / "checkpoints"), str(ROOT / "shaders")]
-    listed = run(sys.executable, ROOT / "run.py", "--list-styles", cwd=tmp_path, env=clean_env())
-    assert [line.split()[0] for line in listed.stdout.splitlines()] == StyleRegistry(SHIPPED_CHECKPOINTS).names()
+    listed = run(sys.executable, ROOT / "run.py", "--list-styles", cwd=tmp_path, env=clean_env(XDG_DATA_HOME=str(data_home)))
+    homes = {line.split()[0]: line.split()[-1] for line in listed.stdout.splitlines()}
+    assert homes.pop("mine") == str(data_home / "realtime" / "styles")
+    assert sorted(homes) == StyleRegistry(SHIPPED_CHECKPOINTS).names()
+    assert set(homes.values()) == {str(ROOT / "checkpoints")}
 
 
 def test_an_editable_install_finds_the_checkouts_top_level_folders(tmp_path):
@@ -118,10 +125,12 @@ def test_an_editable_install_finds_the_checkouts_top_level_folders(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_plain_install_finds_its_styles_and_shaders(tmp_path, wheel):
-    """A non-editable install (the built wheel in a fresh venv) runs from another folder on its own package data."""
+def test_a_plain_install_finds_its_files_and_trains_outside_the_package(tmp_path, wheel):
+    """A non-editable install (the built wheel in a fresh venv) runs from another folder on its own package
+    data, and `realtime train` saves into the user's styles folder, not into site-packages."""
     python, realtime = make_venv(tmp_path / "venv"), tmp_path / "venv" / "bin" / "realtime"
-    env = clean_env()
+    home = tmp_path / "home"
+    env = clean_env(HOME=str(home))
     run(python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", wheel, cwd=tmp_path, env=env)
 
     package, checkpoints, shaders = map(Path, found_files(python, tmp_path, env))
@@ -129,7 +138,23 @@ def test_a_plain_install_finds_its_styles_and_shaders(tmp_path, wheel):
     assert (checkpoints, shaders) == (package / "checkpoints", package / "shaders")
     assert sorted(p.name for p in checkpoints.iterdir()) == sorted(p.name for p in SHIPPED_CHECKPOINTS.iterdir())
     assert sorted(p.name for p in shaders.iterdir()) == sorted(p.name for p in SHADERS.iterdir())
-    listed = run(realtime, "--list-styles", cwd=tmp_path, env=env).stdout.splitlines()
-    assert [line.split()[0] for line in listed] == StyleRegistry(SHIPPED_CHECKPOINTS).names()
     run(realtime, "--demo", "--no-display", "--output", "demo.mp4", "--max-frames", "10", cwd=tmp_path, env=env)
     assert len(decode(tmp_path / "demo.mp4")["frames"]) == 10  # without a window the demo waits for the engine
+
+    from test_train import write_photos
+
+    write_photos(tmp_path / "photos", 6, size=32)
+    cv2.imwrite(str(tmp_path / "painting.png"), cv2.imread(str(tmp_path / "photos" / "photo_00.png")))
+    def package_files() -> list[Path]:
+        return sorted(p for p in package.rglob("*") if "__pycache__" not in p.parts)
+
+    before = package_files()
+    run(realtime, "train", "--style-image", tmp_path / "painting.png", "--name", "tiny", "--data", tmp_path / "photos",
+        "--steps", "1", "--image-size", "32", "--style-size", "32", "--batch-size", "1", cwd=tmp_path, env=env)
+    user_styles = home / ".local" / "share" / "realtime" / "styles"
+    assert (user_styles / "tiny.magenta.pt").is_file()
+    assert package_files() == before
+    listed = run(realtime, "--list-styles", cwd=tmp_path, env=env).stdout.splitlines()
+    homes = {line.split()[0]: line.split()[-1] for line in listed}
+    assert homes.pop("tiny") == str(user_styles)
+    assert sorted(homes) == StyleRegistry(SHIPPED_CHECKPOINTS).names() and set(homes.values()) == {str(checkpoints)}

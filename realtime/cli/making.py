@@ -68,7 +68,9 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the starting weights and the data order")
     parser.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
-    parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the shipped checkpoints/)")
+    parser.add_argument("--checkpoints", type=Path, default=defaults.checkpoints, metavar="DIR",
+                        help="where the finished style goes (default: your styles folder, $XDG_DATA_HOME/realtime/styles, "
+                             "else ~/.local/share/realtime/styles; --style NAME looks there before the shipped styles)")
     parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
     parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
     parser.add_argument("--init-from", metavar="NAME|PATH",
@@ -87,7 +89,6 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_train(args: argparse.Namespace) -> None:
-    from realtime.assets import CHECKPOINTS
     from realtime.styles.registry import StyleRegistry
     from realtime.train import train
 
@@ -97,9 +98,9 @@ def command_train(args: argparse.Namespace) -> None:
     registry = StyleRegistry()
     init_from = registry.resolve(args.init_from, args.variant).path if args.init_from else None
     teacher = registry.resolve(args.teacher, "lite").path if args.teacher else None
-    path = train(settings_from(TrainConfig, args, init_from=init_from, teacher=teacher, checkpoints=args.checkpoints or CHECKPOINTS,
-                               save_every=args.preview_every, painting=painting))
-    print(f"saved {path}")
+    path = train(settings_from(TrainConfig, args, init_from=init_from, teacher=teacher, save_every=args.preview_every,
+                               painting=painting))
+    print(f"saved {path}; run it with --style {path if args.checkpoints else args.name}")
 
 
 def add_segmentation_train_arguments(parser: argparse.ArgumentParser) -> None:
