@@ -41,7 +41,7 @@ ORDERS = ("bgr", "rgb")
 class Stylizer:
     """A style and how it is applied (the options of `realtime run`, by the same names), on one engine.
 
-    `checkpoints`: a folder of style checkpoints to find styles in instead of the shipped ones; `stabilize`
+    `checkpoints`: a folder of style checkpoints to find styles in instead of yours and the shipped ones; `stabilize`
     applies to stream() only (a picture on its own has no last frame); `inference_size`: "full" (default,
     as image and file modes), "auto" or (W, H).
     """

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from realtime.assets import user_styles
 from realtime.io.outputs import RecordingOptions, is_image_path
 from realtime.look import DEFAULT_STABILIZE, Background, Look, MaskSettings
 
@@ -118,7 +119,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     threads: int = 0
-    checkpoints: Path = Path("checkpoints")
+    checkpoints: Path | None = None  # where the finished style goes; None: the user's styles folder
     run_dir: Path | None = None
     preview_every: int = 250
     save_every: int = 250
@@ -141,6 +142,9 @@ class TrainConfig:
 
     def resolved_run_dir(self) -> Path:
         return self.run_dir or Path("runs") / f"{self.name}-{self.variant}"
+
+    def resolved_checkpoints(self) -> Path:
+        return self.checkpoints or user_styles()
 
     def resolved_steady_steps(self) -> int:
         """The recipe's share of the steps by default (Johnson's: a fifth; the transfer path: all); none when

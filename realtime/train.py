@@ -228,7 +228,7 @@ def starting_network(config: TrainConfig) -> tuple[TransformerNet, dict | None]:
 
 
 def train(config: TrainConfig) -> Path:
-    """Train a style network and save it into config.checkpoints; returns the checkpoint path."""
+    """Train a style network and save it into config.resolved_checkpoints(); returns the checkpoint path."""
     if config.variant not in VARIANTS:
         raise UserError(f"unknown model size {config.variant!r}; use one of {', '.join(VARIANTS)}")
     config = config.resolved()
@@ -334,6 +334,6 @@ def train(config: TrainConfig) -> Path:
         meta["fine_tuned_from"] = {"file": parent.get("file") or config.init_from.name, "training": parent.get("training", {})}
     if distilled_from is not None:
         meta["distilled_from"] = distilled_from
-    out = config.checkpoints / f"{config.name}.{config.variant}.pt"
+    out = config.resolved_checkpoints() / f"{config.name}.{config.variant}.pt"
     save_style(out, net.eval(), arch, meta)
     return out

@@ -59,6 +59,15 @@ def _alive(pid: int) -> bool:
     return text[text.rindex(")") + 2] not in "ZX"  # a zombie is dead, only not yet reaped
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_data_home(tmp_path_factory) -> Path:
+    """XDG_DATA_HOME for every test and the processes they start: `realtime train` without --checkpoints,
+    and --style NAME, use $XDG_DATA_HOME/realtime/styles, which must not be the user's real one."""
+    folder = tmp_path_factory.mktemp("xdg-data")
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def no_process_outlives_its_test():
     """Every process a test starts (and whatever those start) is killed when the test ends, pass

@@ -1,4 +1,4 @@
-"""Every style shipped in realtime/checkpoints/ loads, carries its metadata and really stylizes."""
+"""Every style shipped in checkpoints/ loads, carries its metadata and really stylizes."""
 from __future__ import annotations
 
 import os

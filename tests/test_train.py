@@ -11,6 +11,7 @@ import skimage
 import torch
 from conftest import run_cli
 
+from realtime.assets import user_styles
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor
 from realtime.model.vgg import CONTENT_LAYERS, STYLE_LAYERS, VGGEncoder
@@ -216,3 +217,30 @@ def test_transfer_learning_starts_from_magentas_network_conditioned_on_the_paint
     norms = {key for key in changed if ".in" in key or key.startswith("in")}
     assert norms  # the style lives in the norms
     assert (changed == norms) == (layers == "norms")  # and only there when only they train
+
+
+def test_the_users_styles_folder_follows_xdg(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for ignored in ("", "relative/folder"):  # the XDG spec: an empty or relative XDG_DATA_HOME is not used
+        monkeypatch.setenv("XDG_DATA_HOME", ignored)
+        assert user_styles() == tmp_path / ".local" / "share" / "realtime" / "styles"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    default = TrainConfig(style_image=None, name="x", data=tmp_path).resolved_checkpoints()
+    assert user_styles() == default == tmp_path / "data" / "realtime" / "styles"
+
+
+def test_train_saves_into_the_users_styles_which_come_before_the_shipped_ones(tmp_path, monkeypatch, style_dir):
+    """Without --checkpoints the style goes to $XDG_DATA_HOME/realtime/styles, where --style NAME and
+    --list-styles find it first: it hides the shipped style of the same name, all its networks together."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    write_photos(tmp_path / "photos", 6)
+    result = run_cli("train", "--teacher", "warm", "--model", "fast", "--name", "warm", "--data", str(tmp_path / "photos"),
+                     "--steps", "1", "--image-size", "32", "--batch-size", "1", "--run-dir", str(tmp_path / "run"),
+                     checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    mine = tmp_path / "data" / "realtime" / "styles"
+    assert result.stdout.strip().endswith(f"saved {mine / 'warm.fast.pt'}; run it with --style warm")
+    assert StyleRegistry(mine, style_dir).resolve("warm", "lite").path == mine / "warm.fast.pt"
+    listed = run_cli("--list-styles", checkpoints=style_dir).stdout.splitlines()
+    assert [(line.split()[0], line.split()[1], line.split()[-1]) for line in listed] == [
+        ("cool", "lite", str(style_dir)), ("warm", "fast", str(mine))]

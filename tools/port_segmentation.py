@@ -1,7 +1,7 @@
 """Port MediaPipe Selfie Segmentation from .tflite to the torch network in model/segmenter.py.
 
 `python tools/port_segmentation.py` reads both models from the mediapipe==0.10.14
-wheel (Apache-2.0) and writes realtime/checkpoints/selfie_segmentation{,_landscape}.pt. Needs the
+wheel (Apache-2.0) and writes the checkout's checkpoints/selfie_segmentation{,_landscape}.pt. Needs the
 test extra (mediapipe, tflite); the app itself needs neither.
 
 TFLite works in NHWC with fp16 weights behind DEQUANTIZE ops; here each operation
@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.model.segmentation_net import SegmentationNet
 
+# The checkout's folder, whichever realtime is imported: an installed one's package data is not the source.
+CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 MODELS = {"selfie_segmentation": "selfie_segmentation.tflite",
           "selfie_segmentation_landscape": "selfie_segmentation_landscape.tflite"}
 _ACTIVATIONS = {0: "none", 1: "relu", 3: "relu6"}
@@ -141,7 +142,7 @@ def convert(path: Path) -> dict[str, Any]:
     return payload
 
 
-def main(folder: Path = SHIPPED_CHECKPOINTS) -> None:
+def main(folder: Path = CHECKPOINTS) -> None:
     for name, file_name in MODELS.items():
         payload = convert(mediapipe_model_path(file_name))
         torch.save(payload, folder / f"{name}.pt")
@@ -149,4 +150,4 @@ def main(folder: Path = SHIPPED_CHECKPOINTS) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else SHIPPED_CHECKPOINTS)
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else CHECKPOINTS)

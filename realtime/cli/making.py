@@ -36,7 +36,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = TrainConfig(style_image=Path(), name="", data=Path())
     parser.add_argument("--style-image", type=Path, help="the painting to learn (or --teacher)")
-    parser.add_argument("--name", required=True, help="style name: saved as realtime/checkpoints/NAME.MODEL.pt")
+    parser.add_argument("--name", required=True, help="style name: saved as NAME.MODEL.pt, where --style NAME finds it")
     parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
     parser.add_argument("--model", dest="variant", default=defaults.variant, choices=NETWORK_SIZES,
                         help="magenta (default): transfer learning, from Magenta's arbitrary-style network conditioned on "
@@ -69,7 +69,9 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the starting weights and the data order")
     parser.add_argument("--device", default=defaults.device, choices=DEVICES)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
-    parser.add_argument("--checkpoints", type=Path, default=None, help="where the finished style goes (default: the project's realtime/checkpoints/)")
+    parser.add_argument("--checkpoints", type=Path, default=defaults.checkpoints, metavar="DIR",
+                        help="where the finished style goes (default: your styles folder, $XDG_DATA_HOME/realtime/styles, "
+                             "else ~/.local/share/realtime/styles; --style NAME looks there before the shipped styles)")
     parser.add_argument("--run-dir", type=Path, help="where previews, the loss log and resumable state go (default: runs/NAME-MODEL)")
     parser.add_argument("--preview-every", type=positive_int, default=defaults.preview_every)
     parser.add_argument("--init-from", metavar="NAME|PATH",
@@ -88,7 +90,6 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_train(args: argparse.Namespace) -> None:
-    from realtime.assets import CHECKPOINTS
     from realtime.styles.registry import StyleRegistry
     from realtime.train import train
 
@@ -98,9 +99,9 @@ def command_train(args: argparse.Namespace) -> None:
     registry = StyleRegistry()
     init_from = registry.resolve(args.init_from, args.variant).path if args.init_from else None
     teacher = registry.resolve(args.teacher, "lite").path if args.teacher else None
-    path = train(settings_from(TrainConfig, args, init_from=init_from, teacher=teacher, checkpoints=args.checkpoints or CHECKPOINTS,
-                               save_every=args.preview_every, painting=painting))
-    print(f"saved {path}")
+    path = train(settings_from(TrainConfig, args, init_from=init_from, teacher=teacher, save_every=args.preview_every,
+                               painting=painting))
+    print(f"saved {path}; run it with --style {path if args.checkpoints else args.name}")
 
 
 def add_segmentation_train_arguments(parser: argparse.ArgumentParser) -> None:

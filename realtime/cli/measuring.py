@@ -222,7 +222,7 @@ def evaluate_styles(args: argparse.Namespace) -> tuple[dict, str]:
     registry = StyleRegistry(args.checkpoints) if args.checkpoints else StyleRegistry()
     styles = args.styles or registry.names()
     if not styles:
-        raise UserError(f"no styles in {registry.folder}")
+        raise UserError(f"no styles in {registry.searched()}")
     clip = read_clip(args.clip, args.max_frames, args.clip_size) if args.clip else None
     engine = StyleEngine(registry, *device_and_variant(args))  # full size, as image and file modes
     return report_styles(StyleJudge(engine, photos_in(args.images), args.paintings, clip), styles)
@@ -236,7 +236,7 @@ EVALUATIONS = {"soak": evaluate_soak, "segmentation": evaluate_segmentation, "te
 def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--photos", type=Path, nargs="+", required=True, help="photos not used in training")
     parser.add_argument("--output", type=Path, required=True, metavar="FILE.png")
-    parser.add_argument("--styles", type=comma_list(str), help="default: every style in realtime/checkpoints/")
+    parser.add_argument("--styles", type=comma_list(str), help="default: every style --list-styles shows")
     parser.add_argument("--paintings", type=Path, default=shared_data(PAINTINGS),
                         help=f"folder of the paintings (default: $REALTIME_DATA/{PAINTINGS}); a style whose painting "
                              "is not in it, or every style when there is no folder, gets a black painting tile")
@@ -254,7 +254,7 @@ def command_sheet(args: argparse.Namespace) -> None:
     registry = StyleRegistry()
     styles = args.styles or registry.names()
     if not styles:
-        raise UserError(f"no styles in {registry.folder}")
+        raise UserError(f"no styles in {registry.searched()}")
     engine = StyleEngine(registry, *device_and_variant(args))
     write_image(args.output, contact_sheet(engine, styles, args.photos, args.paintings))
     print(f"wrote {args.output}")

@@ -45,8 +45,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--demo", action="store_true", help="a built-in moving scene (needs no camera)")
     style = parser.add_argument_group("style")
     style.add_argument("--style", default=defaults.style, metavar="NAME|PATH",
-                       help="style name from realtime/checkpoints/, a checkpoint file (.pt, .pth, .model, .ts), or any "
-                            f"picture as the style (default: {defaults.style})")
+                       help="style name (yours from 'realtime train', or a shipped one), a checkpoint file (.pt, .pth, "
+                            f".model, .ts), or any picture as the style (default: {defaults.style})")
     style.add_argument("--style-dir", type=Path, metavar="DIR",
                        help="add every picture in DIR to the style list (number keys, N/P, --cycle, remote control)")
     style.add_argument("--style-strength", dest="strength", type=unit_interval, default=defaults.strength, metavar="S",
@@ -59,7 +59,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                             "live on a CPU) or adain (VGG-19 features with the picture's statistics: about a second a frame) "
                             f"(default: {defaults.picture_model})")
     style.add_argument("--keep-colors", action="store_true", help="keep the photo's colours, take the style's light and texture (K)")
-    style.add_argument("--list-styles", action="store_true", help="list the available styles and exit")
+    style.add_argument("--list-styles", action="store_true",
+                       help="list the styles, yours and the shipped ones, each with its folder, and exit")
     style.add_argument("--device", default=defaults.device, choices=DEVICES,
                        help="auto picks CUDA, then MPS, then the CPU")
     style.add_argument("--model", default=defaults.model, choices=("auto", *NETWORK_SIZES),
@@ -205,13 +206,13 @@ def list_styles() -> None:
 
     registry = StyleRegistry()
     if not registry.names():
-        print(f"no styles in {registry.folder}")
+        print(f"no styles in {registry.searched()}")
     for name in registry.names():
         variants = registry.variants(name)
         _, meta = load_style(registry.resolve(name, variants[0]).path)
         painting = meta.get("painting", {})
         about = f"{painting.get('title', '')}, {painting.get('artist', '')} ({painting.get('year', '')})" if painting else ""
-        print(f"{name:<20} {'/'.join(variants):<10} {about}")
+        print(f"{name:<20} {'/'.join(variants):<18} {about:<60} {registry.home(name)}")
 
 
 def command_run(args: argparse.Namespace) -> None:

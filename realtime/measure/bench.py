@@ -81,7 +81,7 @@ class BenchConfig:
         return " ".join(parts + extras)
 
     def look(self, registry: StyleRegistry) -> Look:
-        style = str(registry.folder / BENCH_PICTURE) if self.model in PICTURE_MODELS else BENCH_STYLE
+        style = str(registry.folders[0] / BENCH_PICTURE) if self.model in PICTURE_MODELS else BENCH_STYLE
         # As the app runs video: with the stabilizer at its default.
         return Look(style, stylize="person" if self.segmentation else "all", stabilize=DEFAULT_STABILIZE)
 

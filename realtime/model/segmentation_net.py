@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.errors import UserError
 
 ACTIVATIONS = ("none", "relu", "relu6")
@@ -144,7 +145,7 @@ SEGMENTER_KEYS = ("ops", "input_id", "output_id", "input_size", "state_dict")
 def load_segmenter(path: Path) -> SegmentationNet:
     if not path.is_file():
         raise UserError(f"segmenter not found: {path}; give a file saved by `realtime train segmentation` "
-                        "(the shipped ones are in realtime/checkpoints/)")
+                        f"(the shipped ones are in {SHIPPED_CHECKPOINTS})")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several kinds for a file that is not one of its own

@@ -7,7 +7,7 @@ a trained style: TorchScript, its precision, channels-last, the inference size, 
 Several pictures mix their vectors (`--mix`). The trained bundled styles start from this
 network conditioned on their painting's vector (realtime/train.py).
 
-The weights (realtime/checkpoints/magenta_arbitrary.pt) were converted once by
+The weights (checkpoints/magenta_arbitrary.pt) were converted once by
 tools/port_magenta.py; nothing here needs ONNX.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ class ArbitraryNetwork:
             payload = torch.load(path, map_location="cpu", weights_only=True)
         except (OSError, RuntimeError) as exc:
             raise UserError(f"cannot load the arbitrary-style network {path}: {exc.__class__.__name__}; "
-                            "reinstall realtime (it ships in realtime/checkpoints/)") from exc
+                            f"reinstall realtime (it ships in {SHIPPED_CHECKPOINTS})") from exc
         if not isinstance(payload, dict) or payload.get("format") != ARBITRARY_FORMAT:
             raise UserError(f"{path} is not the arbitrary-style network ({ARBITRARY_FORMAT}); reinstall realtime")
         self.architecture = Architecture(**payload["architecture"])

@@ -1,4 +1,5 @@
-"""The styles the app knows: realtime/checkpoints/<name>.<variant>.pt, a path to any checkpoint, or a picture."""
+"""The styles the app knows: <name>.<variant>.pt in the user's styles folder or the shipped checkpoints/,
+a path to any checkpoint, or a picture."""
 from __future__ import annotations
 
 import difflib
@@ -6,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from realtime.assets import CHECKPOINTS
+from realtime.assets import CHECKPOINTS, user_styles
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
 from realtime.io.pictures import check_file
@@ -27,19 +28,33 @@ class StyleRef:
 
 
 class StyleRegistry:
-    def __init__(self, folder: Path = CHECKPOINTS):
-        self.folder = folder
+    """Styles by name from folders of NAME.VARIANT.pt files. A name in an earlier folder hides the same
+    name in later ones, all its networks together (a style never mixes two trainings). By default the
+    user's styles come first: a style they trained under a shipped style's name is the one they mean."""
+
+    def __init__(self, *folders: Path):
+        self.folders = folders or (user_styles(), CHECKPOINTS)
         self._files: dict[str, dict[str, Path]] = {}
-        for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
-            name, _, variant = path.stem.rpartition(".")
-            if name and variant in VARIANTS:
-                self._files.setdefault(name, {})[variant] = path
+        for folder in reversed(self.folders):  # earlier folders overwrite later ones
+            found: dict[str, dict[str, Path]] = {}
+            for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
+                name, _, variant = path.stem.rpartition(".")
+                if name and variant in VARIANTS:
+                    found.setdefault(name, {})[variant] = path
+            self._files.update(found)
 
     def names(self) -> list[str]:
         return sorted(self._files)
 
     def variants(self, name: str) -> list[str]:
         return sorted(self._files.get(name, {}))
+
+    def home(self, name: str) -> Path:
+        """The folder a style name's networks are in."""
+        return next(iter(self._files[name].values())).parent
+
+    def searched(self) -> str:
+        return " or ".join(str(folder) for folder in self.folders)
 
     def resolve(self, name_or_path: str, variant: str) -> StyleRef:
         """The checkpoint for a style name or a path to a checkpoint file. A style without the asked
@@ -69,7 +84,7 @@ class StyleRegistry:
 
     def _unknown_message(self, name: str) -> str:
         if not self._files:
-            return f"unknown style {name!r}: no styles in {self.folder}; train one with 'realtime train' or pass a checkpoint path"
+            return f"unknown style {name!r}: no styles in {self.searched()}; train one with 'realtime train' or pass a checkpoint path"
         close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.4)
         hint = f"did you mean {close[0]!r}? " if close else ""
         return f"unknown style {name!r}; {hint}available: {', '.join(self.names())}"

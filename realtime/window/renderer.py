@@ -1,4 +1,4 @@
-"""The live window: GLFW + an OpenGL 3.3 core context, GLSL programs from realtime/shaders/.
+"""The live window: GLFW + an OpenGL 3.3 core context, GLSL programs from shaders/ (assets.SHADERS).
 
 Frames go to a texture through a pair of pixel buffer objects, are drawn
 letterboxed to keep their aspect ratio, and crossfade for FADE_SECONDS when the
@@ -24,7 +24,7 @@ Anchor = str | tuple[int, int]  # "top-left", "top-right", "center", or the (lef
 
 
 def load_program(vertex: str, fragment: str) -> int:
-    """Compile and link realtime/shaders/<vertex>.vert and realtime/shaders/<fragment>.frag."""
+    """Compile and link SHADERS/<vertex>.vert and SHADERS/<fragment>.frag."""
     shaders = []
     for name, kind in ((f"{vertex}.vert", GL.GL_VERTEX_SHADER), (f"{fragment}.frag", GL.GL_FRAGMENT_SHADER)):
         shader = GL.glCreateShader(kind)
