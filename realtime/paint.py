@@ -23,7 +23,7 @@ from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, fit_long_side, read_bgr, tensor_to_bgr
 from realtime.model.vgg import MIN_PICTURE_SIDE, VGGEncoder, gram
 from realtime.settings import PaintConfig
-from realtime.train import normalized_mse, total_variation
+from realtime.train_losses import normalized_mse, total_variation
 
 PAINT_CONTENT_LAYERS = ("relu4_2",)
 PAINT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")

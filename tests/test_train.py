@@ -191,7 +191,7 @@ def test_transfer_learning_starts_from_magentas_network_conditioned_on_the_paint
     from realtime.io.images import fit_long_side, read_bgr
     from realtime.model.transformer import MAGENTA
     from realtime.styles.arbitrary import arbitrary_style
-    from realtime.train import StyleLoss
+    from realtime.train_losses import StyleLoss
 
     write_photos(tmp_path / "photos", 10)
     painting = tmp_path / "painting.png"
