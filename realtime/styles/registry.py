@@ -11,8 +11,7 @@ from realtime.assets import CHECKPOINTS, user_styles
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
 from realtime.io.pictures import check_file
-from realtime.model.transformer import VARIANTS
-from realtime.settings import NETWORK_SIZES
+from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
 STYLE_KINDS = ("--style takes a bundled style name (e.g. udnie), a style checkpoint (.pt, .pth or .model; "
@@ -39,7 +38,7 @@ class StyleRegistry:
             found: dict[str, dict[str, Path]] = {}
             for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
                 name, _, variant = path.stem.rpartition(".")
-                if name and variant in VARIANTS:
+                if name and variant in ARCHITECTURES:
                     found.setdefault(name, {})[variant] = path
             self._files.update(found)
 
