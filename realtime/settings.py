@@ -20,7 +20,6 @@ DEFAULT_STYLE = "starry_night"
 DEFAULT_UPSAMPLE = "guided"  # closest to the network at full size (docs/benchmarks.md, Upsampling)
 
 SEGMENTER_MODELS = ("general", "landscape")  # each shipped segmenter's two networks: 256x256, and 144x256 for wide frames
-SEGMENTER_NAMES = ("mediapipe",)  # --segmenter NAME: the shipped segmenters (engine/person_mask.py has their files)
 DEFAULT_SEGMENTER = "mediapipe"
 
 
@@ -36,7 +35,7 @@ class RunSettings:
     stylize: str = "all"
     background: Background = field(default_factory=lambda: Background("keep"))
     mask: MaskSettings = field(default_factory=MaskSettings)
-    segmenter: str = DEFAULT_SEGMENTER  # a name of SEGMENTER_NAMES or a checkpoint's path
+    segmenter: str = DEFAULT_SEGMENTER  # a name of engine/segmenters.py's SEGMENTERS or a checkpoint's path
     camera: int | None = None
     input: str | None = None
     demo: bool = False
