@@ -59,7 +59,7 @@ def test_a_new_architecture_saves_loads_and_runs_by_name(tiny, tmp_path):
     loaded, meta = load_style(tmp_path / "styles" / "dots.tiny.pt")
     assert type(loaded).__name__ == "TinyNet" and meta["architecture"] == {"channels": 4}
     registry = StyleRegistry(tmp_path / "styles")
-    assert registry.resolve("dots", "tiny").variant == "tiny"
+    assert registry.resolve("dots", "tiny").size == "tiny"
     engine = StyleEngine(registry, torch.device("cpu"), "tiny", precision="fp32")
     frame = pattern_frame(2, 64, 48)
     got = engine.process(frame, Look("dots"))

@@ -134,8 +134,8 @@ def test_pytorch_examples_checkpoint_loads_and_matches(tmp_path, style_dir):
 def test_registry_prefers_the_asked_variant_and_suggests_names(style_dir):
     registry = StyleRegistry(style_dir)
     assert registry.names() == ["cool", "warm"]
-    assert registry.resolve("warm", "full").variant == "lite"  # the only one there
-    assert registry.resolve("warm", "fast").variant == "lite"
+    assert registry.resolve("warm", "full").size == "lite"  # the only one there
+    assert registry.resolve("warm", "fast").size == "lite"
     with pytest.raises(UserError, match="did you mean 'cool'"):
         registry.resolve("coll", "lite")
 
@@ -146,7 +146,20 @@ def test_a_style_without_the_asked_network_runs_its_lite_one(tmp_path):
         save_style(tmp_path / f"both.{variant}.pt", TransformerNet(FULL if variant == "full" else LITE),
                    variant, {"name": "both"})
     registry = StyleRegistry(tmp_path)
-    assert [registry.resolve("both", asked).variant for asked in ("fast", "lite", "full")] == ["lite", "lite", "full"]
+    assert [registry.resolve("both", asked).size for asked in ("fast", "lite", "full")] == ["lite", "lite", "full"]
+
+
+def test_a_style_ref_says_its_kind_and_size(style_dir, tmp_path):
+    """What a style is (a network, an exported one, a picture) and, found by name, which network size."""
+    registry = StyleRegistry(style_dir)
+    assert (registry.resolve("warm", "fast").kind, registry.resolve("warm", "fast").size) == ("network", "lite")
+    by_path = registry.resolve(str(style_dir / "warm.lite.pt"), "fast")
+    assert (by_path.kind, by_path.size) == ("network", None)
+    (tmp_path / "warm.ts").write_bytes(b"x")
+    assert registry.resolve(str(tmp_path / "warm.ts"), "fast").kind == "exported"
+    cv2.imwrite(str(tmp_path / "dots.png"), np.zeros((8, 8, 3), np.uint8))
+    picture = registry.resolve(str(tmp_path / "dots.png"), "fast")
+    assert (picture.kind, picture.size, picture.pictures) == ("picture", None, (tmp_path / "dots.png",))
 
 
 def test_exported_torchscript_runs_in_the_engine(style_dir, tmp_path):
