@@ -11,6 +11,7 @@ from conftest import pattern_frame
 
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
+from realtime.io.images import bgr_to_tensor, tensor_to_bgr
 from realtime.look import Look
 from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES, StyleArchitecture
 from realtime.settings import TrainConfig
@@ -64,8 +65,7 @@ def test_a_new_architecture_saves_loads_and_runs_by_name(tiny, tmp_path):
     frame = pattern_frame(2, 64, 48)
     got = engine.process(frame, Look("dots"))
     with torch.no_grad():
-        rgb = torch.from_numpy(frame[:, :, ::-1].copy()).permute(2, 0, 1).unsqueeze(0).float() / 255
-        expected = (net(rgb)[0].permute(1, 2, 0).numpy()[:, :, ::-1] * 255).round()
+        expected = tensor_to_bgr(net(bgr_to_tensor(frame)))
     assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
 
 
