@@ -9,11 +9,8 @@ from pathlib import Path
 from realtime.assets import user_styles
 from realtime.io.outputs import RecordingOptions, is_image_path
 from realtime.look import DEFAULT_STABILIZE, Background, Look, MaskSettings
+from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES, TRAINING_RECIPES
 
-# Style networks (realtime/model/transformer.py), in the order a style's missing one falls back through:
-# magenta is Ghiasi et al.'s network fine-tuned from Magenta's weights (transfer learning); lite, fast and
-# full are Johnson et al.'s, trained from scratch (fast: the lite one without full-resolution layers).
-NETWORK_SIZES = ("magenta", "fast", "lite", "full")
 UPSAMPLE_MODES = ("bilinear", "guided", "detail")
 # What runs a picture given as the style: Magenta's arbitrary network (live) or AdaIN (VGG-19 + decoder, slow).
 PICTURE_MODELS = ("magenta", "adain")
@@ -23,7 +20,6 @@ DEFAULT_STYLE = "starry_night"
 DEFAULT_UPSAMPLE = "guided"  # closest to the network at full size (docs/benchmarks.md, Upsampling)
 
 SEGMENTER_MODELS = ("general", "landscape")  # each shipped segmenter's two networks: 256x256, and 144x256 for wide frames
-SEGMENTER_NAMES = ("mediapipe",)  # --segmenter NAME: the shipped segmenters (engine/person_mask.py has their files)
 DEFAULT_SEGMENTER = "mediapipe"
 
 
@@ -39,7 +35,7 @@ class RunSettings:
     stylize: str = "all"
     background: Background = field(default_factory=lambda: Background("keep"))
     mask: MaskSettings = field(default_factory=MaskSettings)
-    segmenter: str = DEFAULT_SEGMENTER  # a name of SEGMENTER_NAMES or a checkpoint's path
+    segmenter: str = DEFAULT_SEGMENTER  # a name of engine/segmenters.py's SEGMENTERS or a checkpoint's path
     camera: int | None = None
     input: str | None = None
     demo: bool = False
@@ -83,25 +79,13 @@ class RunSettings:
 
 
 TRAIN_LAYERS = ("all", "norms")  # realtime train --train-layers
-# What a TrainConfig field left at None means, by network. The transfer path fine-tunes a network that
-# already paints: a hundred-odd steps at 256 px, the painting at the 512 px that `eval style` measures
-# it at, a weaker content term, and camera noise with the temporal term on every step (docs/styles.md).
-# Johnson et al.'s networks start from random weights and need thousands of steps.
-TRAINING_RECIPES = {
-    "magenta": {"image_size": 256, "style_size": 512, "steps": 120, "content_weight": 2.0, "style_weight": 10.0,
-                "steady_fraction": 1.0, "steady_temporal_weight": 300.0},
-    "johnson": {"image_size": 192, "style_size": 384, "steps": 4000, "content_weight": 10.0, "style_weight": 5.0,
-                "steady_fraction": 0.2, "steady_temporal_weight": 1000.0},
-}
-
-
 @dataclass
 class TrainConfig:
     """`realtime train`: realtime/train.py reads it."""
     style_image: Path | None  # None when a teacher network is the target
     name: str
     data: Path
-    variant: str = "magenta"  # transfer learning from Magenta's network; lite, fast, full: Johnson's, from scratch
+    variant: str = NETWORK_SIZES[0]  # a row of ARCHITECTURES (magenta: transfer learning from Magenta's network)
     train_layers: str = "all"  # "all" weights, or only the instance norms' scales and shifts ("norms")
     # None: the network's recipe (TRAINING_RECIPES)
     image_size: int | None = None
@@ -130,7 +114,7 @@ class TrainConfig:
     painting: dict[str, str] = field(default_factory=dict)
 
     def recipe(self) -> dict[str, float]:
-        return TRAINING_RECIPES["magenta" if self.variant == "magenta" else "johnson"]
+        return TRAINING_RECIPES[ARCHITECTURES[self.variant].recipe]
 
     def resolved(self) -> TrainConfig:
         """The settings with every field left at None taken from the network's recipe."""

@@ -24,7 +24,7 @@ from realtime.io.images import (
     read_bgr,
     tensor_to_bgr,
 )
-from realtime.model.transformer import VARIANTS, TransformerNet
+from realtime.model.architectures import ARCHITECTURES
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder
 from realtime.settings import TRAIN_LAYERS, TrainConfig
 from realtime.styles.arbitrary import ARBITRARY_NETWORK, METHOD, arbitrary_network
@@ -80,7 +80,7 @@ def preview_grid(net: torch.nn.Module, images: list[np.ndarray], device: torch.d
     return np.vstack([np.hstack(tiles_in), np.hstack(tiles_out)])
 
 
-def starting_network(config: TrainConfig) -> tuple[TransformerNet, dict | None]:
+def starting_network(config: TrainConfig) -> tuple[torch.nn.Module, dict | None]:
     """Magenta's arbitrary network conditioned on the painting (transfer learning), random weights (with a
     teacher's where the layers match), or a trained style's weights to fine-tune (with that style's metadata)."""
     if config.init_from is None and config.variant == TRANSFER_VARIANT and config.style_image is not None:
@@ -89,7 +89,7 @@ def starting_network(config: TrainConfig) -> tuple[TransformerNet, dict | None]:
         return network.network(vector), {"file": ARBITRARY_NETWORK.name,
                                          "training": {"conditioned_on": config.style_image.name, "method": METHOD}}
     if config.init_from is None:
-        net = TransformerNet(VARIANTS[config.variant])
+        net = ARCHITECTURES[config.variant].build()
         if config.teacher is not None:  # the layers both networks have start from the teacher's weights
             own = net.state_dict()
             teacher, _ = load_style(config.teacher)
@@ -97,15 +97,15 @@ def starting_network(config: TrainConfig) -> tuple[TransformerNet, dict | None]:
                                  if k in own and own[k].shape == v.shape}, strict=False)
         return net, None
     net, meta = load_style(config.init_from)
-    if meta["architecture"] != VARIANTS[config.variant].to_dict():
+    if meta["architecture"] != dict(ARCHITECTURES[config.variant].config):
         raise UserError(f"{config.init_from} is not a {config.variant} network; pass --model to match it")
     return net, meta
 
 
 def train(config: TrainConfig) -> Path:
     """Train a style network and save it into config.resolved_checkpoints(); returns the checkpoint path."""
-    if config.variant not in VARIANTS:
-        raise UserError(f"unknown model size {config.variant!r}; use one of {', '.join(VARIANTS)}")
+    if config.variant not in ARCHITECTURES:
+        raise UserError(f"unknown model size {config.variant!r}; use one of {', '.join(ARCHITECTURES)}")
     config = config.resolved()
     files = list_images(config.data)
     if len(files) <= PREVIEW_IMAGES:
@@ -120,7 +120,6 @@ def train(config: TrainConfig) -> Path:
     run_dir = config.resolved_run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    arch = VARIANTS[config.variant]
     net, parent = starting_network(config)
     net = net.to(device).train()
     optimizer = torch.optim.Adam(trainable_parameters(net, config.train_layers), lr=config.learning_rate)
@@ -176,7 +175,7 @@ def train(config: TrainConfig) -> Path:
             scheduler.step()
             step += 1
             if step == steady_from < config.steps:  # what the steady phase changes can be compared with this
-                save_style(run_dir / "before-steady.pt", net, arch, {"name": config.name, "variant": config.variant,
+                save_style(run_dir / "before-steady.pt", net, config.variant, {"name": config.name, "variant": config.variant,
                                                                       "style_image": style_image, "step": step})
             values = {k: v.item() for k, v in losses.items()}
             log.writerow([step, round(time.monotonic() - started, 1)] +
@@ -210,5 +209,5 @@ def train(config: TrainConfig) -> Path:
     if distilled_from is not None:
         meta["distilled_from"] = distilled_from
     out = config.resolved_checkpoints() / f"{config.name}.{config.variant}.pt"
-    save_style(out, net.eval(), arch, meta)
+    save_style(out, net.eval(), config.variant, meta)
     return out

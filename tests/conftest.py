@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from realtime.model.transformer import LITE, TransformerNet
+from realtime.model.architectures import LITE
+from realtime.model.transformer import TransformerNet
 from realtime.styles.checkpoint import save_style
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,7 +95,7 @@ def make_style(path: Path, rgb_bias: tuple[float, float, float], seed: int = 0) 
         net.deconv3.conv2d.weight.mul_(0.2)
         net.deconv3.conv2d.bias.copy_(torch.tensor(rgb_bias))
     name = path.name.split(".")[0]
-    save_style(path, net, LITE, {"name": name, "painting": {"title": f"Test {name}", "artist": "pytest", "year": "2026"}})
+    save_style(path, net, "lite", {"name": name, "painting": {"title": f"Test {name}", "artist": "pytest", "year": "2026"}})
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,8 @@ from realtime.errors import UserError
 from realtime.export import export_torchscript
 from realtime.io.images import bgr_to_tensor, tensor_to_bgr
 from realtime.look import Look
-from realtime.model.transformer import FULL, LITE, Architecture, TransformerNet
+from realtime.model.architectures import FULL, LITE, Architecture
+from realtime.model.transformer import TransformerNet
 from realtime.styles.checkpoint import load_style, save_style
 from realtime.styles.registry import StyleRegistry
 
@@ -133,8 +134,8 @@ def test_pytorch_examples_checkpoint_loads_and_matches(tmp_path, style_dir):
 def test_registry_prefers_the_asked_variant_and_suggests_names(style_dir):
     registry = StyleRegistry(style_dir)
     assert registry.names() == ["cool", "warm"]
-    assert registry.resolve("warm", "full").variant == "lite"  # the only one there
-    assert registry.resolve("warm", "fast").variant == "lite"
+    assert registry.resolve("warm", "full").size == "lite"  # the only one there
+    assert registry.resolve("warm", "fast").size == "lite"
     with pytest.raises(UserError, match="did you mean 'cool'"):
         registry.resolve("coll", "lite")
 
@@ -143,9 +144,22 @@ def test_a_style_without_the_asked_network_runs_its_lite_one(tmp_path):
     """--model auto asks for fast on a CPU; a style trained as lite and full runs its lite network there."""
     for variant in ("full", "lite"):
         save_style(tmp_path / f"both.{variant}.pt", TransformerNet(FULL if variant == "full" else LITE),
-                   FULL if variant == "full" else LITE, {"name": "both"})
+                   variant, {"name": "both"})
     registry = StyleRegistry(tmp_path)
-    assert [registry.resolve("both", asked).variant for asked in ("fast", "lite", "full")] == ["lite", "lite", "full"]
+    assert [registry.resolve("both", asked).size for asked in ("fast", "lite", "full")] == ["lite", "lite", "full"]
+
+
+def test_a_style_ref_says_its_kind_and_size(style_dir, tmp_path):
+    """What a style is (a network, an exported one, a picture) and, found by name, which network size."""
+    registry = StyleRegistry(style_dir)
+    assert (registry.resolve("warm", "fast").kind, registry.resolve("warm", "fast").size) == ("network", "lite")
+    by_path = registry.resolve(str(style_dir / "warm.lite.pt"), "fast")
+    assert (by_path.kind, by_path.size) == ("network", None)
+    (tmp_path / "warm.ts").write_bytes(b"x")
+    assert registry.resolve(str(tmp_path / "warm.ts"), "fast").kind == "exported"
+    cv2.imwrite(str(tmp_path / "dots.png"), np.zeros((8, 8, 3), np.uint8))
+    picture = registry.resolve(str(tmp_path / "dots.png"), "fast")
+    assert (picture.kind, picture.size, picture.pictures) == ("picture", None, (tmp_path / "dots.png",))
 
 
 def test_exported_torchscript_runs_in_the_engine(style_dir, tmp_path):
@@ -264,7 +278,7 @@ def test_a_still_frame_stabilized_in_fp32_gives_the_same_picture_again(style_dir
 def test_the_fast_network_has_no_full_resolution_layer_and_runs_in_the_engine(tmp_path):
     """The fast network folds 2x2 pixel blocks into channels: its first and last convolutions run at half the size
     (hooks see every conv's input), and the engine runs it in TorchScript as it runs the lite one."""
-    from realtime.model.transformer import FAST
+    from realtime.model.architectures import FAST
 
     torch.manual_seed(0)
     net = TransformerNet(FAST).eval()
@@ -275,7 +289,7 @@ def test_the_fast_network_has_no_full_resolution_layer_and_runs_in_the_engine(tm
     with torch.no_grad():
         net(torch.rand(1, 3, 64, 96))
     assert max(height for height, _ in sizes) <= 32 + 2  # half of 64, plus reflection padding
-    save_style(tmp_path / "quick.fast.pt", net, FAST, {"name": "quick"})
+    save_style(tmp_path / "quick.fast.pt", net, "fast", {"name": "quick"})
     engine = StyleEngine(StyleRegistry(tmp_path), torch.device("cpu"), "fast", precision="fp32")
     frame = pattern_frame(1, 96, 48)
     with torch.no_grad():

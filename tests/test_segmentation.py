@@ -153,3 +153,35 @@ def test_engine_stylizes_only_the_person(style_dir):
     assert changed[inner_background].mean() < 0.05
     assert engine.segmenter(image.shape[1], image.shape[0]).input_size == (256, 256)
     assert engine.segmenter(640, 360).input_size == (144, 256)  # wide frames use the landscape model
+
+
+# A new segmenter's file: the left half of every frame is the person, whatever its shape.
+HALF_SEGMENTER = '''
+import torch
+
+class LeftHalf:
+    def alpha(self, rgb, settings, previous=None):
+        alpha = torch.zeros_like(rgb[:, :1])
+        alpha[..., : rgb.shape[-1] // 2] = 1
+        return alpha, alpha
+
+class Choice:
+    def for_frame(self, width, height):
+        return LeftHalf()
+
+def left_half(device, dtype, torchscript):
+    return Choice()
+'''
+
+
+def test_a_new_segmenter_is_a_module_and_a_row(style_dir, tmp_path, monkeypatch):
+    """--segmenter NAME finds any factory in engine/segmenters.py's table; the engine asks it only for alpha."""
+    from realtime.engine.segmenters import SEGMENTERS
+
+    (tmp_path / "half_segmenter.py").write_text(HALF_SEGMENTER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(SEGMENTERS, "half", "half_segmenter:left_half")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", segmenter="half")
+    image = np.full((48, 64, 3), 128, np.uint8)
+    out = engine.process(image, Look("warm", stylize="person")).astype(int)
+    assert (out[:, 32:] == 128).all() and np.abs(out[:, :32] - 128).mean() > 10

@@ -78,7 +78,7 @@ def test_the_fast_network_keeps_its_lite_teacher_look(name, astronaut):
 
     from realtime.measure.style_quality import detail
 
-    assert REGISTRY.resolve(name, "fast").variant == "fast"
+    assert REGISTRY.resolve(name, "fast").size == "fast"
     _, meta = load_style(REGISTRY.resolve(name, "fast").path)
     assert meta["distilled_from"]["file"] == f"{name}.lite.pt"
     lite = StyleEngine(REGISTRY, torch.device("cpu"), "lite").process(astronaut, Look(name))
@@ -91,7 +91,7 @@ def test_every_style_ships_a_network_fine_tuned_from_magentas():
     """The bundled styles were made by transfer learning: Magenta's arbitrary network conditioned on the painting,
     then fine-tuned on it (docs/styles.md); `--model auto` runs them."""
     for name in sorted(PLANNED):
-        assert REGISTRY.resolve(name, "magenta").variant == "magenta"
+        assert REGISTRY.resolve(name, "magenta").size == "magenta"
         _, meta = load_style(REGISTRY.resolve(name, "magenta").path)
         assert meta["fine_tuned_from"]["file"] == "magenta_arbitrary.pt"
         assert meta["fine_tuned_from"]["training"]["conditioned_on"] == meta["style_image"]

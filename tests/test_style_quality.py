@@ -12,7 +12,8 @@ from conftest import pattern_frame, run_cli
 from realtime.errors import UserError
 from realtime.measure.style_quality import GramDistance, detail
 from realtime.model import vgg
-from realtime.model.transformer import LITE, TransformerNet
+from realtime.model.architectures import LITE
+from realtime.model.transformer import TransformerNet
 from realtime.styles.checkpoint import save_style
 
 
@@ -64,7 +65,7 @@ def test_eval_style_command(tmp_path, clip):
     for index in range(2):
         cv2.imwrite(str(photos / f"photo{index}.png"), pattern_frame(index, 200, 120))
     torch.manual_seed(0)
-    save_style(checkpoints / "dots.lite.pt", TransformerNet(LITE), LITE, {"name": "dots", "style_image": "dots.png"})
+    save_style(checkpoints / "dots.lite.pt", TransformerNet(LITE), "lite", {"name": "dots", "style_image": "dots.png"})
     result = run_cli("eval", "style", "--checkpoints", str(checkpoints), "--images", str(photos), "--paintings",
                      str(paintings), "--clip", str(clip), "--max-frames", "4", "--clip-size", "160x96")
     assert result.returncode == 0, result.stderr

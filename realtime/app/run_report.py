@@ -26,7 +26,8 @@ class RunReport:
     def of(cls, settings: RunSettings, engine: StyleEngine, input_name: str, output: Path | None,
            size: tuple[int, int], seconds: float, frames: int, dropped: int = 0) -> RunReport:
         ref = engine.style(settings.style).ref
-        model = settings.picture_model if ref.variant == "image" else ref.variant
+        # A checkpoint given by path reports "file": its size is not known from its name.
+        model = settings.picture_model if ref.kind == "picture" else ref.size or "file"
         return cls(input_name, str(output) if output else None, size, ref.name, model, str(engine.device),
                    round(seconds, 3), frames, dropped)
 

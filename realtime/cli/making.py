@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from realtime.cli.values import OneLineErrorParser, non_negative_int, positive_int, settings_from, unit_interval
+from realtime.cli.values import NETWORKS_HELP, OneLineErrorParser, non_negative_int, positive_int, settings_from, unit_interval
 from realtime.errors import UserError
 from realtime.settings import (
     DEVICES,
@@ -39,9 +39,8 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="style name: saved as NAME.MODEL.pt, where --style NAME finds it")
     parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
     parser.add_argument("--model", dest="variant", default=defaults.variant, choices=NETWORK_SIZES,
-                        help="magenta (default): transfer learning, from Magenta's arbitrary-style network conditioned on "
-                             "the painting; lite, fast, full: Johnson et al.'s networks from random weights (fast: the lite "
-                             "network without full-resolution layers)")
+                        help=f"default: {defaults.variant}; {NETWORKS_HELP} (the recipes below: magenta starts from "
+                             "Magenta's network conditioned on the painting, the others from random weights)")
     parser.add_argument("--train-layers", default=defaults.train_layers, choices=TRAIN_LAYERS,
                         help="all weights, or only the instance norms' scales and shifts (default: all)")
     transfer, johnson = TRAINING_RECIPES["magenta"], TRAINING_RECIPES["johnson"]

@@ -193,15 +193,14 @@ def evaluate_temporal(args: argparse.Namespace) -> tuple[dict, str]:
 
 
 def evaluate_segmentation(args: argparse.Namespace) -> tuple[dict, str]:
-    from realtime.engine.person_mask import SEGMENTERS
+    from realtime.engine.person_mask import MEDIAPIPE
     from realtime.measure.segmentation_eval import report_segmentation
 
     data = require_data(args.data, "--data DIR", PORTRAITS)
     missing = [clip for clip in args.clips if not clip.is_file()]
     if missing:
         raise UserError(f"clip not found: {missing[0]}; pass --clips VIDEO,... (or an empty --clips '' for none)")
-    segmenters = {f"{name} {shape}": weights for name, pair in SEGMENTERS.items()
-                  for shape, weights in zip(("general", "landscape"), pair)}
+    segmenters = {f"mediapipe {shape}": weights for shape, weights in MEDIAPIPE.items()}
     for path in args.segmenters:
         if not path.is_file():
             raise UserError(f"--segmenter {path}: no such file; give a file saved by `realtime train segmentation`")

@@ -22,6 +22,7 @@ from realtime.cli.values import (
     settings_from,
     unit_interval,
 )
+from realtime.engine.segmenters import SEGMENTERS
 from realtime.errors import UserError
 from realtime.io.outputs import CODECS, RecordingOptions
 from realtime.look import STYLIZE_MODES, Background, MaskSettings
@@ -30,7 +31,6 @@ from realtime.settings import (
     NETWORK_SIZES,
     PICTURE_MODELS,
     PRECISIONS,
-    SEGMENTER_NAMES,
     UPSAMPLE_MODES,
     RunSettings,
 )
@@ -89,7 +89,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     person.add_argument("--mask-smoothing", type=unit_interval, default=mask.smoothing, metavar="S",
                         help="temporal steadiness of unsure mask pixels, 0 (off) to 1")
     person.add_argument("--segmenter", default=defaults.segmenter, metavar="NAME|PATH",
-                        help=f"the person segmenter: {', '.join(SEGMENTER_NAMES)} (shipped; default: {defaults.segmenter}), "
+                        help=f"the person segmenter: {', '.join(SEGMENTERS)} (shipped; default: {defaults.segmenter}), "
                              "or a file saved by `realtime train segmentation`")
     out = parser.add_argument_group("output")
     out.add_argument("--output", type=Path, metavar="FILE",

@@ -10,12 +10,13 @@ from typing import Any, Callable, TypeVar
 
 from realtime.errors import UserError
 from realtime.look import STYLIZE_MODES
+from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES
 
 Settings = TypeVar("Settings")
 
-MODEL_HELP = ("style network; auto (= magenta): the style's network fine-tuned from Magenta's arbitrary-style network; "
-              "lite, fast, full: Johnson et al.'s networks (fast: the lite one without full-resolution layers); a style "
-              "without the one asked for runs the next of magenta, fast, lite, full")
+NETWORKS_HELP = "; ".join(f"{name}: {row.about}" for name, row in ARCHITECTURES.items())  # model/architectures.py
+MODEL_HELP = (f"style network; auto (= {NETWORK_SIZES[0]}); {NETWORKS_HELP}; "
+              f"a style without the one asked for runs the next of {', '.join(NETWORK_SIZES)}")
 
 
 # Pixels a side. 16384 x 16384 is more than any H.264 or HEVC level holds, and 3 GB a frame in float pixels.

@@ -28,6 +28,6 @@ def build_engine(settings: RunSettings, registry: StyleRegistry, live: bool) -> 
     if settings.look().needs_mask or settings.segmenter != DEFAULT_SEGMENTER:  # a given one is checked even if unused yet
         engine.segmenter(*(settings.size or (16, 9)))
     loaded = engine.styles.check(settings.style)
-    if settings.model != "auto" and loaded.ref.variant not in (variant, "file", "image"):  # auto falls back quietly
-        log.warning("style %s has no %s model; using its %s model", settings.style, variant, loaded.ref.variant)
+    if settings.model != "auto" and loaded.ref.size not in (variant, None):  # auto falls back quietly
+        log.warning("style %s has no %s model; using its %s model", settings.style, variant, loaded.ref.size)
     return engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 from realtime.errors import UserError
+from realtime.model.architectures import NETWORK_SIZES
 from realtime.settings import DEVICES
 
 
@@ -39,8 +40,8 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
 
 
 def network_variant(requested: str, device: torch.device) -> str:
-    """What `--model` means here: auto is a style's magenta network (transfer-learned), and for a style
-    without one the fast network on a CPU and the full one on a GPU (styles/registry.py)."""
+    """What `--model` means here: auto is the first of NETWORK_SIZES (magenta, transfer-learned); a style
+    without it falls back through the others (styles/registry.py)."""
     if requested != "auto":
         return requested
-    return "magenta"
+    return NETWORK_SIZES[0]

@@ -21,28 +21,15 @@ import torch.nn.functional as F
 from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.engine.composite import luma
 from realtime.engine.guided_filter import guided_filter
-from realtime.errors import UserError
+from realtime.engine.sizes import LANDSCAPE_ASPECT
 from realtime.look import MaskSettings
 from realtime.model.segmentation_net import SegmentationNet, load_segmenter
-from realtime.settings import SEGMENTER_NAMES
 
 PROBABILITY_FLOOR = 1e-6  # far below any threshold, far above float32's denormal numbers
 GENERAL = SHIPPED_CHECKPOINTS / "selfie_segmentation.pt"  # 256 x 256
 LANDSCAPE = SHIPPED_CHECKPOINTS / "selfie_segmentation_landscape.pt"  # 144 x 256, for wide frames
-# --segmenter NAME: (the general network, the one for wide frames). A PATH serves every frame shape.
-SEGMENTERS: dict[str, tuple[Path, Path]] = {"mediapipe": (GENERAL, LANDSCAPE)}
-assert tuple(SEGMENTERS) == SEGMENTER_NAMES
-
-
-def segmenter_weights(choice: str | Path, landscape: bool) -> Path:
-    """The checkpoint that --segmenter NAME|PATH means for frames of this shape."""
-    if str(choice) in SEGMENTERS:
-        return SEGMENTERS[str(choice)][landscape]
-    path = Path(choice)
-    if not path.is_file():
-        raise UserError(f"--segmenter {choice}: no such file; give one of {', '.join(SEGMENTERS)} "
-                        "or a file saved by `realtime train segmentation`")
-    return path
+# The mediapipe segmenter's networks by shape (settings.SEGMENTER_MODELS: `realtime train segmentation --model`).
+MEDIAPIPE = {"general": GENERAL, "landscape": LANDSCAPE}
 
 
 def mediapipe_sample(rgb: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -115,3 +102,29 @@ class PersonSegmenter:
         full = guided_upsample(probability, guide, settings.guided_radius, settings.guided_eps)
         low, high = settings.threshold - settings.feather, settings.threshold + settings.feather
         return ((full - low) / max(high - low, 1e-6)).clamp(0, 1), probability
+
+
+class ShapedSegmenters:
+    """A general network and one for wide frames (MediaPipe's pair), each loaded when a frame of its shape
+    first comes: engine/segmenters.py's `SegmenterChoice`."""
+
+    def __init__(self, general: Path, landscape: Path, device: torch.device, dtype: torch.dtype, torchscript: bool):
+        self.general, self.landscape = general, landscape
+        self.device, self.dtype, self.torchscript = device, dtype, torchscript
+        self._loaded: dict[Path, PersonSegmenter] = {}
+
+    def for_frame(self, width: int, height: int) -> PersonSegmenter:
+        weights = self.landscape if width / height >= LANDSCAPE_ASPECT else self.general
+        if weights not in self._loaded:
+            self._loaded[weights] = PersonSegmenter(self.device, self.dtype, weights, self.torchscript)
+        return self._loaded[weights]
+
+
+def mediapipe_segmenters(device: torch.device, dtype: torch.dtype, torchscript: bool) -> ShapedSegmenters:
+    """--segmenter mediapipe (engine/segmenters.py's table)."""
+    return ShapedSegmenters(GENERAL, LANDSCAPE, device, dtype, torchscript)
+
+
+def file_segmenter(path: Path, device: torch.device, dtype: torch.dtype, torchscript: bool) -> ShapedSegmenters:
+    """--segmenter PATH: one trained network for every frame shape."""
+    return ShapedSegmenters(path, path, device, dtype, torchscript)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import torch
 
+from realtime.model.architectures import ARCHITECTURES
+
 LANDSCAPE_ASPECT = 1.4  # wider frames use MediaPipe's landscape (144 x 256) segmenter
 
 # `--inference-size auto` in live mode on a CPU: the network runs at about this many pixels and
-# is upsampled, so the window keeps up. The fast network at 512x288 takes about as long as the lite
-# one at 384x216 (on two cores: about 25 and 31 ms in fp32, 9 and 9 ms in bf16; docs/benchmarks.md).
+# is upsampled, so the window keeps up (a row of model/architectures.py may name its own size).
 # Image and file modes always run it at the full size.
-CPU_LIVE_INFERENCE_SIZES = {"fast": (512, 288)}
-CPU_LIVE_INFERENCE_SIZE = (384, 216)  # the other networks
+CPU_LIVE_INFERENCE_SIZE = (384, 216)
 # The style network's reflection padding needs a few pixels at a quarter of its input size.
 MIN_NETWORK_SIDE = 16
 # Out of memory, the network's size is halved (in pixels) until it fits, but not below this.
@@ -27,7 +27,8 @@ def resolve_inference_size(requested: str | tuple[int, int], device: torch.devic
     if requested == "auto":
         if not live or device.type != "cpu":
             return None
-        return CPU_LIVE_INFERENCE_SIZES.get(variant, CPU_LIVE_INFERENCE_SIZE)
+        row = ARCHITECTURES.get(variant)  # the bench's picture models have no row
+        return row.cpu_live_size if row is not None and row.cpu_live_size else CPU_LIVE_INFERENCE_SIZE
     return requested
 
 

@@ -66,10 +66,10 @@ class StyleCache:
     def _load(self, name: str) -> LoadedStyle:
         ref = self.registry.resolve(name, self.variant)
         with torch.cuda.stream(self.stream) if self.stream is not None else nullcontext():
-            if ref.variant == "image":
+            if ref.kind == "picture":
                 make = adain_style if self.picture_model == "adain" else arbitrary_style
                 style = self._prepare(ref, *make(ref.pictures, self.picture_mix))
-            elif ref.path.suffix == ".ts":
+            elif ref.kind == "exported":
                 style = self._load_exported(ref)
             else:
                 style = self._prepare(ref, *load_style(ref.path))

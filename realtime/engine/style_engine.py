@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
-from realtime.engine.person_mask import PersonSegmenter, segmenter_weights
-from realtime.engine.sizes import LANDSCAPE_ASPECT, MIN_INFERENCE_PIXELS, network_size
+from realtime.engine.segmenters import Segmenter, SegmenterChoice, open_segmenter
+from realtime.engine.sizes import MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.stabilizer import Stabilizer
 from realtime.engine.stream_state import StreamState
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
@@ -91,7 +91,7 @@ class StyleEngine:
         self.mask_settings = mask_settings or MaskSettings()
         self.backgrounds = BackgroundLayer()
         self.segmenter_choice = segmenter  # --segmenter: a shipped name or a checkpoint
-        self._segmenters: dict[bool, PersonSegmenter] = {}
+        self._segmenter: SegmenterChoice | None = None  # opened when a frame first needs a mask
 
     def new_stream(self) -> StreamState:
         """The memory of a new stream of frames, passed with each of its frames to submit() or process()."""
@@ -101,12 +101,10 @@ class StyleEngine:
         """A style, loaded once (on any thread) into the engine's cache."""
         return self.styles.get(name)
 
-    def segmenter(self, width: int, height: int) -> PersonSegmenter:
-        landscape = width / height >= LANDSCAPE_ASPECT
-        if landscape not in self._segmenters:
-            weights = segmenter_weights(self.segmenter_choice, landscape)
-            self._segmenters[landscape] = PersonSegmenter(self.device, self.dtype, weights=weights, torchscript=self.torchscript)
-        return self._segmenters[landscape]
+    def segmenter(self, width: int, height: int) -> Segmenter:
+        if self._segmenter is None:
+            self._segmenter = open_segmenter(self.segmenter_choice, self.device, self.dtype, self.torchscript)
+        return self._segmenter.for_frame(width, height)
 
     def inference_size(self, width: int, height: int) -> tuple[int, int]:
         return network_size(width, height, self.max_inference_pixels)

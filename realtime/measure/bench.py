@@ -34,7 +34,8 @@ from realtime.io.video_file import VideoWriter
 from realtime.look import DEFAULT_STABILIZE, Look
 from realtime.measure.bench_report import STAGES, machine_description
 from realtime.measure.competing_load import competing_processes
-from realtime.model.transformer import FULL, VARIANTS, Architecture, TransformerNet
+from realtime.model.architectures import ARCHITECTURES, FULL, NETWORK_SIZES, Architecture
+from realtime.model.transformer import TransformerNet
 from realtime.settings import DEFAULT_UPSAMPLE
 from realtime.styles.checkpoint import save_style
 from realtime.styles.registry import StyleRegistry
@@ -42,7 +43,7 @@ from realtime.styles.registry import StyleRegistry
 BENCH_STYLE = "bench"
 BENCH_PICTURE = "bench-style.png"  # the style picture of the "picture" and "adain" rows
 # The trained networks, and a picture as the style through Magenta's arbitrary network ("picture") or AdaIN.
-BENCH_MODELS = ("magenta", "lite", "fast", "full", "picture", "adain")
+BENCH_MODELS = (*NETWORK_SIZES, "picture", "adain")
 PICTURE_MODELS = {"picture": "magenta", "adain": "adain"}
 WARMUP_FRAMES = 5
 SETTLE_SECONDS = 3.0  # beside competing processes, before the first frame (settle_cpu_share)
@@ -108,8 +109,8 @@ class BenchResult:
 def random_style_registry(folder: Path) -> StyleRegistry:
     """Random trained-style networks and a random style picture: speed does not depend on them."""
     torch.manual_seed(0)
-    for variant, arch in VARIANTS.items():
-        save_style(folder / f"{BENCH_STYLE}.{variant}.pt", TransformerNet(arch), arch, {"name": BENCH_STYLE})
+    for variant, row in ARCHITECTURES.items():
+        save_style(folder / f"{BENCH_STYLE}.{variant}.pt", row.build(), variant, {"name": BENCH_STYLE})
     cv2.imwrite(str(folder / BENCH_PICTURE), np.random.default_rng(0).integers(0, 256, (256, 256, 3), np.uint8))
     return StyleRegistry(folder)
 

@@ -9,14 +9,14 @@ change), with and without smoothing. `eval segmentation` is in segmentation_eval
 from __future__ import annotations
 
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 
-from realtime.engine.person_mask import PersonSegmenter
+from realtime.engine.segmenters import Segmenter
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor
@@ -122,7 +122,7 @@ def read_clip(path: Path, max_frames: int, size: tuple[int, int] | None) -> list
     return frames
 
 
-def mask_sequence(segmenter: PersonSegmenter, frames: list[np.ndarray], settings: MaskSettings) -> list[np.ndarray]:
+def mask_sequence(segmenter: Segmenter, frames: list[np.ndarray], settings: MaskSettings) -> list[np.ndarray]:
     masks, previous = [], None
     with torch.no_grad():
         for frame in frames:

@@ -15,36 +15,11 @@ never needs to know where a checkpoint came from.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-@dataclass(frozen=True)
-class Architecture:
-    base_channels: int = 32
-    residual_blocks: int = 5
-    # pytorch/examples networks work on 0-255 pixels with an unbounded output;
-    # ours work on 0-1 pixels with a sigmoid output.
-    pixel_range: float = 1.0
-    bounded_output: bool = True
-    half_resolution: bool = False  # no layer at the full resolution (pixel unshuffle in, pixel shuffle out)
-    contract_norm: bool = True  # instance norm after the three downsampling convolutions
-    output_norm: bool = False  # instance norm on the last convolution's three channels, before the sigmoid
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-FULL = Architecture(base_channels=32, residual_blocks=5)
-LITE = Architecture(base_channels=16, residual_blocks=3)
-FAST = Architecture(base_channels=16, residual_blocks=3, half_resolution=True)
-# Ghiasi et al. (2017) as Magenta trained it: 8-16-32 channels, 5 residual blocks (about 12.5 K
-# multiply-adds an output pixel; lite: about 33 K).
-MAGENTA = Architecture(base_channels=8, residual_blocks=5, contract_norm=False, output_norm=True)
-VARIANTS = {"full": FULL, "lite": LITE, "fast": FAST, "magenta": MAGENTA}
+from realtime.model.architectures import FULL, Architecture
 
 
 class InstanceNorm(nn.InstanceNorm2d):
@@ -149,3 +124,8 @@ class TransformerNet(nn.Module):
         if self.bounded_output:
             return torch.sigmoid(y)
         return torch.clamp(y / self.pixel_range, 0.0, 1.0)
+
+
+def transformer_net(config: dict) -> TransformerNet:
+    """The builder model/architectures.py's rows name: the network for a checkpoint's "architecture"."""
+    return TransformerNet(Architecture(**config))

@@ -2,7 +2,7 @@
 
 The style predictor turns the picture into a 100-number vector once, when the style is loaded;
 the conditioner turns the vector into the transformer's instance-norm scales and shifts. The
-result is an ordinary MAGENTA style network (model/transformer.py), which the engine runs like
+result is an ordinary MAGENTA style network (model/architectures.py), which the engine runs like
 a trained style: TorchScript, its precision, channels-last, the inference size, the stabilizer.
 Several pictures mix their vectors (`--mix`). The trained bundled styles start from this
 network conditioned on their painting's vector (realtime/train.py).
@@ -23,7 +23,8 @@ from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.engine.adain import load_style_picture, mix_weights
 from realtime.errors import UserError
 from realtime.model.style_predictor import PICTURE_SIZE, StyleConditioner, StylePredictor
-from realtime.model.transformer import MAGENTA, Architecture, TransformerNet
+from realtime.model.architectures import MAGENTA, Architecture
+from realtime.model.transformer import TransformerNet
 
 ARBITRARY_FORMAT = "realtime-arbitrary/1"
 ARBITRARY_NETWORK = SHIPPED_CHECKPOINTS / "magenta_arbitrary.pt"

@@ -1,6 +1,8 @@
 """Style checkpoint files: the project's own format and pytorch/examples state dicts.
 
-Our files hold {"format", "architecture", "state_dict", "meta"}. A bare state dict
+Our files hold {"format", "network", "architecture", "state_dict", "meta"}: "network" names the file's row of
+model/architectures.py's ARCHITECTURES, "architecture" is the config its builder takes. Files saved before
+"network" existed are Johnson et al.'s TransformerNet (model/transformer.py). A bare state dict
 is taken to be a pytorch/examples fast_neural_style TransformerNet (0-255 pixels,
 unbounded output); its residual blocks are named res1..res5 and old files carry
 InstanceNorm running statistics that current PyTorch rejects.
@@ -10,21 +12,25 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
+from torch import nn
 
 from realtime.errors import UserError
-from realtime.model.transformer import Architecture, TransformerNet
+from realtime.model.architectures import ARCHITECTURES, Architecture
+from realtime.model.transformer import TransformerNet, transformer_net
 
 FORMAT = "realtime-style/1"
 _EXAMPLES_RESIDUAL = re.compile(r"^res(\d+)\.")
 
 
-def save_style(path: Path, net: TransformerNet, arch: Architecture, meta: dict[str, Any]) -> None:
+def save_style(path: Path, net: nn.Module, network: str, meta: dict[str, Any]) -> None:
+    """Save a network built by ARCHITECTURES[network] with its row's config."""
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu", torch.float32).clone() for k, v in net.state_dict().items()}
-    torch.save({"format": FORMAT, "architecture": arch.to_dict(), "state_dict": state, "meta": meta}, path)
+    torch.save({"format": FORMAT, "network": network, "architecture": dict(ARCHITECTURES[network].config),
+                "state_dict": state, "meta": meta}, path)
 
 
 def _from_examples(state: dict[str, torch.Tensor]) -> tuple[Architecture, dict[str, torch.Tensor]]:
@@ -46,22 +52,31 @@ def _from_examples(state: dict[str, torch.Tensor]) -> tuple[Architecture, dict[s
     return arch, converted
 
 
-def _from_ours(path: Path, payload: dict) -> tuple[Architecture, dict[str, torch.Tensor], dict[str, Any]]:
+def _from_ours(path: Path, payload: dict) -> tuple[nn.Module, dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The untrained network a file of ours names, its config (with the row's defaults), state and meta."""
     missing = [key for key in ("architecture", "state_dict", "meta") if not isinstance(payload.get(key), dict)]
     if missing:
         raise UserError(f"{path} is a damaged realtime style checkpoint (no {', '.join(missing)}); "
                         "train or download it again")
+    config = payload["architecture"]
+    build: Callable[[dict], nn.Module] = transformer_net  # files from before the "network" field
+    defaults: dict[str, Any] = Architecture().to_dict()
+    if "network" in payload:
+        row = ARCHITECTURES.get(payload["network"])
+        if row is None:
+            raise UserError(f"{path} is a {payload['network']!r} network, which this version does not know "
+                            f"(known: {', '.join(ARCHITECTURES)}); update realtime or retrain the style")
+        build, defaults = row.build, dict(row.config)
     try:
-        arch = Architecture(**payload["architecture"])
+        net = build(config)
     except TypeError:
-        known = ", ".join(Architecture.__dataclass_fields__)
         raise UserError(f"{path} has an architecture this version does not know "
-                        f"({', '.join(map(str, payload['architecture']))}; known fields: {known}); "
+                        f"({', '.join(map(str, config))}; known fields: {', '.join(defaults)}); "
                         "update realtime or retrain the style") from None
-    return arch, payload["state_dict"], dict(payload["meta"])
+    return net, {**defaults, **config}, payload["state_dict"], dict(payload["meta"])
 
 
-def load_style(path: Path) -> tuple[TransformerNet, dict[str, Any]]:
+def load_style(path: Path) -> tuple[nn.Module, dict[str, Any]]:
     """Load a style network on the CPU in eval mode, with its metadata."""
     try:
         # torch warns (a second line on stderr) when the file is a TorchScript archive; said below instead.
@@ -77,18 +92,18 @@ def load_style(path: Path) -> tuple[TransformerNet, dict[str, Any]]:
     if not isinstance(payload, dict):
         raise UserError(f"{path} is not a style checkpoint (expected a state dict)")
     if payload.get("format") == FORMAT:
-        arch, state, meta = _from_ours(path, payload)
+        net, config, state, meta = _from_ours(path, payload)
     else:
         try:
             arch, state = _from_examples(payload)
         except (KeyError, IndexError, AttributeError) as exc:
             raise UserError(f"{path} is not a TransformerNet checkpoint (missing {exc})") from exc
         meta = {"name": path.stem, "source": "pytorch/examples fast_neural_style"}
-    net = TransformerNet(arch)
+        net, config = TransformerNet(arch), arch.to_dict()
     try:
         net.load_state_dict(state)
     except RuntimeError as exc:
         first_line = str(exc).splitlines()[0]
-        raise UserError(f"{path} does not match the TransformerNet layout: {first_line}") from exc
-    meta["architecture"] = arch.to_dict()
+        raise UserError(f"{path} does not match the {type(net).__name__} layout: {first_line}") from exc
+    meta["architecture"] = config
     return net.eval(), meta

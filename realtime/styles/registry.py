@@ -11,8 +11,7 @@ from realtime.assets import CHECKPOINTS, user_styles
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
 from realtime.io.pictures import check_file
-from realtime.model.transformer import VARIANTS
-from realtime.settings import NETWORK_SIZES
+from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
 STYLE_KINDS = ("--style takes a bundled style name (e.g. udnie), a style checkpoint (.pt, .pth or .model; "
@@ -23,8 +22,9 @@ STYLE_KINDS = ("--style takes a bundled style name (e.g. udnie), a style checkpo
 class StyleRef:
     name: str
     path: Path
-    variant: str  # "magenta", "lite", "fast", "full", "file" for a checkpoint given by path, "image" for style pictures
-    pictures: tuple[Path, ...] = ()  # "image": the picture, or the pictures whose styles are mixed
+    kind: str  # "network" (a checkpoint), "exported" (TorchScript from `realtime export`) or "picture"
+    size: str | None = None  # the network's row of ARCHITECTURES when found by name; None for a path or a picture
+    pictures: tuple[Path, ...] = ()  # "picture": the picture, or the pictures whose styles are mixed
 
 
 class StyleRegistry:
@@ -39,7 +39,7 @@ class StyleRegistry:
             found: dict[str, dict[str, Path]] = {}
             for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
                 name, _, variant = path.stem.rpartition(".")
-                if name and variant in VARIANTS:
+                if name and variant in ARCHITECTURES:
                     found.setdefault(name, {})[variant] = path
             self._files.update(found)
 
@@ -63,7 +63,7 @@ class StyleRegistry:
         if name_or_path in self._files:
             files = self._files[name_or_path]
             chosen = next(v for v in (variant, *NETWORK_SIZES) if v in files)
-            return StyleRef(name_or_path, files[chosen], chosen)
+            return StyleRef(name_or_path, files[chosen], "network", chosen)
         path = Path(name_or_path).expanduser()
         if path.is_dir():
             raise UserError(f"--style {path} is a folder; name one file in it, or give a folder of style "
@@ -72,14 +72,14 @@ class StyleRegistry:
             pictures = tuple(Path(part.strip()).expanduser() for part in name_or_path.split(","))
             for picture in pictures:
                 check_file(picture, "style picture")
-            return StyleRef(" + ".join(p.stem for p in pictures), pictures[0], "image", pictures)
+            return StyleRef(" + ".join(p.stem for p in pictures), pictures[0], "picture", pictures=pictures)
         if "," in name_or_path:
             raise UserError(f"{name_or_path!r}: only pictures can be mixed (--style a.jpg,b.jpg --mix 0.3)")
         if path.suffix.lower() in CHECKPOINT_SUFFIXES or os.sep in name_or_path or path.exists():
             check_file(path, "style checkpoint")
             if path.suffix.lower() not in CHECKPOINT_SUFFIXES:
                 raise UserError(f"--style {path}: a {path.suffix or 'suffix-less'} file is not a style; {STYLE_KINDS}")
-            return StyleRef(path.stem, path, "file")
+            return StyleRef(path.stem, path, "exported" if path.suffix == ".ts" else "network")
         raise UserError(self._unknown_message(name_or_path))
 
     def _unknown_message(self, name: str) -> str:
