@@ -154,6 +154,7 @@ class SegmentationTrainConfig:
     learning_rate: float = 1e-3  # the decoder's; in the second stage the encoder's is encoder_lr_scale of it
     encoder_lr_scale: float = 0.1
     dice_weight: float = 1.0  # loss = BCE + dice_weight * (1 - soft Dice)
+    keep_weight: float = 0.0  # + keep_weight * BCE against the starting network's own masks (0: off)
     validation_fraction: float = 0.1
     backgrounds: Path | None = None  # photos to put behind the person now and then (besides synthetic ones)
     seed: int = 0

@@ -5,7 +5,8 @@ first only the decoder learns while the pretrained encoder (every layer before t
 resize) stays frozen, so the new decoder adapts to features it can rely on; then every layer
 learns, the encoder at a smaller learning rate (--encoder-lr-scale) so its ImageNet-and-selfie
 features are refined, not forgotten, with a cosine decay over the epochs. Loss: binary cross-
-entropy on the logits plus soft Dice, which weighs the person as much as the (larger) background.
+entropy on the logits plus soft Dice, which weighs the person as much as the (larger) background, and,
+with --keep-weight, cross-entropy against the starting network's own masks, so that it keeps what it knew.
 A held-out part of the pictures is scored (IoU and Dice at the masks' own size, sampled as the
 app samples frames) after every epoch; the best epoch is the checkpoint. Each epoch ends with a
 resumable state in the run directory.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,17 @@ def soft_dice(probability: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def segmentation_loss(logits: torch.Tensor, target: torch.Tensor, dice_weight: float) -> torch.Tensor:
     bce = F.binary_cross_entropy_with_logits(logits, target)
     return bce + dice_weight * (1 - soft_dice(torch.sigmoid(logits), target))
+
+
+def keep_loss(logits: torch.Tensor, teacher: Callable[[torch.Tensor], torch.Tensor] | None,
+              rgb: torch.Tensor) -> torch.Tensor:
+    """BCE against the starting network's probabilities (teacher: rgb -> them), or 0 without a teacher: fine-tuning
+    on a few hundred pictures drifts from what it learnt on many more (learning without forgetting, Li & Hoiem 2016)."""
+    if teacher is None:
+        return logits.new_zeros(())
+    with torch.no_grad():
+        kept = teacher(rgb)
+    return F.binary_cross_entropy_with_logits(logits, kept)
 
 
 def starting_weights(config: SegmentationTrainConfig) -> Path:
@@ -146,6 +159,8 @@ def check_config(config: SegmentationTrainConfig) -> None:
         raise UserError("--validation-fraction must be between 0 and 1, e.g. 0.1")
     if config.learning_rate <= 0 or config.encoder_lr_scale < 0:
         raise UserError("--lr must be above 0 and --encoder-lr-scale at least 0")
+    if config.keep_weight < 0 or config.dice_weight < 0:
+        raise UserError("--keep-weight and --dice-weight must be at least 0 (0: that term is off)")
 
 
 def train_segmentation(config: SegmentationTrainConfig) -> Path:
@@ -158,6 +173,7 @@ def train_segmentation(config: SegmentationTrainConfig) -> Path:
     base_path = starting_weights(config)
     net = load_segmenter(base_path).to(device)
     base = torch.load(base_path, map_location="cpu", weights_only=True)
+    teacher = load_segmenter(base_path).to(device).eval().requires_grad_(False) if config.keep_weight > 0 else None
     input_size = tuple(net.input_size)
     # delay: a bad pair found in the first second is the only line printed, with no bar before it
     portraits = [read_portrait(image, mask, STORED_LONG_SIDE)
@@ -202,7 +218,9 @@ def train_segmentation(config: SegmentationTrainConfig) -> Path:
             losses = []
             for indices in batches(len(training_set), config, epoch):
                 rgb, target = sample_batch(training_set, indices, input_size, rng, backgrounds, device)
-                loss = segmentation_loss(net.logits(rgb), target, config.dice_weight)
+                logits = net.logits(rgb)
+                loss = (segmentation_loss(logits, target, config.dice_weight)
+                        + config.keep_weight * keep_loss(logits, teacher, rgb))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()

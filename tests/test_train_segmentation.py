@@ -18,7 +18,7 @@ from realtime.model.segmentation_net import load_segmenter
 from realtime.portraits import portrait_pairs, read_portrait
 from realtime.segmentation_augment import Augmentation, augmented
 from realtime.settings import SegmentationTrainConfig
-from realtime.train_segmentation import optimizer_for, sample_batch, segmentation_loss
+from realtime.train_segmentation import keep_loss, optimizer_for, sample_batch, segmentation_loss
 
 TINY_SET = 6  # pairs: five to learn from, one held out
 
@@ -71,6 +71,25 @@ def test_the_frozen_stage_leaves_the_encoder_as_it_was(tmp_path):
     encoder_group = everything.param_groups[1]
     assert encoder_group["lr"] == pytest.approx(config.learning_rate * config.encoder_lr_scale)
     assert all(p.requires_grad for p in net.parameters())
+
+
+def test_the_keep_loss_pulls_only_where_the_network_left_its_start():
+    """--keep-weight: no pull while the network still gives the starting one's masks, a pull once it drifts."""
+    torch.manual_seed(0)
+    teacher = load_segmenter(GENERAL).eval()
+    rgb = torch.rand(2, 3, *teacher.input_size)
+    with torch.no_grad():
+        start = teacher.logits(rgb) / 100  # MediaPipe's logits saturate the sigmoid; scaled, the pull is measurable
+
+    def pull(logits: torch.Tensor) -> float:
+        logits = logits.clone().requires_grad_(True)
+        keep_loss(logits, lambda x: torch.sigmoid(start), rgb).backward()
+        return logits.grad.abs().sum().item()
+
+    drifted = pull(start + torch.randn_like(start))
+    assert drifted > 0.05
+    assert pull(start) < 1e-4 * drifted
+    assert keep_loss(start, None, rgb).item() == 0
 
 
 @pytest.fixture(scope="module")

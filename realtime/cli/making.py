@@ -122,6 +122,9 @@ def add_segmentation_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoder-lr-scale", type=float, default=defaults.encoder_lr_scale,
                         help="the encoder's learning rate as a share of --lr, once it is unfrozen")
     parser.add_argument("--dice-weight", type=float, default=defaults.dice_weight, help="loss = BCE + this x (1 - Dice)")
+    parser.add_argument("--keep-weight", type=float, default=defaults.keep_weight,
+                        help="adds this x BCE against the starting network's own masks, so that it keeps what "
+                             "it knew beyond these pictures (0: off)")
     parser.add_argument("--validation-fraction", type=unit_interval, default=defaults.validation_fraction,
                         help="share of the pairs held out and scored after each epoch")
     parser.add_argument("--backgrounds", type=Path, metavar="DIR",
