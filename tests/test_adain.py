@@ -136,8 +136,8 @@ def test_style_dir_and_mix_errors(style_dir, tmp_path):
     cases = [
         (("--style-dir", str(empty)), "has no pictures"),
         (("--style-dir", str(tmp_path / "nowhere")), "is not a folder"),
-        (("--mix", "0.3"), "--mix blends the styles of two pictures"),
-        (("--style", "warm,cool"), "only pictures can be mixed"),
+        (("--mix", "0.3"), "--mix blends two styles"),
+        (("--style", "warm,cool"), "only two pictures (--style a.jpg,b.jpg --mix 0.3) or two styles of one pack"),
         (("--mix", "1.5", "--style", "a.png,b.png"), "must be between 0 and 1"),
     ]
     for extra, message in cases:

@@ -47,7 +47,7 @@ def tiny(tmp_path, monkeypatch) -> StyleArchitecture:
 
 
 def test_every_shipped_row_builds_the_network_its_checkpoints_hold():
-    assert NETWORK_SIZES == tuple(ARCHITECTURES) == ("magenta", "fast", "lite", "full")
+    assert NETWORK_SIZES == tuple(ARCHITECTURES) == ("magenta", "fast", "lite", "multistyle", "full")
     for name, row in ARCHITECTURES.items():
         net = row.build()
         assert net(torch.rand(1, 3, 32, 32)).shape == (1, 3, 32, 32), name

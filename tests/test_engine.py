@@ -13,7 +13,7 @@ import pytest
 import torch
 from conftest import pattern_frame
 
-from realtime.engine.sizes import multiple_of_4, resolve_inference_size
+from realtime.engine.sizes import STROKE_REFERENCE_SIZE, multiple_of_4, resolve_inference_size
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.export import export_torchscript
@@ -80,11 +80,13 @@ def test_mirror_flips_the_frame(engine):
     assert np.array_equal(mirrored, frame[:, ::-1])
 
 
-def test_inference_size_auto_is_reduced_only_for_live_cpu():
+def test_inference_size_auto_is_reduced_for_live_cpu_and_keeps_strokes_relative_in_files():
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     assert resolve_inference_size("auto", cpu, live=True, variant="lite") == (384, 216)
     assert resolve_inference_size("auto", cpu, live=True, variant="fast") == (512, 288)  # as fast as lite at 384x216
-    assert resolve_inference_size("auto", cpu, live=False, variant="fast") is None  # image and file modes: full size
+    # image and file modes: near the size the styles were made for, whatever the picture's size
+    assert resolve_inference_size("auto", cpu, live=False, variant="fast") == STROKE_REFERENCE_SIZE
+    assert resolve_inference_size("auto", cuda, live=False, variant="fast") == STROKE_REFERENCE_SIZE
     assert resolve_inference_size("auto", cuda, live=True, variant="full") is None
     assert resolve_inference_size("full", cpu, live=True, variant="lite") is None
     assert resolve_inference_size((640, 360), cpu, live=False, variant="lite") == (640, 360)
@@ -99,6 +101,23 @@ def test_inference_size_keeps_the_aspect_and_is_divisible_by_4(style_dir):
     full = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite")
     assert full.inference_size(1920, 1080) == (1920, 1080)
     assert multiple_of_4(97) == 96
+
+
+def test_stroke_scale_runs_the_network_smaller_for_larger_strokes(style_dir):
+    """Stroke scale 2 halves the network's width and height (strokes twice as large on the frame), at any cap;
+    0.5 doubles them up to the frame's size."""
+    capped = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", inference_size=(960, 540))
+    assert capped.inference_size(6000, 4000) == (880, 588)
+    assert capped.inference_size(6000, 4000, stroke_scale=2.0) == (440, 292)
+    assert capped.inference_size(640, 360, stroke_scale=2.0) == (320, 180)
+    assert capped.inference_size(640, 360, stroke_scale=0.5) == (640, 360)
+    sizes = []
+    net = StyleRegistry(style_dir)
+    engine = StyleEngine(net, torch.device("cpu"), "lite", precision="fp32")
+    module = engine.style("warm").module
+    engine.styles._styles["warm"].module = lambda x: sizes.append(tuple(x.shape[-2:])) or module(x)
+    out = engine.process(pattern_frame(0, 160, 96), Look("warm", stroke_scale=2.0))
+    assert sizes == [(48, 80)] and out.shape == (96, 160, 3)
 
 
 def examples_state_dict(net: TransformerNet) -> OrderedDict:

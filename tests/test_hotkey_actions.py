@@ -10,13 +10,14 @@ import pytest
 from realtime.app.controls import (
     LOOK_TOGGLES,
     STRENGTH_STEP,
+    STROKE_STEP,
     Controlled,
     apply_remote_commands,
     handle_action,
 )
 from realtime.app.hud_state import HudState
 from realtime.app.remote import RemoteControl
-from realtime.look import STYLIZE_MODES, Look
+from realtime.look import STROKE_SCALES, STYLIZE_MODES, Look
 
 
 @dataclass
@@ -89,6 +90,18 @@ def test_strength_steps_and_stops_at_the_ends():
     for _ in range(12):
         handle_action(app, "stronger")
     assert app.look.strength == 1.0
+
+
+def test_stroke_keys_scale_the_strokes_within_their_range():
+    app = stand_in()
+    handle_action(app, "bigger_strokes")
+    assert app.look.stroke_scale == pytest.approx(STROKE_STEP) and app.hud.message == f"strokes x{STROKE_STEP:.2f}"
+    for _ in range(20):
+        handle_action(app, "smaller_strokes")
+    assert app.look.stroke_scale == STROKE_SCALES[0]
+    for _ in range(20):
+        handle_action(app, "bigger_strokes")
+    assert app.look.stroke_scale == STROKE_SCALES[1]
 
 
 def test_stylize_mode_cycles_through_every_mode():

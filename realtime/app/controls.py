@@ -8,9 +8,10 @@ from typing import Protocol
 
 from realtime.app.hud_state import HudState
 from realtime.app.remote import RemoteControl
-from realtime.look import STYLIZE_MODES, Look
+from realtime.look import STROKE_SCALES, STYLIZE_MODES, Look
 
 STRENGTH_STEP = 0.1
+STROKE_STEP = 1.25  # [ and ]: strokes a quarter larger or smaller
 
 
 class WindowToggles(Protocol):
@@ -51,6 +52,12 @@ def change_strength(app: Controlled, delta: float) -> None:
     app.look.strength = round(min(1.0, max(0.0, app.look.strength + delta)), 2)
 
 
+def scale_strokes(app: Controlled, factor: float) -> None:
+    low, high = STROKE_SCALES
+    app.look.stroke_scale = round(min(high, max(low, app.look.stroke_scale * factor)), 3)
+    app.hud.flash(f"strokes x{app.look.stroke_scale:.2f}")
+
+
 def next_stylize_mode(app: Controlled) -> None:
     app.look.stylize = STYLIZE_MODES[(STYLIZE_MODES.index(app.look.stylize) + 1) % len(STYLIZE_MODES)]
 
@@ -79,6 +86,8 @@ ACTIONS: dict[str, Callable[[Controlled, str], None]] = {
     "previous_style": lambda app, _: app.step_style(-1),
     "stronger": lambda app, _: change_strength(app, STRENGTH_STEP),
     "weaker": lambda app, _: change_strength(app, -STRENGTH_STEP),
+    "bigger_strokes": lambda app, _: scale_strokes(app, STROKE_STEP),
+    "smaller_strokes": lambda app, _: scale_strokes(app, 1 / STROKE_STEP),
     "stylize_mode": lambda app, _: next_stylize_mode(app),
     "drop": lambda app, path: app.use_dropped_file(path),
     "pause": lambda app, _: app.toggle_pause(),

@@ -16,7 +16,7 @@ class RunReport:
     output: str | None  # None: only the virtual camera got the frames
     size: tuple[int, int]  # the processing and output size, width x height
     style: str
-    model: str  # the network that painted: magenta, fast, lite, full, a checkpoint file's, or a picture's
+    model: str  # the network that painted: magenta, fast, lite, multistyle, full, a checkpoint file's, or a picture's
     device: str
     seconds: float  # stylizing and writing, after the engine was built
     frames: int

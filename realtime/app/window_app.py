@@ -77,7 +77,7 @@ class LiveApp:
             self.meter.tick()
             self.renderer.show(result.image, result.style)
             height, width = result.image.shape[:2]
-            self.hud.network_size = network_size_text(self.engine.inference_size(width, height), (width, height))
+            self.hud.network_size = network_size_text(self.engine.inference_size(width, height, self.look.stroke_scale), (width, height))
             self.hud.frames_shown = result.index + 1
         self.recording.stop_on_error()
         if self.capture.error is not None:

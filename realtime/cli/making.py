@@ -4,6 +4,7 @@ imports what it runs."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 from realtime.cli.values import NETWORKS_HELP, OneLineErrorParser, non_negative_int, positive_int, settings_from, unit_interval
@@ -89,17 +90,22 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def command_train(args: argparse.Namespace) -> None:
-    from realtime.styles.registry import StyleRegistry
+    from realtime.styles.packs import style_file
+    from realtime.styles.registry import PACK_NETWORK, StyleRegistry
     from realtime.train import train
 
     painting = {k: v for k, v in (("title", args.title), ("artist", args.artist), ("year", args.year)) if v}
     if (args.style_image is None) == (args.teacher is None):
         raise UserError("train needs --style-image PAINTING or --teacher STYLE (one of them)")
     registry = StyleRegistry()
-    init_from = registry.resolve(args.init_from, args.variant).path if args.init_from else None
-    teacher = registry.resolve(args.teacher, "lite").path if args.teacher else None
-    path = train(settings_from(TrainConfig, args, init_from=init_from, teacher=teacher, save_every=args.preview_every,
-                               painting=painting))
+    config = settings_from(TrainConfig, args, init_from=None, teacher=None, save_every=args.preview_every, painting=painting)
+    run_dir = config.resolved_run_dir()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    init_from = style_file(registry, args.init_from, args.variant, run_dir) if args.init_from else None
+    # A smaller network learns from a style's lite network; a pack's network from the style's own slot.
+    teacher_variant = PACK_NETWORK if args.variant == PACK_NETWORK else "lite"
+    teacher = style_file(registry, args.teacher, teacher_variant, run_dir) if args.teacher else None
+    path = train(replace(config, init_from=init_from, teacher=teacher))
     print(f"saved {path}; run it with --style {path if args.checkpoints else args.name}")
 
 

@@ -20,12 +20,13 @@ from realtime.cli.values import (
     port_number,
     positive_int,
     settings_from,
+    stroke_scale,
     unit_interval,
 )
 from realtime.engine.segmenters import SEGMENTERS
 from realtime.errors import UserError
 from realtime.io.outputs import CODECS, RecordingOptions
-from realtime.look import STYLIZE_MODES, Background, MaskSettings
+from realtime.look import STROKE_SCALES, STYLIZE_MODES, Background, MaskSettings
 from realtime.settings import (
     DEVICES,
     NETWORK_SIZES,
@@ -53,7 +54,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                        help="0 (the photo) to 1 (fully stylized); for pictures with --picture-model adain, AdaIN's alpha "
                             f"(+/- keys) (default: {defaults.strength:g})")
     style.add_argument("--mix", type=unit_interval, metavar="M",
-                       help=f"with --style a.jpg,b.jpg: how much of the second picture's style, 0 to 1 (default: {defaults.mix:g})")
+                       help=f"with --style a.jpg,b.jpg (two pictures) or a,b (two styles of one pack): how much of the second style, "
+                            f"0 to 1 (default: {defaults.mix:g})")
     style.add_argument("--picture-model", default=defaults.picture_model, choices=PICTURE_MODELS,
                        help="what paints a picture given as the style: magenta (Magenta's arbitrary stylization network, "
                             "live on a CPU) or adain (VGG-19 features with the picture's statistics: about a second a frame) "
@@ -71,7 +73,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     style.add_argument("--inference-size", type=parse_inference_size, default=defaults.inference_size, metavar="WxH|auto|full",
                        help="run the style network at about WxH pixels (in the frame's aspect) and upsample; full: at the "
                             "processing size; auto (default): for a live source or window on a CPU, 512x288 with the fast network "
-                            "(384x216 with the others), else full")
+                            "(384x216 with the others); on a GPU, full; in image and file modes at most 960x540, so the strokes "
+                            "keep their size relative to the picture")
+    style.add_argument("--stroke-scale", type=stroke_scale, default=defaults.stroke_scale, metavar="S",
+                       help="stroke size: 2 paints strokes twice as large (the network runs at half the width and height of "
+                            f"--inference-size), 0.5 half as large; {STROKE_SCALES[0]:g} to {STROKE_SCALES[1]:g} "
+                            f"([ and ] in the window; default: {defaults.stroke_scale:g})")
     style.add_argument("--upsample", default=defaults.upsample, choices=UPSAMPLE_MODES,
                        help="how the network's output returns to the frame's size when --inference-size is smaller: "
                             f"bilinear, guided (fast guided filter on the frame) or detail (bilinear plus the frame's "
@@ -190,7 +197,8 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
     """RunSettings from `realtime run`'s options; only the fields made of several options are built here.
     realtime.app.run_checks.validate checks the settings; --mix is checked here, where it shows whether it was given."""
     if args.mix is not None and args.style.count(",") != 1:
-        raise UserError("--mix blends the styles of two pictures: --style a.jpg,b.jpg --mix 0.3")
+        raise UserError("--mix blends two styles: two pictures (--style a.jpg,b.jpg --mix 0.3) or two styles of one pack "
+                        "(--style starry_night,great_wave --mix 0.3)")
     return settings_from(
         RunSettings, args,
         mix=RunSettings.mix if args.mix is None else args.mix,

@@ -9,7 +9,7 @@ from dataclasses import fields
 from typing import Any, Callable, TypeVar
 
 from realtime.errors import UserError
-from realtime.look import STYLIZE_MODES
+from realtime.look import STROKE_SCALES, STYLIZE_MODES
 from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES
 
 Settings = TypeVar("Settings")
@@ -84,6 +84,14 @@ def unit_interval(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
+    return value
+
+
+def stroke_scale(text: str) -> float:
+    low, high = STROKE_SCALES
+    value = float(text)
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be between {low:g} and {high:g}, not {text}")
     return value
 
 

@@ -14,6 +14,7 @@ from realtime.engine.adain import adain_style
 from realtime.errors import UserError
 from realtime.styles.arbitrary import arbitrary_style
 from realtime.styles.checkpoint import load_style
+from realtime.styles.packs import load_pack_style
 from realtime.styles.registry import StyleRef, StyleRegistry
 
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -43,7 +44,7 @@ class StyleCache:
                  picture_model: str = "magenta"):
         self.registry, self.device, self.variant, self.dtype = registry, device, variant, dtype
         self.stream, self.torchscript = stream, torchscript
-        self.picture_mix = picture_mix  # the second picture's share when a style mixes two (--mix)
+        self.picture_mix = picture_mix  # the second picture's (or pack style's) share when a style mixes two (--mix)
         self.picture_model = picture_model  # magenta or adain (settings.PICTURE_MODELS)
         self._styles: dict[str, LoadedStyle] = {}
         self._lock = threading.Lock()  # guards _styles
@@ -71,6 +72,8 @@ class StyleCache:
                 style = self._prepare(ref, *make(ref.pictures, self.picture_mix))
             elif ref.kind == "exported":
                 style = self._load_exported(ref)
+            elif ref.slots:  # a style of a pack, or two mixed in the norms (exact: Dumoulin et al.)
+                style = self._prepare(ref, *load_pack_style(ref, self.registry, self.picture_mix))
             else:
                 style = self._prepare(ref, *load_style(ref.path))
         return style

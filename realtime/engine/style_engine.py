@@ -106,8 +106,8 @@ class StyleEngine:
             self._segmenter = open_segmenter(self.segmenter_choice, self.device, self.dtype, self.torchscript)
         return self._segmenter.for_frame(width, height)
 
-    def inference_size(self, width: int, height: int) -> tuple[int, int]:
-        return network_size(width, height, self.max_inference_pixels)
+    def inference_size(self, width: int, height: int, stroke_scale: float = 1.0) -> tuple[int, int]:
+        return network_size(width, height, self.max_inference_pixels, stroke_scale)
 
     def processing_size(self, image: np.ndarray) -> tuple[int, int]:
         return self.output_size or (image.shape[1], image.shape[0])
@@ -124,7 +124,7 @@ class StyleEngine:
         if self.cpu_share is not None:
             self.cpu_share.update()
         width, height = self.processing_size(image)
-        first_size = self.inference_size(width, height)
+        first_size = self.inference_size(width, height, look.stroke_scale)
         while True:
             try:
                 pending = self._submit(image, look, stream)
@@ -132,18 +132,19 @@ class StyleEngine:
             except (torch.OutOfMemoryError, RuntimeError) as exc:
                 if not is_out_of_memory(exc):
                     raise
-                self._shrink_after_out_of_memory(width, height, first_size)
-        new_size = self.inference_size(width, height)
+                self._shrink_after_out_of_memory(width, height, first_size, look.stroke_scale)
+        new_size = self.inference_size(width, height, look.stroke_scale)
         if new_size != first_size:  # one line however many halvings it took
             log.warning("%s ran out of memory at %dx%d; processing at %dx%d from now on", self.device, *first_size, *new_size)
         return pending
 
-    def _shrink_after_out_of_memory(self, width: int, height: int, first_size: tuple[int, int]) -> None:
-        old_w, old_h = self.inference_size(width, height)
+    def _shrink_after_out_of_memory(self, width: int, height: int, first_size: tuple[int, int],
+                                    stroke_scale: float) -> None:
+        old_w, old_h = self.inference_size(width, height, stroke_scale)
         if old_w * old_h <= MIN_INFERENCE_PIXELS:
             raise UserError(f"{self.device} ran out of memory at {first_size[0]}x{first_size[1]} and still at "
                             f"{old_w}x{old_h}; close other programs using it, or choose a smaller --size")
-        self.max_inference_pixels = old_w * old_h // 2
+        self.max_inference_pixels = round(old_w * old_h * stroke_scale ** 2) // 2
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
 
@@ -202,7 +203,7 @@ class StyleEngine:
         stabilizer = stream.stabilizer
         height, width = frame.shape[:2]
         out_w, out_h = self.output_size or (width, height)
-        inf_w, inf_h = self.inference_size(out_w, out_h)
+        inf_w, inf_h = self.inference_size(out_w, out_h, look.stroke_scale)
         with self._stage("upload"):
             motion = stabilizer.motion(frame.numpy(), look.mirror) if look.stabilize > 0 else None
             original = self._to_rgb(frame, look.mirror).permute(2, 0, 1).unsqueeze(0).to(self.dtype).div_(255.0)

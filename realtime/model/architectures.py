@@ -80,6 +80,12 @@ ARCHITECTURES: dict[str, StyleArchitecture] = {
     "fast": StyleArchitecture(TRANSFORMER_NET, FAST.to_dict(), "Johnson et al.'s lite network without "
                               "full-resolution layers", cpu_live_size=(512, 288)),
     "lite": StyleArchitecture(TRANSFORMER_NET, LITE.to_dict(), "Johnson et al.'s network, 16 channels"),
+    # Dumoulin et al.'s conditional instance norm network (model/multistyle.py): the 26 styles Google trained
+    # for TensorFlow's Android demo ship as one pack; a style trained from it is this network with one slot.
+    "multistyle": StyleArchitecture("realtime.model.multistyle:multistyle_net",
+                                    {"slots": 1, "channels": 32, "residual_blocks": 6, "expand_channels": [8, 4]},
+                                    "Dumoulin et al.'s conditional instance norm network (the 26-style pack)",
+                                    recipe="magenta"),
     "full": StyleArchitecture(TRANSFORMER_NET, FULL.to_dict(), "Johnson et al.'s network, 32 channels"),
 }
 NETWORK_SIZES = tuple(ARCHITECTURES)

@@ -29,12 +29,17 @@ class InstanceNorm(nn.InstanceNorm2d):
     Same weights (state_dict keys) and the same result as nn.InstanceNorm2d on batched (N x C x H x W) input."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        exporting_onnx = False  # ONNX has an InstanceNormalization of its own
-        if not torch.jit.is_scripting():
-            exporting_onnx = torch.onnx.is_in_onnx_export()
-        if x.size(0) == 1 and x.device.type == "cpu" and not exporting_onnx:
-            return F.batch_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
-        return F.instance_norm(x, None, None, self.weight, self.bias, True, 0.0, self.eps)
+        return instance_norm(x, self.weight, self.bias, self.eps)
+
+
+def instance_norm(x: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None, eps: float) -> torch.Tensor:
+    """F.instance_norm, as batch norm for one picture on a CPU (its channels-last kernel: see InstanceNorm)."""
+    exporting_onnx = False  # ONNX has an InstanceNormalization of its own
+    if not torch.jit.is_scripting():
+        exporting_onnx = torch.onnx.is_in_onnx_export()
+    if x.size(0) == 1 and x.device.type == "cpu" and not exporting_onnx:
+        return F.batch_norm(x, None, None, weight, bias, True, 0.0, eps)
+    return F.instance_norm(x, None, None, weight, bias, True, 0.0, eps)
 
 
 class ConvLayer(nn.Module):

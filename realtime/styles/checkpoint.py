@@ -25,11 +25,12 @@ FORMAT = "realtime-style/1"
 _EXAMPLES_RESIDUAL = re.compile(r"^res(\d+)\.")
 
 
-def save_style(path: Path, net: nn.Module, network: str, meta: dict[str, Any]) -> None:
-    """Save a network built by ARCHITECTURES[network] with its row's config."""
+def save_style(path: Path, net: nn.Module, network: str, meta: dict[str, Any], config: dict[str, Any] | None = None) -> None:
+    """Save a network built by ARCHITECTURES[network] with its row's config, or with the row's config updated
+    by `config` (a style pack: the conditional network with more slots)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu", torch.float32).clone() for k, v in net.state_dict().items()}
-    torch.save({"format": FORMAT, "network": network, "architecture": dict(ARCHITECTURES[network].config),
+    torch.save({"format": FORMAT, "network": network, "architecture": {**ARCHITECTURES[network].config, **(config or {})},
                 "state_dict": state, "meta": meta}, path)
 
 

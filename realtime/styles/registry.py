@@ -1,8 +1,10 @@
 """The styles the app knows: <name>.<variant>.pt in the user's styles folder or the shipped checkpoints/,
-a path to any checkpoint, or a picture."""
+the named slots of a style pack (<pack>.pack.json beside its conditional network <pack>.pack.pt), a path to
+any checkpoint, or a picture."""
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,7 @@ from realtime.io.outputs import IMAGE_SUFFIXES
 from realtime.io.pictures import check_file
 from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES
 
+PACK_NETWORK = "multistyle"  # the ARCHITECTURES row of a pack's conditional network
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
 STYLE_KINDS = ("--style takes a bundled style name (e.g. udnie), a style checkpoint (.pt, .pth or .model; "
                ".ts from 'realtime export') or a picture (.jpg, .png, .webp, ...)")
@@ -25,6 +28,7 @@ class StyleRef:
     kind: str  # "network" (a checkpoint), "exported" (TorchScript from `realtime export`) or "picture"
     size: str | None = None  # the network's row of ARCHITECTURES when found by name; None for a path or a picture
     pictures: tuple[Path, ...] = ()  # "picture": the picture, or the pictures whose styles are mixed
+    slots: tuple[int, ...] = ()  # a style pack's slot, or the two slots whose styles are mixed (--mix)
 
 
 class StyleRegistry:
@@ -35,12 +39,22 @@ class StyleRegistry:
     def __init__(self, *folders: Path):
         self.folders = folders or (user_styles(), CHECKPOINTS)
         self._files: dict[str, dict[str, Path]] = {}
+        self._slots: dict[str, int] = {}  # a name's slot in the pack its PACK_NETWORK file is
+        self._slot_meta: dict[str, dict] = {}  # what a pack says of a slot: its painting
         for folder in reversed(self.folders):  # earlier folders overwrite later ones
             found: dict[str, dict[str, Path]] = {}
             for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
                 name, _, variant = path.stem.rpartition(".")
                 if name and variant in ARCHITECTURES:
                     found.setdefault(name, {})[variant] = path
+            for name in found:
+                self._slots.pop(name, None)
+            for pack in sorted(folder.glob("*.pack.json")) if folder.is_dir() else []:
+                network, styles = read_pack(pack)
+                for name, entry in styles.items():
+                    found.setdefault(name, {})[PACK_NETWORK] = network
+                    self._slots[name] = entry.pop("slot")
+                    self._slot_meta[name] = entry
             self._files.update(found)
 
     def names(self) -> list[str]:
@@ -63,7 +77,8 @@ class StyleRegistry:
         if name_or_path in self._files:
             files = self._files[name_or_path]
             chosen = next(v for v in (variant, *NETWORK_SIZES) if v in files)
-            return StyleRef(name_or_path, files[chosen], "network", chosen)
+            slots = (self._slots[name_or_path],) if chosen == PACK_NETWORK and name_or_path in self._slots else ()
+            return StyleRef(name_or_path, files[chosen], "network", chosen, slots=slots)
         path = Path(name_or_path).expanduser()
         if path.is_dir():
             raise UserError(f"--style {path} is a folder; name one file in it, or give a folder of style "
@@ -74,7 +89,7 @@ class StyleRegistry:
                 check_file(picture, "style picture")
             return StyleRef(" + ".join(p.stem for p in pictures), pictures[0], "picture", pictures=pictures)
         if "," in name_or_path:
-            raise UserError(f"{name_or_path!r}: only pictures can be mixed (--style a.jpg,b.jpg --mix 0.3)")
+            return self._pack_mix(name_or_path)
         if path.suffix.lower() in CHECKPOINT_SUFFIXES or os.sep in name_or_path or path.exists():
             check_file(path, "style checkpoint")
             if path.suffix.lower() not in CHECKPOINT_SUFFIXES:
@@ -82,12 +97,44 @@ class StyleRegistry:
             return StyleRef(path.stem, path, "exported" if path.suffix == ".ts" else "network")
         raise UserError(self._unknown_message(name_or_path))
 
+    def _pack_mix(self, names: str) -> StyleRef:
+        """Two styles of one pack, mixed in their norm parameters (--mix)."""
+        parts = [part.strip() for part in names.split(",")]
+        packs = {self._files[part][PACK_NETWORK] for part in parts if part in self._slots}
+        if len(parts) != 2 or len(packs) != 1 or not all(part in self._slots for part in parts):
+            raise UserError(f"{names!r}: only two pictures (--style a.jpg,b.jpg --mix 0.3) or two styles of one "
+                            f"pack ({', '.join(self.pack_names()[:3])}, ...; --list-styles) can be mixed")
+        return StyleRef(" + ".join(parts), packs.pop(), "network", PACK_NETWORK,
+                        slots=tuple(self._slots[part] for part in parts))
+
+    def slot_meta(self, name: str) -> dict:
+        """What a pack says of one of its styles (the painting it shows), merged into the network's metadata."""
+        return dict(self._slot_meta.get(name, {}))
+
+    def pack_names(self) -> list[str]:
+        """The styles that are slots of a pack, which blend smoothly into each other."""
+        return sorted(self._slots)
+
     def _unknown_message(self, name: str) -> str:
         if not self._files:
             return f"unknown style {name!r}: no styles in {self.searched()}; train one with 'realtime train' or pass a checkpoint path"
         close = difflib.get_close_matches(name, self.names(), n=1, cutoff=0.4)
         hint = f"did you mean {close[0]!r}? " if close else ""
         return f"unknown style {name!r}; {hint}available: {', '.join(self.names())}"
+
+
+def read_pack(path: Path) -> tuple[Path, dict[str, dict]]:
+    """A style pack's network file and its named slots: {name: {"slot": N, and what else it says of the style}}."""
+    try:
+        pack = json.loads(path.read_text())
+        entries = {str(name): entry if isinstance(entry, dict) else {"slot": entry}
+                   for name, entry in pack["styles"].items()}
+        styles = {name: {**entry, "slot": int(entry["slot"])} for name, entry in entries.items()}
+        network = path.parent / pack["network"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UserError(f"{path} is not a style pack ({exc.__class__.__name__}): it needs \"network\" (a .pack.pt "
+                        "file beside it) and \"styles\" ({name: slot}); fix or remove it") from None
+    return network, styles
 
 
 def is_picture_style(name: str) -> bool:

@@ -7,6 +7,7 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("Right / N", "next_style", "next style"),
     ("Left / P", "previous_style", "previous style"),
     ("+ / -", "stronger / weaker", "stylization strength (with --picture-model adain: its alpha)"),
+    ("[ / ]", "smaller_strokes / bigger_strokes", "stroke size (the network's size for the style)"),
     ("K", "keep_colors", "keep the photo's colours on / off"),
     ("G", "stylize_mode", "stylize all / the person / the background"),
     ("V", "mask", "show the person mask"),
@@ -29,7 +30,7 @@ CHAR_ACTIONS: dict[str, str] = {
     "n": "next_style", "N": "next_style", "p": "previous_style", "P": "previous_style",
     "+": "stronger", "=": "stronger", "-": "weaker", "_": "weaker",
     "c": "compare", "C": "compare", "g": "stylize_mode", "G": "stylize_mode", "v": "mask", "V": "mask", "m": "mirror", "M": "mirror",
-    "k": "keep_colors", "K": "keep_colors",
+    "k": "keep_colors", "K": "keep_colors", "[": "smaller_strokes", "]": "bigger_strokes",
     " ": "pause", "r": "record", "R": "record", "s": "screenshot", "S": "screenshot", "f": "fullscreen", "F": "fullscreen",
     "y": "vsync", "Y": "vsync", "h": "hud", "H": "hud", "?": "help", "q": "quit", "Q": "quit",
 }
