@@ -9,7 +9,8 @@ import numpy as np
 from conftest import decode
 
 from realtime.app.run import run_file
-from realtime.io.capture import CaptureThread, DemoSource, open_video
+from realtime.io.capture import CaptureThread, open_video
+from realtime.io.demo import DemoSource
 from realtime.mailbox import LatestMailbox, OrderedQueue
 from realtime.settings import RunSettings
 
@@ -22,6 +23,7 @@ class FastCamera:
     frame_count = None
     frame_size = (32, 24)
     description = "fast test camera"
+    position = None
 
     def __init__(self, count: int):
         self.count, self.sent = count, 0

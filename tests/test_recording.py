@@ -392,3 +392,21 @@ def test_the_summary_says_when_a_run_stopped_early_or_wrote_nothing(tmp_path):
         some.put(pattern_frame(index, 64, 48), 0.0)
     some.close()
     assert some.summary() == f"wrote {tmp_path / 'some.mp4'} (3 frames)"
+
+
+def test_variable_frame_rate_keeps_each_frames_time_and_all_the_audio(style_dir, tmp_path):
+    """A phone's or a browser's clip: frames 20 to 90 ms apart, 30 fps only declared. Stamped n / 30,
+    it came out 1.6x fast with its sound cut where the picture ended."""
+    gaps = np.random.default_rng(37).uniform(0.02, 0.09, 59)
+    times = [0.0, *np.cumsum(gaps).round(3)]
+    clip = write_clip(tmp_path / "vfr.mkv", 60, 160, 96, Fraction(30), audio_rate=48000, times=times)
+    source = decode(clip)
+    for suffix in (".mp4", ".webm"):  # AAC is remuxed into mp4, re-encoded to Opus for WebM
+        out = tmp_path / f"out{suffix}"
+        result = subprocess.run([sys.executable, str(ROOT / "run.py"), "--input", str(clip), "--style", "warm",
+                                 "--output", str(out), "--no-display"], capture_output=True, text=True,
+                                env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)}, timeout=300)
+        assert result.returncode == 0, result.stderr
+        written = decode(out)
+        assert written["times"] == pytest.approx(source["times"], abs=1e-3)
+        assert written["audio_seconds"] == pytest.approx(source["audio_seconds"], rel=0.02)

@@ -15,7 +15,8 @@ from realtime.engine.build import build_engine
 from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
-from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, DemoSource, Source, open_camera, open_video
+from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, Source, open_camera, open_video
+from realtime.io.demo import DemoSource
 from realtime.io.images import read_bgr, write_styled
 from realtime.io.outputs import is_image_path
 from realtime.io.sinks import FrameSink, close_all
@@ -153,7 +154,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunR
         with tqdm(total=total, desc=f"stylizing ({settings.style})", unit="frame") as bar:
             def deliver(image, frame, _look) -> None:
                 for sink in sinks:
-                    sink.put(image, frame.timestamp)
+                    sink.put(image, frame.show_time)
                 bar.update(1)
 
             frames = stylize_stream(engine, capture.frames, look, deliver)

@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
@@ -39,6 +38,13 @@ class Frame:
     index: int  # position in the source, counting from 0
     timestamp: float  # time.monotonic() when the frame was captured
     decode_seconds: float = 0.0  # how long reading it from the source took
+    media_time: float | None = None  # when it shows in a file, in seconds (loops count on); None live
+
+    @property
+    def show_time(self) -> float:
+        """What a recording stamps it with: its own time in a file (which may vary from frame to frame,
+        as a phone's or a browser's does), else its capture time."""
+        return self.timestamp if self.media_time is None else self.media_time
 
 
 class Source(Protocol):
@@ -47,6 +53,7 @@ class Source(Protocol):
     frame_count: int | None  # None for live sources
     frame_size: tuple[int, int]  # width, height
     description: str  # for messages: "camera 0", "video clip.mp4"
+    position: float | None  # a file's time of the frame last read, in seconds; None live
 
     def read(self) -> np.ndarray | None: ...
 
@@ -89,17 +96,21 @@ class OpenCVSource:
         self.frame_count = None if live or count <= 0 else count
         self.frame_size = (first_frame.shape[1], first_frame.shape[0])
         self._pending: np.ndarray | None = first_frame
+        self.position: float | None = None
 
     def read(self) -> np.ndarray | None:
         if self._pending is not None:
             image, self._pending = self._pending, None
-            return image
-        ok, image = self.capture.read()
-        return image if ok else None
+        else:
+            ok, image = self.capture.read()
+            if not ok:
+                return None
+        if not self.live:
+            self.position = self.capture.get(cv2.CAP_PROP_POS_MSEC) / 1000
+        return image
 
     def restart(self) -> bool:
-        if not self.live and self.capture.isOpened():
-            return self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        """Reopened, not rewound: seeking a one-frame video back to its start reads nothing."""
         self.capture.release()
         opened = self.opener()
         if opened is None:
@@ -168,51 +179,6 @@ def open_video(path_or_url: str) -> OpenCVSource:
                         "(mp4, mkv, avi, webm) or a reachable URL") from None
 
 
-class DemoSource:
-    """A slow pan and zoom over the public-domain NASA astronaut portrait shipped in scikit-image."""
-
-    live = True
-    frame_count = None
-    description = "demo"
-
-    def __init__(self, width: int = 640, height: int = 360, fps: int = 30):
-        photo_path = resources.files("skimage") / "data" / "astronaut.png"
-        self.photo = cv2.imread(str(photo_path), cv2.IMREAD_COLOR)
-        if self.photo is None:
-            raise UserError("the demo needs scikit-image's astronaut.png; reinstall with: pip install scikit-image")
-        self.width, self.height, self.fps = width, height, Fraction(fps)
-        self.frame_size = (width, height)
-        self._next_time = time.monotonic()
-        self._t = 0.0
-
-    def read(self) -> np.ndarray | None:
-        # Pace like a camera: one frame per 1/fps seconds.
-        delay = self._next_time - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        self._next_time = max(self._next_time + 1 / float(self.fps), time.monotonic() - 0.1)
-        self._t += 1 / float(self.fps)
-        return self._view(self._t)
-
-    def _view(self, t: float) -> np.ndarray:
-        ph, pw = self.photo.shape[:2]
-        aspect = self.width / self.height
-        zoom = 1.0 + 0.15 * (1 - math.cos(t * 0.4))  # 1.0 .. 1.3: the person stays in view
-        crop_w = min(pw, ph * aspect) / zoom
-        crop_h = crop_w / aspect
-        cx = pw / 2 + (pw - crop_w) / 2 * 0.8 * math.sin(t * 0.3)
-        cy = ph / 2 - (ph - crop_h) / 2 * 0.8 * math.cos(t * 0.21)  # starts on the face, at the top
-        scale_x, scale_y = self.width / crop_w, self.height / crop_h
-        matrix = np.array([[scale_x, 0, -(cx - crop_w / 2) * scale_x], [0, scale_y, -(cy - crop_h / 2) * scale_y]])
-        return cv2.warpAffine(self.photo, matrix, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-
-    def restart(self) -> bool:
-        return True
-
-    def release(self) -> None:
-        pass
-
-
 class CaptureThread(threading.Thread):
     """Reads a source on its own thread and hands frames to a mailbox (live) or a queue (file)."""
 
@@ -233,6 +199,8 @@ class CaptureThread(threading.Thread):
 
     def run(self) -> None:
         index = index_offset = 0
+        time_offset = 0.0  # a looped file's times go on from where its last pass ended
+        media_time: float | None = None
         start = time.monotonic()
         try:
             while not self._stop_event.is_set() and (self.max_frames is None or index < self.max_frames):
@@ -244,13 +212,16 @@ class CaptureThread(threading.Thread):
                         continue
                     if not self.source.live and self.loop and self.source.restart():
                         start, index_offset = time.monotonic(), index
+                        time_offset = (media_time or 0.0) + 1 / float(self.source.fps)
                         continue
                     break
                 if self.paced:
                     delay = start + (index - index_offset) / float(self.source.fps) - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-                if not self.frames.put(Frame(image, index, time.monotonic(), decode_seconds), self._stop_event):
+                position = self.source.position
+                media_time = None if position is None else time_offset + position
+                if not self.frames.put(Frame(image, index, time.monotonic(), decode_seconds, media_time), self._stop_event):
                     break
                 index += 1
         except BaseException as exc:  # handed to the consumer, which reports it
