@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import signal
+from fractions import Fraction
 
 import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import decode, pattern_frame, run_cli
+from conftest import decode, pattern_frame, run_cli, write_clip
 
 from realtime.cli import main
 from realtime.errors import UserError
@@ -136,7 +137,26 @@ def test_loop_with_max_frames_in_file_mode_plays_the_file_again(clip, style_dir,
     result = run_cli("--input", str(clip), "--style", "warm", "--loop", "--max-frames", "40", "--no-display",
                      "--output", str(out), checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
-    assert len(decode(out)["frames"]) == 40  # the clip has 36
+    written = decode(out)
+    assert len(written["frames"]) == 40  # the clip has 36
+    assert written["times"][36] == pytest.approx(36 / 25, abs=1e-3)  # the second pass goes on in time
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_loop_on_a_one_frame_video_writes_max_frames(suffix, style_dir, tmp_path):
+    """Seeking a one-frame video back to its start read nothing, and the capture spun on it forever."""
+    from PIL import Image
+
+    single = tmp_path / f"single{suffix}"
+    if suffix == ".gif":  # a still that is not a picture input: OpenCV reads it as a one-frame video
+        Image.fromarray(pattern_frame(0, 64, 48)).save(single)
+    else:
+        write_clip(single, 1, 64, 48, Fraction(25))
+    out = tmp_path / "looped.mp4"
+    result = run_cli("--input", str(single), "--style", "warm", "--loop", "--max-frames", "20", "--no-display",
+                     "--output", str(out), checkpoints=style_dir, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert len(decode(out)["frames"]) == 20
 
 
 def test_a_size_too_big_for_the_memory_is_refused_before_any_work(refused, tmp_path, monkeypatch):
