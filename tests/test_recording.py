@@ -93,7 +93,7 @@ def test_live_timestamps_follow_capture_times(tmp_path):
 def test_odd_sizes_are_padded_to_even(tmp_path):
     writer = VideoWriter(tmp_path / "odd.mp4", Fraction(10))
     for index in range(5):
-        writer.write(pattern_frame(index, 101, 59), 0.0)
+        writer.write(pattern_frame(index, 101, 59), index / 10)
     writer.close()
     written = decode(tmp_path / "odd.mp4")
     assert (written["width"], written["height"]) == (102, 60)
@@ -107,7 +107,7 @@ def test_record_size_and_codecs(tmp_path):
         path = tmp_path / f"{codec}{suffix}"
         writer = VideoWriter(path, Fraction(24), options=RecordingOptions(codec=codec, size=(96, 64)))
         for index in range(6):
-            writer.write(pattern_frame(index, 160, 96), 0.0)
+            writer.write(pattern_frame(index, 160, 96), index / 24)
         writer.close()
         written = decode(path)
         assert (len(written["frames"]), written["width"], written["height"]) == (6, 96, 64), codec
@@ -140,7 +140,7 @@ def test_slow_encoder_never_stalls_a_live_loop(tmp_path):
 def test_slow_encoder_makes_file_mode_wait_not_drop(tmp_path):
     recorder = ThreadedSink(SlowWriter(tmp_path / "all.mp4", Fraction(30)), depth=4)
     for index in range(20):
-        recorder.put(pattern_frame(index, 128, 72), 0.0)
+        recorder.put(pattern_frame(index, 128, 72), index / 30)
     recorder.close()
     assert recorder.dropped == 0
     assert len(decode(tmp_path / "all.mp4")["frames"]) == 20
@@ -389,9 +389,28 @@ def test_the_summary_says_when_a_run_stopped_early_or_wrote_nothing(tmp_path):
     assert empty.summary() == f"nothing was recorded to {tmp_path / 'empty.mp4'} (0 frames, stopped early)"
     some = ThreadedSink(VideoWriter(tmp_path / "some.mp4", Fraction(30)))
     for index in range(3):
-        some.put(pattern_frame(index, 64, 48), 0.0)
+        some.put(pattern_frame(index, 64, 48), index / 30)
     some.close()
     assert some.summary() == f"wrote {tmp_path / 'some.mp4'} (3 frames)"
+
+
+def test_a_second_job_on_the_same_output_is_refused_while_the_first_writes(style_dir, clip, tmp_path):
+    """Two jobs shared NAME.partial.EXT: each cut into the other's file, and both said they wrote it."""
+    output = tmp_path / "same.mp4"
+    first = VideoWriter(output, Fraction(25))  # a job writing there now (a killed job's lock goes with it)
+    first.write(pattern_frame(0, 64, 48), 0.0)
+    second = subprocess.run([sys.executable, str(ROOT / "run.py"), "--input", str(clip), "--style", "warm",
+                             "--output", str(output), "--no-display"], capture_output=True, text=True,
+                            env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)}, timeout=300)
+    assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
+    assert f"another job is writing {output}" in second.stderr and "choose another --output" in second.stderr
+    for index in range(1, 10):
+        first.write(pattern_frame(index, 64, 48), index / 25)
+    first.close()
+    assert len(decode(output)["frames"]) == 10
+    again = VideoWriter(output, Fraction(25))  # once it has finished, the name is free
+    again.close()
+    assert not (tmp_path / "same.partial.mp4").exists()
 
 
 def test_variable_frame_rate_keeps_each_frames_time_and_all_the_audio(style_dir, tmp_path):

@@ -15,6 +15,7 @@ from av.video.frame import PictureType
 
 from realtime.errors import UserError
 from realtime.io.audio import AudioCopy
+from realtime.io.claim import claim
 from realtime.io.outputs import (
     CODECS,
     CONTAINERS,
@@ -156,7 +157,12 @@ class VideoWriter:
         # a file job's, which has a complete end (a live recording is complete wherever it stops).
         self.writing_path = partial_path(path) if path.exists() or not live else path
         self.kept: Path | None = None  # the existing file, when an unfinished run left it in place
-        self.container = av.open(str(self.writing_path), mode="w", options=container_options)
+        self._claim = claim(self.writing_path, path)  # held until the file has its final name
+        try:
+            self.container = av.open(str(self.writing_path), mode="w", options=container_options)
+        except BaseException:
+            self._settle(complete=False)
+            raise
         self.audio_from = audio_from
         self.audio: AudioCopy | None = None
         self.stream: av.video.stream.VideoStream | None = None
@@ -266,10 +272,17 @@ class VideoWriter:
 
     def _settle(self, complete: bool) -> None:
         """Give the finalized file the name asked for, unless that would replace an existing file
-        with an incomplete one: then both stay. (No packet, no file: PyAV creates it with the first.)"""
-        if self.writing_path == self.path or not self.writing_path.exists():
-            return
-        if complete or not self.path.exists():
-            os.replace(self.writing_path, self.path)
-        else:
-            self.kept, self.path = self.path, self.writing_path  # the summary names both
+        with an incomplete one: then both stay. No packet, no file. Then let the name go: another job
+        takes it only once this file is where it belongs."""
+        try:
+            if not self.writing_path.exists():
+                return
+            if self.writing_path.stat().st_size == 0:
+                self.writing_path.unlink()
+            elif self.writing_path != self.path:
+                if complete or not self.path.exists():
+                    os.replace(self.writing_path, self.path)
+                else:
+                    self.kept, self.path = self.path, self.writing_path  # the summary names both
+        finally:
+            os.close(self._claim)
