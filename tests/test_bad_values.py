@@ -132,6 +132,12 @@ def test_loop_without_a_window_needs_max_frames(refused, tmp_path):
     assert "--loop without a window" in line and "--max-frames N" in line and "drop --no-display" in line
 
 
+def test_the_demo_without_a_window_needs_max_frames(refused, tmp_path):
+    line = refused("--demo", "--no-display", "--output", str(tmp_path / "o.mp4"))
+    assert "--demo without a window" in line and "--max-frames N" in line and "drop --no-display" in line
+    assert not (tmp_path / "o.mp4").exists()
+
+
 def test_loop_with_max_frames_in_file_mode_plays_the_file_again(clip, style_dir, tmp_path):
     out = tmp_path / "looped.mp4"
     result = run_cli("--input", str(clip), "--style", "warm", "--loop", "--max-frames", "40", "--no-display",
@@ -164,7 +170,7 @@ def test_a_size_too_big_for_the_memory_is_refused_before_any_work(refused, tmp_p
 
     monkeypatch.setattr(memory, "host_available_bytes", lambda: 2**30)
     out = tmp_path / "o.mp4"
-    line = refused("--demo", "--no-display", "--size", "8192x4096", "--output", str(out))
+    line = refused("--demo", "--no-display", "--size", "8192x4096", "--output", str(out), "--max-frames", "9")
     assert "--size 8192x4096 needs about 3.0 GB of memory and 1.0 GB is free here" in line
     fits = line.rsplit(" ", 1)[1]
     assert fits == "4720x2352"  # the same shape, in 16s

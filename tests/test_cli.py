@@ -170,7 +170,7 @@ def test_checkpoint_that_fails_to_load(style_dir, tmp_path):
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"garbage")
     assert_user_error(run_cli("--style", str(bad), "--demo", "--no-display", "--output", str(tmp_path / "o.mp4"),
-                              checkpoints=style_dir), "cannot load style checkpoint")
+                              "--max-frames", "9", checkpoints=style_dir), "cannot load style checkpoint")
 
 
 @pytest.mark.parametrize("line", ["style = 5", "background = 3", "max-frames = [1, 2]", "size = true"])

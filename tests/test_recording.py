@@ -146,7 +146,7 @@ def test_slow_encoder_makes_file_mode_wait_not_drop(tmp_path):
     assert len(decode(tmp_path / "all.mp4")["frames"]) == 20
 
 
-DEMO = ("--demo", "--size", "320x180")
+DEMO = ("--demo", "--size", "320x180", "--max-frames", "100000")  # endless: stopped by the test (or a later --max-frames)
 
 
 class RecordingProcess:
@@ -373,7 +373,7 @@ def test_no_room_left_is_one_line_and_the_file_plays_to_its_last_fragment(style_
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     result = subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), "--demo", "--size", "320x180", "--style", "warm", "--no-display",
+        [sys.executable, str(ROOT / "run.py"), *DEMO, "--style", "warm", "--no-display",
          "--output", str(output)], env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)},
         capture_output=True, text=True, timeout=180, preexec_fn=limited)
     assert result.returncode == 2, result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl
-from realtime.app.run_checks import validate
+from realtime.app.run_checks import demo_never_ends, validate
 from realtime.app.run_outputs import open_recorder, open_sinks, output_size
 from realtime.app.run_report import RunReport
 from realtime.engine.build import build_engine
@@ -47,6 +47,9 @@ def open_source(settings: RunSettings) -> Source:
             say(f"using camera {index}")
             return camera
     tried = ", ".join(map(str, CAMERA_INDEXES_TO_TRY))
+    if demo_never_ends(settings):
+        raise UserError(f"no camera found (tried indexes {tried}); name a source: --input FILE, or --demo "
+                        "with --max-frames N")
     say(f"no camera found (tried indexes {tried}); showing the demo source instead (--demo)")
     return DemoSource(*(settings.size or (640, 360)))
 

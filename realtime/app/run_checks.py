@@ -43,6 +43,14 @@ def validate(settings: RunSettings) -> None:
         raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
+    if settings.demo and demo_never_ends(settings):
+        raise UserError("--demo without a window would never finish the file: add --max-frames N to record "
+                        "N frames, or drop --no-display to watch it in the window")
+
+
+def demo_never_ends(settings: RunSettings) -> bool:
+    """The demo is endless: recorded without a window it needs a frame count (a virtual camera may run on)."""
+    return not settings.display and not settings.virtual_camera and settings.max_frames is None
 
 
 def check_window_options(settings: RunSettings) -> None:
