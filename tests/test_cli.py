@@ -309,3 +309,31 @@ def test_list_styles_into_a_closed_pipe_exits_quietly(style_dir):
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141, stderr
     assert stderr == ""
+
+
+BROKEN_MODELS = {  # a TorchScript style of the user's, and what it does wrong
+    "fails": "return rgb.view(7, -1)",
+    "grey": "return rgb.mean(1, keepdim=True)",
+}
+
+
+@pytest.mark.parametrize("kind", BROKEN_MODELS)
+def test_a_custom_model_that_fails_while_running_is_one_line(kind, clip, style_dir, tmp_path):
+    """It printed PyTorch's 60-line traceback (TorchScript's own in the middle)."""
+    model = tmp_path / f"{kind}.ts"
+    script = f'''
+import torch
+
+class Broken(torch.nn.Module):
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        {BROKEN_MODELS[kind]}
+
+torch.jit.save(torch.jit.script(Broken()), {str(model)!r})
+'''
+    (tmp_path / "make.py").write_text(script)  # TorchScript reads the class's source from its file
+    subprocess.run([sys.executable, str(tmp_path / "make.py")], check=True)
+    result = run_cli("--input", str(clip), "--style", str(model), "--no-display", "--output", str(tmp_path / "o.mp4"),
+                     checkpoints=style_dir)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"the style model {model}" in errors[0] and "1x3xHxW RGB tensor" in errors[0]
