@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 
 import cv2
 import numpy as np
@@ -337,3 +340,20 @@ torch.jit.save(torch.jit.script(Broken()), {str(model)!r})
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and f"the style model {model}" in errors[0] and "1x3xHxW RGB tensor" in errors[0]
+
+
+@pytest.mark.parametrize("scheme", ["rtsp", "http"])
+def test_a_stream_that_connects_but_sends_nothing_fails_in_seconds(scheme, style_dir, tmp_path):
+    """It took FFmpeg's 30 s, then said the URL was not reachable."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []  # accepted, never answered
+    threading.Thread(target=lambda: [held.append(server.accept()[0]) for _ in range(4)], daemon=True).start()
+    url = f"{scheme}://127.0.0.1:{server.getsockname()[1]}/live"
+    started = time.monotonic()
+    try:
+        result = run_cli("--input", url, "--style", "warm", "--no-display", "--output", str(tmp_path / "o.mp4"),
+                         checkpoints=style_dir, timeout=60)
+    finally:
+        server.close()
+    assert_user_error(result, f"connected to {url}, but got no frames in 8 s", "check that the stream is running")
+    assert time.monotonic() - started < 20  # 8 s of it waiting; the rest starting Python and PyTorch

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
@@ -29,6 +31,11 @@ from realtime.mailbox import LatestMailbox, OrderedQueue
 CAMERA_INDEXES_TO_TRY = (0, 1, 2)
 RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY = 0.5, 8.0  # seconds between tries to reopen a lost camera
 STOP_TIMEOUT = 5.0  # seconds to wait for a read to return when stopping; a hung camera is left behind
+# A stream that sends nothing fails after this long, not after FFmpeg's 30 s; each reconnection try too.
+STREAM_TIMEOUT_SECONDS = 8.0
+STREAM_TIMEOUTS = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, round(STREAM_TIMEOUT_SECONDS * 1000),
+                   cv2.CAP_PROP_READ_TIMEOUT_MSEC, round(STREAM_TIMEOUT_SECONDS * 1000)]
+DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "rtmp": 1935, "http": 80, "https": 443}
 log = logging.getLogger("realtime")
 
 
@@ -166,7 +173,7 @@ def open_video(path_or_url: str) -> OpenCVSource:
 
     def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:
         if is_url:  # reconnecting may take seconds, on the capture thread: leave stderr alone
-            return _first_frame(cv2.VideoCapture(path_or_url))
+            return _first_frame(cv2.VideoCapture(path_or_url, cv2.CAP_FFMPEG, STREAM_TIMEOUTS))
         # OpenCV reads a lone picture as a one-frame video; libjpeg and friends would print their own
         # complaints about a damaged one beside our one-line error.
         with silenced_stderr():
@@ -175,8 +182,24 @@ def open_video(path_or_url: str) -> OpenCVSource:
     try:
         return OpenCVSource(opener, live=is_url, description=f"{what} {path_or_url}")
     except UserError:
+        if is_url and accepts_connections(path_or_url):
+            raise UserError(f"connected to {path_or_url}, but got no frames in {STREAM_TIMEOUT_SECONDS:.0f} s; "
+                            "check that the stream is running and its path") from None
         raise UserError(f"cannot read {what} {path_or_url}; check that it is a playable video "
                         "(mp4, mkv, avi, webm) or a reachable URL") from None
+
+
+def accepts_connections(url: str) -> bool:
+    """Whether the URL's server takes a TCP connection: up, but not sending video (or not at that path)."""
+    parts = urlsplit(url)
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    if not parts.hostname or port is None:
+        return False
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=2):
+            return True
+    except OSError:
+        return False
 
 
 class CaptureThread(threading.Thread):
