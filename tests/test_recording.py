@@ -14,7 +14,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from conftest import ROOT, decode, pattern_frame, write_clip
+from conftest import ROOT, decode, pattern_frame, run_cli, write_clip
 
 from realtime.io.outputs import RecordingOptions, unused_path
 from realtime.io.sinks import ThreadedSink
@@ -25,9 +25,8 @@ def test_file_to_file_keeps_frames_rate_duration_and_audio(style_dir, tmp_path):
     clip = write_clip(tmp_path / "with_audio.mp4", 50, 160, 96, Fraction(25), audio_rate=44100)
     for suffix in (".mp4", ".webm"):  # AAC is remuxed into mp4, re-encoded to Opus for WebM
         out = tmp_path / f"out{suffix}"
-        result = subprocess.run([sys.executable, str(ROOT / "run.py"), "--input", str(clip), "--style", "warm",
-                                 "--output", str(out), "--no-display"], capture_output=True, text=True,
-                                env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)}, timeout=300)
+        result = run_cli("--input", str(clip), "--style", "warm", "--output", str(out), "--no-display",
+                         checkpoints=style_dir)
         assert result.returncode == 0, result.stderr
         source, written = decode(clip), decode(out)
         assert len(written["frames"]) == 50 and written["rate"] == 25
@@ -399,9 +398,8 @@ def test_a_second_job_on_the_same_output_is_refused_while_the_first_writes(style
     output = tmp_path / "same.mp4"
     first = VideoWriter(output, Fraction(25))  # a job writing there now (a killed job's lock goes with it)
     first.write(pattern_frame(0, 64, 48), 0.0)
-    second = subprocess.run([sys.executable, str(ROOT / "run.py"), "--input", str(clip), "--style", "warm",
-                             "--output", str(output), "--no-display"], capture_output=True, text=True,
-                            env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)}, timeout=300)
+    second = run_cli("--input", str(clip), "--style", "warm", "--output", str(output), "--no-display",
+                     checkpoints=style_dir)
     assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
     assert f"another job is writing {output}" in second.stderr and "choose another --output" in second.stderr
     for index in range(1, 10):
@@ -422,9 +420,8 @@ def test_variable_frame_rate_keeps_each_frames_time_and_all_the_audio(style_dir,
     source = decode(clip)
     for suffix in (".mp4", ".webm"):  # AAC is remuxed into mp4, re-encoded to Opus for WebM
         out = tmp_path / f"out{suffix}"
-        result = subprocess.run([sys.executable, str(ROOT / "run.py"), "--input", str(clip), "--style", "warm",
-                                 "--output", str(out), "--no-display"], capture_output=True, text=True,
-                                env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)}, timeout=300)
+        result = run_cli("--input", str(clip), "--style", "warm", "--output", str(out), "--no-display",
+                         checkpoints=style_dir)
         assert result.returncode == 0, result.stderr
         written = decode(out)
         assert written["times"] == pytest.approx(source["times"], abs=1e-3)
