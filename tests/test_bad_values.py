@@ -250,3 +250,45 @@ def test_an_image_without_output_goes_beside_it_as_the_help_says(style_dir, tmp_
     assert not np.array_equal(written, pattern_frame(0, 64, 48))
     help_text = run_cli("--help").stdout
     assert "NAME_STYLE.png beside" in " ".join(help_text.split())
+
+
+def test_an_image_input_with_a_video_output_is_refused_before_any_work(refused, tmp_path):
+    """It was refused after stylizing (10 s on a 24 MP photo): here, before the style is even loaded."""
+    photo, broken = tmp_path / "photo.png", tmp_path / "broken.pt"
+    cv2.imwrite(str(photo), pattern_frame(0, 64, 48))
+    broken.write_text("not a checkpoint")
+    line = refused("--input", str(photo), "--style", str(broken), "--output", str(tmp_path / "x.mp4"))
+    assert line == "error: image input needs an image output (.png or .jpg), not x.mp4"
+
+
+def test_the_default_output_name_taken_by_a_folder_says_why(refused, tmp_path):
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 64, 48))
+    (tmp_path / "photo_great_wave.png").mkdir()  # as a read-only folder would, the system says why
+    line = refused("--input", str(photo), "--style", "great_wave")
+    assert "cannot write" in line and "Is a directory" in line
+
+
+@pytest.mark.parametrize("what, make, fragments", [
+    ("style", lambda path: path.write_text("hello"), ["not a file torch.save wrote"]),
+    ("segmenter", lambda path: path.write_text("hello"), ["not a file torch.save wrote"]),
+    ("torchscript", lambda path: path.write_text("hello"), ["not an archive torch.jit.save wrote"]),
+    ("style", lambda path: torch.save({"weight": torch.zeros(3)}, path), ["holds no style network"]),
+    ("export", lambda path: cv2.imwrite(str(path), pattern_frame(0, 64, 48)), ["a picture style is painted by a shared"]),
+])
+def test_a_file_that_is_not_what_it_is_named_says_so_in_our_words(refused, what, make, fragments, tmp_path):
+    """Not PyTorch's internals: "KeyError", "UnpicklingError", its miniz paragraph, a layer's name."""
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 64, 48))
+    path = tmp_path / {"torchscript": "model.ts", "export": "picture.jpg"}.get(what, "model.pt")
+    make(path)
+    argv = {"style": ["--style", str(path)], "torchscript": ["--style", str(path)],
+            "segmenter": ["--style", "great_wave", "--stylize", "person", "--segmenter", str(path)]}
+    if what == "export":
+        line = refused("export", "--style", str(path), "--output", str(tmp_path / "out.ts"))
+    else:
+        line = refused("--input", str(photo), *argv[what], "--output", str(tmp_path / "out.png"))
+    for fragment in fragments:
+        assert fragment in line
+    for internal in ("Error", "miniz", "conv1"):
+        assert internal not in line

@@ -8,7 +8,7 @@ from pathlib import Path
 from realtime.app.remote import is_loopback
 from realtime.errors import UserError
 from realtime.io.capture import check_input
-from realtime.io.outputs import check_output_path, check_writable, is_image_path, partial_path
+from realtime.io.outputs import check_image_output, check_output_path, check_writable, is_image_path, partial_path
 from realtime.io.video_file import check_encoder
 from realtime.settings import RunSettings
 from realtime.styles.registry import style_pictures
@@ -24,6 +24,8 @@ def validate(settings: RunSettings) -> None:
     image_input = settings.input is not None and is_image_path(Path(settings.input))
     if settings.json and settings.display and not image_input:
         raise UserError("--json reports image and file modes; add --no-display --output FILE, or drop --json")
+    if settings.output is not None and image_input:
+        check_image_output(settings.output)  # before the work, not after it
     if settings.output is not None:
         check_output_path(settings.output, settings.recording.codec, "styled.png" if image_input else "styled.mp4")
         check_not_the_input(settings.output, settings.input)
