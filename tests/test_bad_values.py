@@ -292,3 +292,18 @@ def test_a_file_that_is_not_what_it_is_named_says_so_in_our_words(refused, what,
         assert fragment in line
     for internal in ("Error", "miniz", "conv1"):
         assert internal not in line
+
+
+def test_export_to_a_name_that_is_not_its_format_is_refused(refused, tmp_path):
+    line = refused("export", "--style", "great_wave", "--output", str(tmp_path / "style.zip"))
+    assert "name a torchscript file style.ts" in line
+    assert not (tmp_path / "style.zip").exists()
+
+
+def test_a_person_mode_on_a_picture_with_no_person_says_so(tmp_path):
+    photo = tmp_path / "pattern.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 96, 64))  # gradients and a square: nobody
+    result = run_cli("--input", str(photo), "--style", "great_wave", "--stylize", "person",
+                     "--output", str(tmp_path / "out.png"))
+    assert result.returncode == 0, result.stderr
+    assert "note: found no person in" in result.stderr

@@ -89,13 +89,14 @@ def test_live_timestamps_follow_capture_times(tmp_path):
     assert np.allclose(np.diff(written["times"]), intervals, atol=0.002)
 
 
-def test_odd_sizes_are_padded_to_even(tmp_path):
+def test_odd_sizes_are_padded_to_even_and_it_says_so(tmp_path, caplog):
     writer = VideoWriter(tmp_path / "odd.mp4", Fraction(10))
     for index in range(5):
         writer.write(pattern_frame(index, 101, 59), index / 10)
     writer.close()
     written = decode(tmp_path / "odd.mp4")
     assert (written["width"], written["height"]) == (102, 60)
+    assert "101x59 frames are recorded as 102x60" in caplog.text  # not silently
     # Aligned: the picture is not sheared, the added column repeats its neighbour.
     frame = written["frames"][2].astype(int)
     assert np.abs(frame[:59, :101] - pattern_frame(2, 101, 59).astype(int)).mean() < 6

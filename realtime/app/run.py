@@ -75,7 +75,10 @@ def run(settings: RunSettings) -> RunReport | None:
 def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
     started = time.perf_counter()
     image = read_bgr(Path(settings.input), "input picture")
-    result = engine.process(image, settings.look())
+    look, stream = settings.look(), engine.new_stream()
+    result = engine.process(image, look, stream)
+    if look.needs_mask and stream.mask is not None and float(stream.mask.max()) < engine.mask_settings.threshold:
+        say(f"note: found no person in {settings.input}; the whole picture is background to --stylize and --background")
     output = write_styled(result, Path(settings.input), engine.style(settings.style).ref.name, settings.output)
     say(f"wrote {output}")
     return RunReport.of(settings, engine, settings.input, output, (result.shape[1], result.shape[0]),

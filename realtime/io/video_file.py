@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
 import time
@@ -31,6 +32,7 @@ FRAGMENT_SECONDS = 1.0  # fragmented recordings: a playable piece at least this 
 # (MPEG's clock), which holds 24, 25, 30, 50 and 60 fps and millisecond times exactly.
 LIVE_TIME_BASE, FILE_TIME_BASE = Fraction(1, 1000), Fraction(1, 90000)
 MP4_SUFFIXES = (".mp4", ".mov")  # the others (.mkv, .webm) are Matroska
+log = logging.getLogger("realtime")
 
 
 def fragment_options(suffix: str, live: bool) -> dict[str, str]:
@@ -178,6 +180,10 @@ class VideoWriter:
     def _add_streams(self, width: int, height: int) -> av.video.stream.VideoStream:
         stream = self.container.add_stream(self.codec.encoder, rate=self.fps)
         stream.width, stream.height = width + width % 2, height + height % 2
+        if (stream.width, stream.height) != (width, height):
+            log.warning("note: %dx%d frames are recorded as %dx%d (video needs even sides; the last row or "
+                        "column is repeated); --size or --record-size choose another size", width, height,
+                        stream.width, stream.height)
         stream.pix_fmt = "yuv420p"
         stream.codec_context.time_base = LIVE_TIME_BASE if self.live else FILE_TIME_BASE
         stream.time_base = stream.codec_context.time_base
