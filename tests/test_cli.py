@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from conftest import ROOT, decode, pattern_frame, run_cli, shared_data
 
+import realtime
+
 
 def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
     assert result.returncode == 2, result.stderr
@@ -198,8 +200,10 @@ def test_contact_sheet(style_dir, tmp_path):
     result = run_cli("sheet", "--photos", str(photo), str(photo), "--output", str(out), checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
     sheet = cv2.imread(str(out))
-    # header + photos, then a label row and an image row per style (cool, warm); 3 columns
-    assert sheet.shape == (36 + 256 + 2 * (36 + 256), 3 * 256, 3)
+    # header + photos, then a label row and an image row per style (cool, warm); 2 columns: the test
+    # styles' paintings are nowhere, so no column of black tiles for them
+    assert sheet.shape == (36 + 256 + 2 * (36 + 256), 2 * 256, 3)
+    assert "so the sheet has no painting column" in result.stderr
 
 
 def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
@@ -211,7 +215,7 @@ def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
     result = run_cli("sheet", "--styles", str(exported), "--photos", str(photo), "--output", str(out),
                      checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
-    assert cv2.imread(str(out)).shape == (36 + 256 + 36 + 256, 2 * 256, 3)
+    assert cv2.imread(str(out)).shape == (36 + 256 + 36 + 256, 256, 3)  # no painting found: no column
 
 
 def test_half_torchscript_export_runs_in_half_and_matches(style_dir, tmp_path):
@@ -357,3 +361,10 @@ def test_a_stream_that_connects_but_sends_nothing_fails_in_seconds(scheme, style
         server.close()
     assert_user_error(result, f"connected to {url}, but got no frames in 8 s", "check that the stream is running")
     assert time.monotonic() - started < 20  # 8 s of it waiting; the rest starting Python and PyTorch
+
+
+def test_version():
+    for argv in (["--version"], ["-m", "realtime", "--version"]):
+        command = [sys.executable, *(argv if argv[0] == "-m" else [str(ROOT / "run.py"), *argv])]
+        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert result.returncode == 0 and result.stdout.strip() == f"realtime {realtime.__version__}", result.stderr

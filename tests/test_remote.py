@@ -62,7 +62,7 @@ def test_http_survives_garbage_bytes(control):
     port = control.serve_http("127.0.0.1", 0)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
         raw.sendall(b"\x00\xff garbage \r\n\r\n")
-        raw.recv(1024)
+        assert raw.recv(1024).startswith(b"HTTP/1.0 400 ")  # an answer with a status line, not a bare body
     assert post(port, "/mode?value=person")[0] == 200  # still serving
 
 
@@ -145,6 +145,8 @@ def test_a_token_is_required_on_http_and_osc_when_set():
         assert request(port, "GET", "/status")[0] == 401
         assert request(port, "POST", "/style?value=cool&token=s3cret")[0] == 200
         assert request(port, "POST", "/mode?value=person", {"Authorization": "Bearer s3cret"})[0] == 200
+        assert request(port, "GET", "/status", {"Authorization": "bearer s3cret"})[0] == 200  # case-insensitive
+        assert request(port, "GET", "/status", {"Authorization": "Basic s3cret"})[0] == 401  # not the scheme
         osc_port = remote.serve_osc("127.0.0.1", 0)
         client = SimpleUDPClient("127.0.0.1", osc_port)
         client.send_message("/mode", "all")  # no token: dropped
