@@ -24,10 +24,10 @@ def validate(settings: RunSettings) -> None:
     image_input = settings.input is not None and is_image_path(Path(settings.input))
     if settings.json and settings.display and not image_input:
         raise UserError("--json reports image and file modes; add --no-display --output FILE, or drop --json")
-    if settings.output is not None and image_input:
-        check_image_output(settings.output)  # before the work, not after it
     if settings.output is not None:
         check_output_path(settings.output, settings.recording.codec, "styled.png" if image_input else "styled.mp4")
+        if image_input:
+            check_image_output(settings.output)  # before the work, not after it
         check_not_the_input(settings.output, settings.input)
         check_writable(settings.output)
         if not is_image_path(settings.output):
