@@ -202,6 +202,16 @@ def accepts_connections(url: str) -> bool:
         return False
 
 
+def next_media_time(position: float | None, offset: float, previous: float | None, fps: Fraction) -> float | None:
+    """A file frame's time: where it is in the file, counted on from a loop's earlier passes. One that does
+    not come after the frame before (a raw .h264 stream has no times) shows one frame period after it."""
+    if position is None:
+        return None
+    if previous is not None and offset + position <= previous:
+        return previous + 1 / float(fps)
+    return offset + position
+
+
 class CaptureThread(threading.Thread):
     """Reads a source on its own thread and hands frames to a mailbox (live) or a queue (file)."""
 
@@ -242,8 +252,7 @@ class CaptureThread(threading.Thread):
                     delay = start + (index - index_offset) / float(self.source.fps) - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-                position = self.source.position
-                media_time = None if position is None else time_offset + position
+                media_time = next_media_time(self.source.position, time_offset, media_time, self.source.fps)
                 if not self.frames.put(Frame(image, index, time.monotonic(), decode_seconds, media_time), self._stop_event):
                     break
                 index += 1
