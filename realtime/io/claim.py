@@ -27,4 +27,3 @@ def claim(writing: Path, output: Path) -> int:
         raise UserError(f"another job is writing {output} (into {writing.name}) right now; wait until it has "
                         "finished, or choose another --output") from None
     return descriptor
-
