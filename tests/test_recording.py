@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from conftest import ROOT, decode, pattern_frame, run_cli, write_clip
 
+from realtime.errors import UserError
 from realtime.io.outputs import RecordingOptions, unused_path
 from realtime.io.sinks import ThreadedSink
 from realtime.io.video_file import FRAGMENT_SECONDS, VideoWriter
@@ -410,6 +411,11 @@ def test_a_second_job_on_the_same_output_is_refused_while_the_first_writes(style
     again = VideoWriter(output, Fraction(25))  # once it has finished, the name is free
     again.close()
     assert not (tmp_path / "same.partial.mp4").exists()
+    live = tmp_path / "live.mp4"
+    recording = VideoWriter(live, Fraction(25), live=True)  # writes into its name: a second one must not replace it
+    with pytest.raises(UserError, match=f"another job is writing {live}"):
+        VideoWriter(live, Fraction(25), live=True)
+    recording.close()
 
 
 def test_variable_frame_rate_keeps_each_frames_time_and_all_the_audio(style_dir, tmp_path):
