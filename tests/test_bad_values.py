@@ -6,6 +6,7 @@ one line on stderr, with no traceback.
 """
 from __future__ import annotations
 
+import glob
 import logging
 import signal
 from fractions import Fraction
@@ -136,6 +137,13 @@ def test_the_demo_without_a_window_needs_max_frames(refused, tmp_path):
     line = refused("--demo", "--no-display", "--output", str(tmp_path / "o.mp4"))
     assert "--demo without a window" in line and "--max-frames N" in line and "drop --no-display" in line
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_no_source_and_no_camera_without_a_window_is_refused_not_an_endless_demo(refused, tmp_path):
+    if glob.glob("/dev/video*"):
+        pytest.skip("this machine has video devices: a camera would open")
+    line = refused("--style", "great_wave", "--no-display", "--output", str(tmp_path / "o.mp4"))
+    assert "no camera found" in line and "--demo with --max-frames N" in line
 
 
 def test_loop_with_max_frames_in_file_mode_plays_the_file_again(clip, style_dir, tmp_path):
