@@ -8,4 +8,4 @@ from realtime.cli import COMMANDS, main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sys.exit(main(args if args and args[0] in COMMANDS else ["run", *args]))
+    sys.exit(main(args if args and args[0] in (*COMMANDS, "--version") else ["run", *args]))

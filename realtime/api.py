@@ -136,6 +136,8 @@ def check_array(image: Any) -> None:
         raise UserError(f"a picture is a file path, a NumPy array or a PIL image, not {type(image).__name__}")
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise UserError(f"a picture array is uint8 H x W x 3 (BGR or RGB), not {image.dtype} of shape {image.shape}")
+    if 0 in image.shape:
+        raise UserError(f"a picture array of shape {image.shape} is empty: it needs at least one pixel")
 
 
 def to_bgr(image: np.ndarray, order: str) -> np.ndarray:

@@ -19,9 +19,18 @@ from realtime.styles.checkpoint import load_style
 from realtime.styles.registry import StyleRegistry
 
 
-def export_torchscript(registry: StyleRegistry, style: str, variant: str, output: Path, half: bool = False) -> Path:
+def trained_network(registry: StyleRegistry, style: str, variant: str) -> tuple[torch.nn.Module, dict]:
+    """The style's network; a picture style or a TorchScript file has none to export."""
     ref = registry.resolve(style, variant)
-    net, meta = load_style(ref.path)
+    if ref.kind != "network":
+        what = "a picture style is painted by a shared network" if ref.kind == "picture" else "it is TorchScript already"
+        raise UserError(f"cannot export {style}: {what}; export a trained style (a name from --list-styles, "
+                        "or a .pt file from `realtime train`)")
+    return load_style(ref.path)
+
+
+def export_torchscript(registry: StyleRegistry, style: str, variant: str, output: Path, half: bool = False) -> Path:
+    net, meta = trained_network(registry, style, variant)
     if half:
         net = net.half()
     frozen = torch.jit.freeze(torch.jit.script(net))
@@ -38,8 +47,7 @@ def export_onnx(registry: StyleRegistry, style: str, variant: str, output: Path)
         import onnx
     except ImportError:
         raise UserError("ONNX export needs the onnx package: pip install 'realtime[onnx]'") from None
-    ref = registry.resolve(style, variant)
-    net, meta = load_style(ref.path)
+    net, meta = trained_network(registry, style, variant)
     sizes = {0: "batch", 2: "height", 3: "width"}
     with warnings.catch_warnings():  # the exporter's notes on constant folding are not the user's concern
         warnings.simplefilter("ignore")

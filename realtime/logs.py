@@ -11,6 +11,11 @@ LOG_BYTES, LOG_BACKUPS = 5 * 2**20, 5  # 5 files of 5 MB: weeks of health lines
 
 
 def setup_logging(log_file: Path | None) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        # python-osc logs with logging.debug(), which gives a root logger without handlers a stderr one on
+        # first use; ours propagate to it, so every line would print twice from the first OSC message on.
+        root.addHandler(logging.NullHandler())
     logger = logging.getLogger("realtime")
     logger.setLevel(logging.INFO)
     logger.handlers.clear()

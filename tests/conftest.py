@@ -156,21 +156,28 @@ def special_file(kind: str, path: Path) -> Path:
 
 
 def write_clip(path: Path, count: int, width: int, height: int, fps: Fraction, moving: bool = True,
-               audio_rate: int | None = None, frame_maker=None, title: str | None = None) -> Path:
+               audio_rate: int | None = None, frame_maker=None, title: str | None = None,
+               times: list[float] | None = None) -> Path:
     """An H.264 clip of test patterns; with audio_rate, also an AAC sine tone as long as the video;
-    with title, that title tag."""
+    with title, that title tag; with times, frame i shows at times[i] seconds (a variable frame rate,
+    fps only declared), and the sound lasts one frame of fps past the last."""
     frame_maker = frame_maker or (lambda index: pattern_frame(index, width, height, moving))
     with av.open(str(path), "w") as container:
         if title is not None:
             container.metadata["title"] = title
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        if times is not None:
+            stream.codec_context.time_base = Fraction(1, 1000)
         audio = container.add_stream("aac", rate=audio_rate) if audio_rate else None
         for index in range(count):
             frame = av.VideoFrame.from_ndarray(frame_maker(index), format="bgr24")
+            if times is not None:
+                frame.pts, frame.time_base = round(times[index] * 1000), Fraction(1, 1000)
             container.mux(stream.encode(frame))
         if audio is not None:
-            total = int(audio_rate * count / fps)
+            last = times[-1] if times else (count - 1) / fps
+            total = int(audio_rate * (last + 1 / fps))
             tone = (0.3 * np.sin(np.arange(total) * 2 * np.pi * 440 / audio_rate)).astype(np.float32)
             for start in range(0, total, 1024):
                 chunk = tone[start:start + 1024][None, :]

@@ -75,6 +75,8 @@ def test_a_video_file_streams_its_frames(stylizer, clip):
     (lambda s: s.stylize(np.zeros((8, 8), np.uint8)), "uint8 H x W x 3"),
     (lambda s: s.stylize(np.zeros((8, 8, 3), np.float32)), "uint8 H x W x 3"),
     (lambda s: s.stylize([1, 2, 3]), "not list"),
+    (lambda s: s.stylize(np.zeros((0, 0, 3), np.uint8)), r"shape \(0, 0, 3\) is empty"),
+    (lambda s: s.stylize(np.zeros((8, 0, 3), np.uint8)), "is empty"),
     (lambda s: s.stylize("missing.jpg"), "input picture not found"),
     (lambda s: s.stylize(np.zeros((8, 8, 3), np.uint8), output="x.png"), "output= names the file"),
     (lambda s: s.stylize(np.zeros((8, 8, 3), np.uint8), order="bgra"), "order 'bgra'"),

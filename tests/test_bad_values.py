@@ -6,14 +6,16 @@ one line on stderr, with no traceback.
 """
 from __future__ import annotations
 
+import glob
 import logging
 import signal
+from fractions import Fraction
 
 import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import decode, pattern_frame, run_cli
+from conftest import decode, pattern_frame, run_cli, write_clip
 
 from realtime.cli import main
 from realtime.errors import UserError
@@ -131,12 +133,44 @@ def test_loop_without_a_window_needs_max_frames(refused, tmp_path):
     assert "--loop without a window" in line and "--max-frames N" in line and "drop --no-display" in line
 
 
+def test_the_demo_without_a_window_needs_max_frames(refused, tmp_path):
+    line = refused("--demo", "--no-display", "--output", str(tmp_path / "o.mp4"))
+    assert "--demo without a window" in line and "--max-frames N" in line and "drop --no-display" in line
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_no_source_and_no_camera_without_a_window_is_refused_not_an_endless_demo(refused, tmp_path):
+    if glob.glob("/dev/video*"):
+        pytest.skip("this machine has video devices: a camera would open")
+    line = refused("--style", "great_wave", "--no-display", "--output", str(tmp_path / "o.mp4"))
+    assert "no camera found" in line and "--demo with --max-frames N" in line
+
+
 def test_loop_with_max_frames_in_file_mode_plays_the_file_again(clip, style_dir, tmp_path):
     out = tmp_path / "looped.mp4"
     result = run_cli("--input", str(clip), "--style", "warm", "--loop", "--max-frames", "40", "--no-display",
                      "--output", str(out), checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
-    assert len(decode(out)["frames"]) == 40  # the clip has 36
+    written = decode(out)
+    assert len(written["frames"]) == 40  # the clip has 36
+    assert written["times"][36] == pytest.approx(36 / 25, abs=1e-3)  # the second pass goes on in time
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".gif"])
+def test_loop_on_a_one_frame_video_writes_max_frames(suffix, style_dir, tmp_path):
+    """Seeking a one-frame video back to its start read nothing, and the capture spun on it forever."""
+    from PIL import Image
+
+    single = tmp_path / f"single{suffix}"
+    if suffix == ".gif":  # a still that is not a picture input: OpenCV reads it as a one-frame video
+        Image.fromarray(pattern_frame(0, 64, 48)).save(single)
+    else:
+        write_clip(single, 1, 64, 48, Fraction(25))
+    out = tmp_path / "looped.mp4"
+    result = run_cli("--input", str(single), "--style", "warm", "--loop", "--max-frames", "20", "--no-display",
+                     "--output", str(out), checkpoints=style_dir, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert len(decode(out)["frames"]) == 20
 
 
 def test_a_size_too_big_for_the_memory_is_refused_before_any_work(refused, tmp_path, monkeypatch):
@@ -144,7 +178,7 @@ def test_a_size_too_big_for_the_memory_is_refused_before_any_work(refused, tmp_p
 
     monkeypatch.setattr(memory, "host_available_bytes", lambda: 2**30)
     out = tmp_path / "o.mp4"
-    line = refused("--demo", "--no-display", "--size", "8192x4096", "--output", str(out))
+    line = refused("--demo", "--no-display", "--size", "8192x4096", "--output", str(out), "--max-frames", "9")
     assert "--size 8192x4096 needs about 3.0 GB of memory and 1.0 GB is free here" in line
     fits = line.rsplit(" ", 1)[1]
     assert fits == "4720x2352"  # the same shape, in 16s
@@ -224,3 +258,60 @@ def test_an_image_without_output_goes_beside_it_as_the_help_says(style_dir, tmp_
     assert not np.array_equal(written, pattern_frame(0, 64, 48))
     help_text = run_cli("--help").stdout
     assert "NAME_STYLE.png beside" in " ".join(help_text.split())
+
+
+def test_an_image_input_with_a_video_output_is_refused_before_any_work(refused, tmp_path):
+    """It was refused after stylizing (10 s on a 24 MP photo): here, before the style is even loaded."""
+    photo, broken = tmp_path / "photo.png", tmp_path / "broken.pt"
+    cv2.imwrite(str(photo), pattern_frame(0, 64, 48))
+    broken.write_text("not a checkpoint")
+    line = refused("--input", str(photo), "--style", str(broken), "--output", str(tmp_path / "x.mp4"))
+    assert line == "error: image input needs an image output (.png or .jpg), not x.mp4"
+
+
+def test_the_default_output_name_taken_by_a_folder_says_why(refused, tmp_path):
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 64, 48))
+    (tmp_path / "photo_great_wave.png").mkdir()  # as a read-only folder would, the system says why
+    line = refused("--input", str(photo), "--style", "great_wave")
+    assert "cannot write" in line and "Is a directory" in line
+
+
+@pytest.mark.parametrize("what, make, fragments", [
+    ("style", lambda path: path.write_text("hello"), ["not a file torch.save wrote"]),
+    ("segmenter", lambda path: path.write_text("hello"), ["not a file torch.save wrote"]),
+    ("torchscript", lambda path: path.write_text("hello"), ["not an archive torch.jit.save wrote"]),
+    ("style", lambda path: torch.save({"weight": torch.zeros(3)}, path), ["holds no style network"]),
+    ("export", lambda path: cv2.imwrite(str(path), pattern_frame(0, 64, 48)), ["a picture style is painted by a shared"]),
+])
+def test_a_file_that_is_not_what_it_is_named_says_so_in_our_words(refused, what, make, fragments, tmp_path):
+    """Not PyTorch's internals: "KeyError", "UnpicklingError", its miniz paragraph, a layer's name."""
+    photo = tmp_path / "photo.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 64, 48))
+    path = tmp_path / {"torchscript": "model.ts", "export": "picture.jpg"}.get(what, "model.pt")
+    make(path)
+    argv = {"style": ["--style", str(path)], "torchscript": ["--style", str(path)],
+            "segmenter": ["--style", "great_wave", "--stylize", "person", "--segmenter", str(path)]}
+    if what == "export":
+        line = refused("export", "--style", str(path), "--output", str(tmp_path / "out.ts"))
+    else:
+        line = refused("--input", str(photo), *argv[what], "--output", str(tmp_path / "out.png"))
+    for fragment in fragments:
+        assert fragment in line
+    for internal in ("Error", "miniz", "conv1"):
+        assert internal not in line
+
+
+def test_export_to_a_name_that_is_not_its_format_is_refused(refused, tmp_path):
+    line = refused("export", "--style", "great_wave", "--output", str(tmp_path / "style.zip"))
+    assert "name a torchscript file style.ts" in line
+    assert not (tmp_path / "style.zip").exists()
+
+
+def test_a_person_mode_on_a_picture_with_no_person_says_so(tmp_path):
+    photo = tmp_path / "pattern.png"
+    cv2.imwrite(str(photo), pattern_frame(0, 96, 64))  # gradients and a square: nobody
+    result = run_cli("--input", str(photo), "--style", "great_wave", "--stylize", "person",
+                     "--output", str(tmp_path / "out.png"))
+    assert result.returncode == 0, result.stderr
+    assert "note: found no person in" in result.stderr

@@ -5,11 +5,14 @@ import time
 from fractions import Fraction
 from types import SimpleNamespace
 
+import av
 import numpy as np
-from conftest import decode
+import pytest
+from conftest import decode, pattern_frame
 
 from realtime.app.run import run_file
-from realtime.io.capture import CaptureThread, DemoSource, open_video
+from realtime.io.capture import CaptureThread, open_video
+from realtime.io.demo import DemoSource
 from realtime.mailbox import LatestMailbox, OrderedQueue
 from realtime.settings import RunSettings
 
@@ -22,6 +25,7 @@ class FastCamera:
     frame_count = None
     frame_size = (32, 24)
     description = "fast test camera"
+    position = None
 
     def __init__(self, count: int):
         self.count, self.sent = count, 0
@@ -69,6 +73,23 @@ def test_file_source_drops_nothing_and_keeps_order(clip):
     assert indexes == list(range(36))
     assert stamps == sorted(stamps)
     assert capture.frames.dropped == 0
+
+
+def test_file_frames_carry_their_times_and_a_raw_stream_gets_its_rate(tmp_path):
+    """A raw H.264 stream has no times (OpenCV says 0 for every frame): they must not all land at 0."""
+    raw = tmp_path / "raw.h264"
+    with av.open(str(raw), "w", format="h264") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(10):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(pattern_frame(index, 64, 48), format="bgr24")))
+        container.mux(stream.encode(None))
+    capture = CaptureThread(open_video(str(raw)), loop=True, max_frames=15)
+    capture.start()
+    times = []
+    while (frame := capture.frames.get(timeout=5)) is not None:
+        times.append(frame.show_time)
+    assert times == pytest.approx([index / 25 for index in range(15)], abs=1e-3)  # and on through the loop
 
 
 def test_max_frames_and_stop(clip):

@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 
 import cv2
 import numpy as np
 import pytest
 from conftest import ROOT, decode, pattern_frame, run_cli, shared_data
+
+import realtime
 
 
 def assert_user_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -170,7 +175,7 @@ def test_checkpoint_that_fails_to_load(style_dir, tmp_path):
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"garbage")
     assert_user_error(run_cli("--style", str(bad), "--demo", "--no-display", "--output", str(tmp_path / "o.mp4"),
-                              checkpoints=style_dir), "cannot load style checkpoint")
+                              "--max-frames", "9", checkpoints=style_dir), "cannot load style checkpoint")
 
 
 @pytest.mark.parametrize("line", ["style = 5", "background = 3", "max-frames = [1, 2]", "size = true"])
@@ -195,8 +200,10 @@ def test_contact_sheet(style_dir, tmp_path):
     result = run_cli("sheet", "--photos", str(photo), str(photo), "--output", str(out), checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
     sheet = cv2.imread(str(out))
-    # header + photos, then a label row and an image row per style (cool, warm); 3 columns
-    assert sheet.shape == (36 + 256 + 2 * (36 + 256), 3 * 256, 3)
+    # header + photos, then a label row and an image row per style (cool, warm); 2 columns: the test
+    # styles' paintings are nowhere, so no column of black tiles for them
+    assert sheet.shape == (36 + 256 + 2 * (36 + 256), 2 * 256, 3)
+    assert "so the sheet has no painting column" in result.stderr
 
 
 def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
@@ -208,7 +215,7 @@ def test_contact_sheet_of_an_exported_style(style_dir, tmp_path):
     result = run_cli("sheet", "--styles", str(exported), "--photos", str(photo), "--output", str(out),
                      checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
-    assert cv2.imread(str(out)).shape == (36 + 256 + 36 + 256, 2 * 256, 3)
+    assert cv2.imread(str(out)).shape == (36 + 256 + 36 + 256, 256, 3)  # no painting found: no column
 
 
 def test_half_torchscript_export_runs_in_half_and_matches(style_dir, tmp_path):
@@ -309,3 +316,55 @@ def test_list_styles_into_a_closed_pipe_exits_quietly(style_dir):
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141, stderr
     assert stderr == ""
+
+
+BROKEN_MODELS = {  # a TorchScript style of the user's, and what it does wrong
+    "fails": "return rgb.view(7, -1)",
+    "grey": "return rgb.mean(1, keepdim=True)",
+}
+
+
+@pytest.mark.parametrize("kind", BROKEN_MODELS)
+def test_a_custom_model_that_fails_while_running_is_one_line(kind, clip, style_dir, tmp_path):
+    """It printed PyTorch's 60-line traceback (TorchScript's own in the middle)."""
+    model = tmp_path / f"{kind}.ts"
+    script = f'''
+import torch
+
+class Broken(torch.nn.Module):
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        {BROKEN_MODELS[kind]}
+
+torch.jit.save(torch.jit.script(Broken()), {str(model)!r})
+'''
+    (tmp_path / "make.py").write_text(script)  # TorchScript reads the class's source from its file
+    subprocess.run([sys.executable, str(tmp_path / "make.py")], check=True)
+    result = run_cli("--input", str(clip), "--style", str(model), "--no-display", "--output", str(tmp_path / "o.mp4"),
+                     checkpoints=style_dir)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"the style model {model}" in errors[0] and "1x3xHxW RGB tensor" in errors[0]
+
+
+@pytest.mark.parametrize("scheme", ["rtsp", "http"])
+def test_a_stream_that_connects_but_sends_nothing_fails_in_seconds(scheme, style_dir, tmp_path):
+    """It took FFmpeg's 30 s, then said the URL was not reachable."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []  # accepted, never answered
+    threading.Thread(target=lambda: [held.append(server.accept()[0]) for _ in range(4)], daemon=True).start()
+    url = f"{scheme}://127.0.0.1:{server.getsockname()[1]}/live"
+    started = time.monotonic()
+    try:
+        result = run_cli("--input", url, "--style", "warm", "--no-display", "--output", str(tmp_path / "o.mp4"),
+                         checkpoints=style_dir, timeout=60)
+    finally:
+        server.close()
+    assert_user_error(result, f"connected to {url}, but got no frames in 8 s", "check that the stream is running")
+    assert time.monotonic() - started < 20  # 8 s of it waiting; the rest starting Python and PyTorch
+
+
+def test_version():
+    for argv in (["--version"], ["-m", "realtime", "--version"]):
+        command = [sys.executable, *(argv if argv[0] == "-m" else [str(ROOT / "run.py"), *argv])]
+        result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=60)
+        assert result.returncode == 0 and result.stdout.strip() == f"realtime {realtime.__version__}", result.stderr

@@ -187,3 +187,22 @@ def test_messages_to_an_ended_engine_thread_take_effect_at_once(looping_app):
     assert future.done()
     started = time.monotonic()
     assert app.worker.set_recorder(None).result(timeout=1) is None and time.monotonic() - started < 1
+
+
+def test_an_engine_failure_is_never_taken_for_the_end_of_the_input(app):
+    """A failing engine thread sets its error, then closes its results. When that happened while step()
+    was between its look at the error and its look at the results, the app quit as if the input had
+    ended: exit 0 and a cut recording."""
+    step_until(app, lambda: app.last is not None, seconds=60)
+    app.worker.set_paused(True).result(timeout=30)  # the real thread waits; the test fails it in step()
+    update = app.overlays.update
+
+    def update_while_the_engine_thread_fails(hud):
+        app.worker.error = RuntimeError("engine failed (test)")
+        app.worker.results.close()
+        return update(hud)
+
+    app.overlays.update = update_while_the_engine_thread_fails
+    assert app.step(), "the failure passed for the end of the input"
+    with pytest.raises(RuntimeError, match="engine failed"):
+        app.step()

@@ -14,8 +14,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from conftest import ROOT, decode, pattern_frame, write_clip
+from conftest import ROOT, decode, pattern_frame, run_cli, write_clip
 
+from realtime.errors import UserError
 from realtime.io.outputs import RecordingOptions, unused_path
 from realtime.io.sinks import ThreadedSink
 from realtime.io.video_file import FRAGMENT_SECONDS, VideoWriter
@@ -25,9 +26,8 @@ def test_file_to_file_keeps_frames_rate_duration_and_audio(style_dir, tmp_path):
     clip = write_clip(tmp_path / "with_audio.mp4", 50, 160, 96, Fraction(25), audio_rate=44100)
     for suffix in (".mp4", ".webm"):  # AAC is remuxed into mp4, re-encoded to Opus for WebM
         out = tmp_path / f"out{suffix}"
-        result = subprocess.run([sys.executable, str(ROOT / "run.py"), "--input", str(clip), "--style", "warm",
-                                 "--output", str(out), "--no-display"], capture_output=True, text=True,
-                                env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)}, timeout=300)
+        result = run_cli("--input", str(clip), "--style", "warm", "--output", str(out), "--no-display",
+                         checkpoints=style_dir)
         assert result.returncode == 0, result.stderr
         source, written = decode(clip), decode(out)
         assert len(written["frames"]) == 50 and written["rate"] == 25
@@ -90,13 +90,14 @@ def test_live_timestamps_follow_capture_times(tmp_path):
     assert np.allclose(np.diff(written["times"]), intervals, atol=0.002)
 
 
-def test_odd_sizes_are_padded_to_even(tmp_path):
+def test_odd_sizes_are_padded_to_even_and_it_says_so(tmp_path, caplog):
     writer = VideoWriter(tmp_path / "odd.mp4", Fraction(10))
     for index in range(5):
-        writer.write(pattern_frame(index, 101, 59), 0.0)
+        writer.write(pattern_frame(index, 101, 59), index / 10)
     writer.close()
     written = decode(tmp_path / "odd.mp4")
     assert (written["width"], written["height"]) == (102, 60)
+    assert "101x59 frames are recorded as 102x60" in caplog.text  # not silently
     # Aligned: the picture is not sheared, the added column repeats its neighbour.
     frame = written["frames"][2].astype(int)
     assert np.abs(frame[:59, :101] - pattern_frame(2, 101, 59).astype(int)).mean() < 6
@@ -107,7 +108,7 @@ def test_record_size_and_codecs(tmp_path):
         path = tmp_path / f"{codec}{suffix}"
         writer = VideoWriter(path, Fraction(24), options=RecordingOptions(codec=codec, size=(96, 64)))
         for index in range(6):
-            writer.write(pattern_frame(index, 160, 96), 0.0)
+            writer.write(pattern_frame(index, 160, 96), index / 24)
         writer.close()
         written = decode(path)
         assert (len(written["frames"]), written["width"], written["height"]) == (6, 96, 64), codec
@@ -140,13 +141,13 @@ def test_slow_encoder_never_stalls_a_live_loop(tmp_path):
 def test_slow_encoder_makes_file_mode_wait_not_drop(tmp_path):
     recorder = ThreadedSink(SlowWriter(tmp_path / "all.mp4", Fraction(30)), depth=4)
     for index in range(20):
-        recorder.put(pattern_frame(index, 128, 72), 0.0)
+        recorder.put(pattern_frame(index, 128, 72), index / 30)
     recorder.close()
     assert recorder.dropped == 0
     assert len(decode(tmp_path / "all.mp4")["frames"]) == 20
 
 
-DEMO = ("--demo", "--size", "320x180")
+DEMO = ("--demo", "--size", "320x180", "--max-frames", "100000")  # endless: stopped by the test (or a later --max-frames)
 
 
 class RecordingProcess:
@@ -373,7 +374,7 @@ def test_no_room_left_is_one_line_and_the_file_plays_to_its_last_fragment(style_
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     result = subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), "--demo", "--size", "320x180", "--style", "warm", "--no-display",
+        [sys.executable, str(ROOT / "run.py"), *DEMO, "--style", "warm", "--no-display",
          "--output", str(output)], env={**os.environ, "REALTIME_CHECKPOINTS": str(style_dir)},
         capture_output=True, text=True, timeout=180, preexec_fn=limited)
     assert result.returncode == 2, result.stderr
@@ -389,6 +390,46 @@ def test_the_summary_says_when_a_run_stopped_early_or_wrote_nothing(tmp_path):
     assert empty.summary() == f"nothing was recorded to {tmp_path / 'empty.mp4'} (0 frames, stopped early)"
     some = ThreadedSink(VideoWriter(tmp_path / "some.mp4", Fraction(30)))
     for index in range(3):
-        some.put(pattern_frame(index, 64, 48), 0.0)
+        some.put(pattern_frame(index, 64, 48), index / 30)
     some.close()
     assert some.summary() == f"wrote {tmp_path / 'some.mp4'} (3 frames)"
+
+
+def test_a_second_job_on_the_same_output_is_refused_while_the_first_writes(style_dir, clip, tmp_path):
+    """Two jobs shared NAME.partial.EXT: each cut into the other's file, and both said they wrote it."""
+    output = tmp_path / "same.mp4"
+    first = VideoWriter(output, Fraction(25))  # a job writing there now (a killed job's lock goes with it)
+    first.write(pattern_frame(0, 64, 48), 0.0)
+    second = run_cli("--input", str(clip), "--style", "warm", "--output", str(output), "--no-display",
+                     checkpoints=style_dir)
+    assert second.returncode == 2 and len(second.stderr.strip().splitlines()) == 1, second.stderr
+    assert f"another job is writing {output}" in second.stderr and "choose another --output" in second.stderr
+    for index in range(1, 10):
+        first.write(pattern_frame(index, 64, 48), index / 25)
+    first.close()
+    assert len(decode(output)["frames"]) == 10
+    again = VideoWriter(output, Fraction(25))  # once it has finished, the name is free
+    again.close()
+    assert not (tmp_path / "same.partial.mp4").exists()
+    live = tmp_path / "live.mp4"
+    recording = VideoWriter(live, Fraction(25), live=True)  # writes into its name: a second one must not replace it
+    with pytest.raises(UserError, match=f"another job is writing {live}"):
+        VideoWriter(live, Fraction(25), live=True)
+    recording.close()
+
+
+def test_variable_frame_rate_keeps_each_frames_time_and_all_the_audio(style_dir, tmp_path):
+    """A phone's or a browser's clip: frames 20 to 90 ms apart, 30 fps only declared. Stamped n / 30,
+    it came out 1.6x fast with its sound cut where the picture ended."""
+    gaps = np.random.default_rng(37).uniform(0.02, 0.09, 59)
+    times = [0.0, *np.cumsum(gaps).round(3)]
+    clip = write_clip(tmp_path / "vfr.mkv", 60, 160, 96, Fraction(30), audio_rate=48000, times=times)
+    source = decode(clip)
+    for suffix in (".mp4", ".webm"):  # AAC is remuxed into mp4, re-encoded to Opus for WebM
+        out = tmp_path / f"out{suffix}"
+        result = run_cli("--input", str(clip), "--style", "warm", "--output", str(out), "--no-display",
+                         checkpoints=style_dir)
+        assert result.returncode == 0, result.stderr
+        written = decode(out)
+        assert written["times"] == pytest.approx(source["times"], abs=1e-3)
+        assert written["audio_seconds"] == pytest.approx(source["audio_seconds"], rel=0.02)

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -10,6 +13,7 @@ import urllib.request
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from conftest import ROOT
 from pythonosc.udp_client import SimpleUDPClient
 
 from realtime.app.remote import RemoteControl
@@ -58,7 +62,7 @@ def test_http_survives_garbage_bytes(control):
     port = control.serve_http("127.0.0.1", 0)
     with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
         raw.sendall(b"\x00\xff garbage \r\n\r\n")
-        raw.recv(1024)
+        assert raw.recv(1024).startswith(b"HTTP/1.0 400 ")  # an answer with a status line, not a bare body
     assert post(port, "/mode?value=person")[0] == 200  # still serving
 
 
@@ -141,6 +145,8 @@ def test_a_token_is_required_on_http_and_osc_when_set():
         assert request(port, "GET", "/status")[0] == 401
         assert request(port, "POST", "/style?value=cool&token=s3cret")[0] == 200
         assert request(port, "POST", "/mode?value=person", {"Authorization": "Bearer s3cret"})[0] == 200
+        assert request(port, "GET", "/status", {"Authorization": "bearer s3cret"})[0] == 200  # case-insensitive
+        assert request(port, "GET", "/status", {"Authorization": "Basic s3cret"})[0] == 401  # not the scheme
         osc_port = remote.serve_osc("127.0.0.1", 0)
         client = SimpleUDPClient("127.0.0.1", osc_port)
         client.send_message("/mode", "all")  # no token: dropped
@@ -190,3 +196,29 @@ def test_idle_http_connections_are_closed(monkeypatch):
             assert idle.recv(4096) == b""  # the server hung up instead of waiting forever
     finally:
         remote.close()
+
+
+def test_log_lines_are_printed_once_after_an_osc_message(tmp_path):
+    """python-osc logs through logging.debug(), which gives the root logger a stderr handler on first use
+    when it has none: every line of ours was printed twice from the first OSC message on. In a process
+    of its own, as the app runs: pytest's log capture gives the root logger handlers here."""
+    script = tmp_path / "osc_then_log.py"
+    script.write_text('''
+import logging, time
+from pythonosc.udp_client import SimpleUDPClient
+from realtime.app.remote import RemoteControl
+from realtime.logs import setup_logging
+
+setup_logging(None)
+remote = RemoteControl(["cool", "warm"])
+SimpleUDPClient("127.0.0.1", remote.serve_osc("127.0.0.1", 0)).send_message("/style", "warm")
+deadline = time.monotonic() + 10
+while not remote.pending() and time.monotonic() < deadline:
+    time.sleep(0.05)
+logging.getLogger("realtime").warning("a line of ours")
+remote.close()
+''')
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("a line of ours") == 1, result.stderr

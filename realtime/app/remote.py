@@ -155,6 +155,9 @@ def _http_handler(control: RemoteControl) -> type[BaseHTTPRequestHandler]:
         timeout = IDLE_SECONDS  # applied to the connection's socket: idle clients do not hold a thread
         error_content_type = "application/json"
         error_message_format = ""  # send_error below writes JSON instead of the standard HTML page
+        # A request line too broken to name its version is answered as HTTP/1.0, with a status line
+        # (as HTTP/0.9, the default, the answer would be a bare body).
+        default_request_version = "HTTP/1.0"
 
         def do_GET(self) -> None:
             url = self._authorized_url()
@@ -186,7 +189,8 @@ def _http_handler(control: RemoteControl) -> type[BaseHTTPRequestHandler]:
                 self._reply(414, {"error": f"request too long (at most {MAX_PATH_LENGTH} characters)"})
                 return None
             url = urlparse(self.path)
-            bearer = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            scheme, _, credentials = self.headers.get("Authorization", "").strip().partition(" ")
+            bearer = credentials.strip() if scheme.lower() == "bearer" else ""  # schemes are case-insensitive
             try:
                 control.check_token(bearer or parse_qs(url.query).get("token", [None])[0])
             except Unauthorized as exc:

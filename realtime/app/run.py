@@ -8,14 +8,15 @@ from pathlib import Path
 from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl
-from realtime.app.run_checks import validate
+from realtime.app.run_checks import demo_never_ends, validate
 from realtime.app.run_outputs import open_recorder, open_sinks, output_size
 from realtime.app.run_report import RunReport
 from realtime.engine.build import build_engine
 from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
-from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, DemoSource, Source, open_camera, open_video
+from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, Source, open_camera, open_video
+from realtime.io.demo import DemoSource
 from realtime.io.images import read_bgr, write_styled
 from realtime.io.outputs import is_image_path
 from realtime.io.sinks import FrameSink, close_all
@@ -46,6 +47,9 @@ def open_source(settings: RunSettings) -> Source:
             say(f"using camera {index}")
             return camera
     tried = ", ".join(map(str, CAMERA_INDEXES_TO_TRY))
+    if demo_never_ends(settings):
+        raise UserError(f"no camera found (tried indexes {tried}); name a source: --input FILE, or --demo "
+                        "with --max-frames N")
     say(f"no camera found (tried indexes {tried}); showing the demo source instead (--demo)")
     return DemoSource(*(settings.size or (640, 360)))
 
@@ -71,7 +75,10 @@ def run(settings: RunSettings) -> RunReport | None:
 def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
     started = time.perf_counter()
     image = read_bgr(Path(settings.input), "input picture")
-    result = engine.process(image, settings.look())
+    look, stream = settings.look(), engine.new_stream()
+    result = engine.process(image, look, stream)
+    if look.needs_mask and stream.mask is not None and float(stream.mask.max()) < engine.mask_settings.threshold:
+        say(f"note: found no person in {settings.input}; the whole picture is background to --stylize and --background")
     output = write_styled(result, Path(settings.input), engine.style(settings.style).ref.name, settings.output)
     say(f"wrote {output}")
     return RunReport.of(settings, engine, settings.input, output, (result.shape[1], result.shape[0]),
@@ -153,7 +160,7 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunR
         with tqdm(total=total, desc=f"stylizing ({settings.style})", unit="frame") as bar:
             def deliver(image, frame, _look) -> None:
                 for sink in sinks:
-                    sink.put(image, frame.timestamp)
+                    sink.put(image, frame.show_time)
                 bar.update(1)
 
             frames = stylize_stream(engine, capture.frames, look, deliver)

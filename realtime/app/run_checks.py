@@ -8,7 +8,7 @@ from pathlib import Path
 from realtime.app.remote import is_loopback
 from realtime.errors import UserError
 from realtime.io.capture import check_input
-from realtime.io.outputs import check_output_path, check_writable, is_image_path, partial_path
+from realtime.io.outputs import check_image_output, check_output_path, check_writable, is_image_path, partial_path
 from realtime.io.video_file import check_encoder
 from realtime.settings import RunSettings
 from realtime.styles.registry import style_pictures
@@ -26,6 +26,8 @@ def validate(settings: RunSettings) -> None:
         raise UserError("--json reports image and file modes; add --no-display --output FILE, or drop --json")
     if settings.output is not None:
         check_output_path(settings.output, settings.recording.codec, "styled.png" if image_input else "styled.mp4")
+        if image_input:
+            check_image_output(settings.output)  # before the work, not after it
         check_not_the_input(settings.output, settings.input)
         check_writable(settings.output)
         if not is_image_path(settings.output):
@@ -43,6 +45,14 @@ def validate(settings: RunSettings) -> None:
         raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
+    if settings.demo and demo_never_ends(settings):
+        raise UserError("--demo without a window would never finish the file: add --max-frames N to record "
+                        "N frames, or drop --no-display to watch it in the window")
+
+
+def demo_never_ends(settings: RunSettings) -> bool:
+    """The demo is endless: recorded without a window it needs a frame count (a virtual camera may run on)."""
+    return not settings.display and not settings.virtual_camera and settings.max_frames is None
 
 
 def check_window_options(settings: RunSettings) -> None:

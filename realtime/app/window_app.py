@@ -79,6 +79,9 @@ class LiveApp:
             height, width = result.image.shape[:2]
             self.hud.network_size = network_size_text(self.engine.inference_size(width, height, self.look.stroke_scale), (width, height))
             self.hud.frames_shown = result.index + 1
+        # Looked at before the errors: a failing thread sets its error, then closes its results; read the
+        # other way round, a failure in between would pass for the end of the input (exit 0, a cut file).
+        worker, input_ended = self.worker, self.worker.results.closed
         self.recording.stop_on_error()
         if self.capture.error is not None:
             self._restart_capture()
@@ -95,7 +98,7 @@ class LiveApp:
             self.renderer.draw()
             self.renderer.present()
             self._last_draw = now
-        if self.worker.results.closed:
+        if input_ended and self.worker is worker:  # not replaced after a failure
             self.quitting = True  # the input ended
         return not self.quitting
 

@@ -101,11 +101,11 @@ class EngineWorker(threading.Thread):
         recorder = self._recorder
         if recorder is not None and recorder.error is None:
             try:
-                recorder.put(image, frame.timestamp)
+                recorder.put(image, frame.show_time)
             except RuntimeError:
                 if recorder.error is None:
                     raise
                 # The recording failed (a full disk): the window's thread stops it and says why.
         for sink in self.sinks:
-            sink.put(image, frame.timestamp)
+            sink.put(image, frame.show_time)
         self.results.put(Stylized(image, frame.index, frame.timestamp, look.style))

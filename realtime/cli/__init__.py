@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from realtime import __version__
 from realtime.cli.making import (
     add_export_arguments,
     add_paint_arguments,
@@ -56,6 +57,7 @@ COMMANDS = {
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = OneLineErrorParser(prog="realtime", description="Real-time style transfer for webcams and video files.")
+    parser.add_argument("--version", action="version", version=f"realtime {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineErrorParser)
     subparsers = {}
     for name, (summary, add_arguments, handler) in COMMANDS.items():
@@ -86,7 +88,7 @@ def _silence_stdout() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "run")  # `realtime --camera 0` means `realtime run --camera 0`
     if argv[0] == "train" and (len(argv) == 1 or argv[1] not in (*TRAIN_KINDS, "-h", "--help")):
         argv.insert(1, "style")

@@ -165,7 +165,10 @@ def command_export(args: argparse.Namespace) -> None:
     from realtime.styles.registry import StyleRegistry
 
     export_format = args.format or ("onnx" if args.output.suffix.lower() == ".onnx" else "torchscript")
-    check_output_folder(args.output, f"{Path(args.style).stem}.{'onnx' if export_format == 'onnx' else 'ts'}")
+    suffix = ".onnx" if export_format == "onnx" else ".ts"
+    check_output_folder(args.output, f"{Path(args.style).stem}{suffix}")
+    if args.output.suffix.lower() != suffix:  # a .ts is what --style takes as TorchScript
+        raise UserError(f"--output {args.output.name}: name a {export_format} file {args.output.stem}{suffix}")
     if export_format == "onnx":
         if args.half:
             raise UserError("--half is for TorchScript files; ONNX tools choose their own precision")

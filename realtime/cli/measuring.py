@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -238,7 +239,7 @@ def add_sheet_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--styles", type=comma_list(str), help="default: every style --list-styles shows")
     parser.add_argument("--paintings", type=Path, default=shared_data(PAINTINGS),
                         help=f"folder of the paintings (default: $REALTIME_DATA/{PAINTINGS}); a style whose painting "
-                             "is not in it, or every style when there is no folder, gets a black painting tile")
+                             "is not in it gets a black painting tile; with none found, no painting column")
     add_device_arguments(parser)
 
 
@@ -255,5 +256,10 @@ def command_sheet(args: argparse.Namespace) -> None:
     if not styles:
         raise UserError(f"no styles in {registry.searched()}")
     engine = StyleEngine(registry, *device_and_variant(args))
-    write_image(args.output, contact_sheet(engine, styles, args.photos, args.paintings))
+    sheet, painted = contact_sheet(engine, styles, args.photos, args.paintings)
+    write_image(args.output, sheet)
+    if not painted:
+        where = args.paintings or f"$REALTIME_DATA/{PAINTINGS} (REALTIME_DATA is not set)"
+        print(f"note: no style's painting is in {where}, so the sheet has no painting column; "
+              "point --paintings at them", file=sys.stderr)
     print(f"wrote {args.output}")

@@ -97,7 +97,11 @@ class StyleCache:
             half = extra["dtype"] in (b"float16", "float16")
         # torch's message for a damaged file may quote bytes that are not UTF-8 (a ValueError)
         except (RuntimeError, ValueError) as exc:
-            raise UserError(f"cannot load TorchScript file {ref.path}: {str(exc).splitlines()[0]}") from exc
+            text = str(exc).strip()
+            # The first sentence; not the zip reader's paragraph on miniz and corrupted checkpoints.
+            reason = "not an archive torch.jit.save wrote" if "zip archive" in text else text.splitlines()[0].split(". ")[0]
+            raise UserError(f"cannot load TorchScript file {ref.path}: {reason}; make one with `realtime export` "
+                            "or torch.jit.save") from exc
         if not isinstance(meta, dict):
             raise UserError(f"cannot load TorchScript file {ref.path}: its meta.json is not a JSON object")
         return LoadedStyle(ref, module, torch.float16 if half else torch.float32, meta)

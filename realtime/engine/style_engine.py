@@ -220,10 +220,9 @@ class StyleEngine:
                 alpha = alpha.to(self.dtype)
         strength = float(np.clip(look.strength, 0.0, 1.0))
         with self._stage("style"):
+            styled = self._run_style(style, small, strength)
             if style.strength_in_features:
-                styled, strength = style.module(small.to(style.dtype), strength), 1.0
-            else:
-                styled = style.module(small.to(style.dtype))
+                strength = 1.0
             if motion is not None:  # steadied by the last frame, along the motion (stabilizer.py)
                 styled = stabilizer(motion, small, styled, look.stabilize, style)
             else:
@@ -243,6 +242,25 @@ class StyleEngine:
             if look.compare:
                 out = torch.cat([original[..., : out_w // 2], out[..., out_w // 2:]], dim=-1)
             return self._to_bgr(out.clamp(0, 1).mul_(255).round_().to(torch.uint8)[0].permute(1, 2, 0))
+
+    @staticmethod
+    def _run_style(style: LoadedStyle, small: torch.Tensor, strength: float) -> torch.Tensor:
+        """The style network on the frame; a TorchScript file of the user's that fails on it, or returns
+        something else than a picture, is one line (out of memory is left to submit(), which shrinks)."""
+        try:
+            if style.strength_in_features:
+                return style.module(small.to(style.dtype), strength)
+            styled = style.module(small.to(style.dtype))
+        except RuntimeError as exc:
+            if is_out_of_memory(exc) or style.ref.kind != "exported":
+                raise
+            reason = str(exc).strip().splitlines()[-1]  # TorchScript's own traceback comes first
+            raise UserError(f"the style model {style.ref.path} failed on a {small.shape[-1]}x{small.shape[-2]} "
+                            f"frame ({reason}); it must take and return a 1x3xHxW RGB tensor in 0..1") from None
+        if style.ref.kind == "exported" and (styled.ndim != 4 or styled.shape[:2] != (1, 3)):
+            raise UserError(f"the style model {style.ref.path} returned a tensor of shape {tuple(styled.shape)}; "
+                            "it must take and return a 1x3xHxW RGB tensor in 0..1")
+        return styled
 
     def _to_rgb(self, frame: torch.Tensor, mirror: bool) -> torch.Tensor:
         """uint8 H x W x 3 BGR on the host -> RGB on the device, mirrored if asked. On uint8, before the

@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 import math
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
@@ -30,6 +31,11 @@ from realtime.mailbox import LatestMailbox, OrderedQueue
 CAMERA_INDEXES_TO_TRY = (0, 1, 2)
 RECONNECT_FIRST_DELAY, RECONNECT_MAX_DELAY = 0.5, 8.0  # seconds between tries to reopen a lost camera
 STOP_TIMEOUT = 5.0  # seconds to wait for a read to return when stopping; a hung camera is left behind
+# A stream that sends nothing fails after this long, not after FFmpeg's 30 s; each reconnection try too.
+STREAM_TIMEOUT_SECONDS = 8.0
+STREAM_TIMEOUTS = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, round(STREAM_TIMEOUT_SECONDS * 1000),
+                   cv2.CAP_PROP_READ_TIMEOUT_MSEC, round(STREAM_TIMEOUT_SECONDS * 1000)]
+DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "rtmp": 1935, "http": 80, "https": 443}
 log = logging.getLogger("realtime")
 
 
@@ -39,6 +45,13 @@ class Frame:
     index: int  # position in the source, counting from 0
     timestamp: float  # time.monotonic() when the frame was captured
     decode_seconds: float = 0.0  # how long reading it from the source took
+    media_time: float | None = None  # when it shows in a file, in seconds (loops count on); None live
+
+    @property
+    def show_time(self) -> float:
+        """What a recording stamps it with: its own time in a file (which may vary from frame to frame,
+        as a phone's or a browser's does), else its capture time."""
+        return self.timestamp if self.media_time is None else self.media_time
 
 
 class Source(Protocol):
@@ -47,6 +60,7 @@ class Source(Protocol):
     frame_count: int | None  # None for live sources
     frame_size: tuple[int, int]  # width, height
     description: str  # for messages: "camera 0", "video clip.mp4"
+    position: float | None  # a file's time of the frame last read, in seconds; None live
 
     def read(self) -> np.ndarray | None: ...
 
@@ -89,17 +103,21 @@ class OpenCVSource:
         self.frame_count = None if live or count <= 0 else count
         self.frame_size = (first_frame.shape[1], first_frame.shape[0])
         self._pending: np.ndarray | None = first_frame
+        self.position: float | None = None
 
     def read(self) -> np.ndarray | None:
         if self._pending is not None:
             image, self._pending = self._pending, None
-            return image
-        ok, image = self.capture.read()
-        return image if ok else None
+        else:
+            ok, image = self.capture.read()
+            if not ok:
+                return None
+        if not self.live:
+            self.position = self.capture.get(cv2.CAP_PROP_POS_MSEC) / 1000
+        return image
 
     def restart(self) -> bool:
-        if not self.live and self.capture.isOpened():
-            return self.capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        """Reopened, not rewound: seeking a one-frame video back to its start reads nothing."""
         self.capture.release()
         opened = self.opener()
         if opened is None:
@@ -155,7 +173,7 @@ def open_video(path_or_url: str) -> OpenCVSource:
 
     def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:
         if is_url:  # reconnecting may take seconds, on the capture thread: leave stderr alone
-            return _first_frame(cv2.VideoCapture(path_or_url))
+            return _first_frame(cv2.VideoCapture(path_or_url, cv2.CAP_FFMPEG, STREAM_TIMEOUTS))
         # OpenCV reads a lone picture as a one-frame video; libjpeg and friends would print their own
         # complaints about a damaged one beside our one-line error.
         with silenced_stderr():
@@ -164,53 +182,34 @@ def open_video(path_or_url: str) -> OpenCVSource:
     try:
         return OpenCVSource(opener, live=is_url, description=f"{what} {path_or_url}")
     except UserError:
+        if is_url and accepts_connections(path_or_url):
+            raise UserError(f"connected to {path_or_url}, but got no frames in {STREAM_TIMEOUT_SECONDS:.0f} s; "
+                            "check that the stream is running and its path") from None
         raise UserError(f"cannot read {what} {path_or_url}; check that it is a playable video "
                         "(mp4, mkv, avi, webm) or a reachable URL") from None
 
 
-class DemoSource:
-    """A slow pan and zoom over the public-domain NASA astronaut portrait shipped in scikit-image."""
+def accepts_connections(url: str) -> bool:
+    """Whether the URL's server takes a TCP connection: up, but not sending video (or not at that path)."""
+    parts = urlsplit(url)
+    port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    if not parts.hostname or port is None:
+        return False
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=2):
+            return True
+    except OSError:
+        return False
 
-    live = True
-    frame_count = None
-    description = "demo"
 
-    def __init__(self, width: int = 640, height: int = 360, fps: int = 30):
-        photo_path = resources.files("skimage") / "data" / "astronaut.png"
-        self.photo = cv2.imread(str(photo_path), cv2.IMREAD_COLOR)
-        if self.photo is None:
-            raise UserError("the demo needs scikit-image's astronaut.png; reinstall with: pip install scikit-image")
-        self.width, self.height, self.fps = width, height, Fraction(fps)
-        self.frame_size = (width, height)
-        self._next_time = time.monotonic()
-        self._t = 0.0
-
-    def read(self) -> np.ndarray | None:
-        # Pace like a camera: one frame per 1/fps seconds.
-        delay = self._next_time - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        self._next_time = max(self._next_time + 1 / float(self.fps), time.monotonic() - 0.1)
-        self._t += 1 / float(self.fps)
-        return self._view(self._t)
-
-    def _view(self, t: float) -> np.ndarray:
-        ph, pw = self.photo.shape[:2]
-        aspect = self.width / self.height
-        zoom = 1.0 + 0.15 * (1 - math.cos(t * 0.4))  # 1.0 .. 1.3: the person stays in view
-        crop_w = min(pw, ph * aspect) / zoom
-        crop_h = crop_w / aspect
-        cx = pw / 2 + (pw - crop_w) / 2 * 0.8 * math.sin(t * 0.3)
-        cy = ph / 2 - (ph - crop_h) / 2 * 0.8 * math.cos(t * 0.21)  # starts on the face, at the top
-        scale_x, scale_y = self.width / crop_w, self.height / crop_h
-        matrix = np.array([[scale_x, 0, -(cx - crop_w / 2) * scale_x], [0, scale_y, -(cy - crop_h / 2) * scale_y]])
-        return cv2.warpAffine(self.photo, matrix, (self.width, self.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-
-    def restart(self) -> bool:
-        return True
-
-    def release(self) -> None:
-        pass
+def next_media_time(position: float | None, offset: float, previous: float | None, fps: Fraction) -> float | None:
+    """A file frame's time: where it is in the file, counted on from a loop's earlier passes. One that does
+    not come after the frame before (a raw .h264 stream has no times) shows one frame period after it."""
+    if position is None:
+        return None
+    if previous is not None and offset + position <= previous:
+        return previous + 1 / float(fps)
+    return offset + position
 
 
 class CaptureThread(threading.Thread):
@@ -233,6 +232,8 @@ class CaptureThread(threading.Thread):
 
     def run(self) -> None:
         index = index_offset = 0
+        time_offset = 0.0  # a looped file's times go on from where its last pass ended
+        media_time: float | None = None
         start = time.monotonic()
         try:
             while not self._stop_event.is_set() and (self.max_frames is None or index < self.max_frames):
@@ -244,13 +245,15 @@ class CaptureThread(threading.Thread):
                         continue
                     if not self.source.live and self.loop and self.source.restart():
                         start, index_offset = time.monotonic(), index
+                        time_offset = (media_time or 0.0) + 1 / float(self.source.fps)
                         continue
                     break
                 if self.paced:
                     delay = start + (index - index_offset) / float(self.source.fps) - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-                if not self.frames.put(Frame(image, index, time.monotonic(), decode_seconds), self._stop_event):
+                media_time = next_media_time(self.source.position, time_offset, media_time, self.source.fps)
+                if not self.frames.put(Frame(image, index, time.monotonic(), decode_seconds, media_time), self._stop_event):
                     break
                 index += 1
         except BaseException as exc:  # handed to the consumer, which reports it

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from realtime.errors import UserError
-from realtime.io.outputs import IMAGE_SUFFIXES, is_image_path
+from realtime.io.outputs import IMAGE_SUFFIXES, check_image_output, check_writable
 # Re-exported beside the helpers below: training, painting and measuring read their pictures from here.
 from realtime.io.pictures import read_bgr  # noqa: F401
 
@@ -40,14 +40,14 @@ def fit_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
 
 def write_image(path: Path, image: np.ndarray) -> None:
     if not cv2.imwrite(str(path), image):
-        raise UserError(f"could not write image {path}")
+        check_writable(path)  # says why, when the system does (a read-only folder, a folder by that name)
+        raise UserError(f"could not write image {path}; choose another --output")
 
 
 def write_styled(image: np.ndarray, input_path: Path, style_name: str, output: Path | None = None) -> Path:
     """Write a stylized picture to `output`, by default as NAME_STYLE.png beside its input; returns where."""
     output = output or input_path.with_name(f"{input_path.stem}_{style_name}.png")
-    if not is_image_path(output):
-        raise UserError(f"image input needs an image output (.png or .jpg), not {output.name}")
+    check_image_output(output)
     write_image(output, image)
     return output
 

@@ -52,6 +52,11 @@ def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
+def check_image_output(path: Path) -> None:
+    if not is_image_path(path):
+        raise UserError(f"image input needs an image output (.png or .jpg), not {path.name}")
+
+
 def check_quality(codec: str, quality: int | None) -> None:
     """--crf on the codec's scale, before any work."""
     low, high = CODECS[codec].quality_range

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 import shutil
 import time
@@ -15,6 +16,7 @@ from av.video.frame import PictureType
 
 from realtime.errors import UserError
 from realtime.io.audio import AudioCopy
+from realtime.io.claim import claim
 from realtime.io.outputs import (
     CODECS,
     CONTAINERS,
@@ -26,7 +28,11 @@ from realtime.io.outputs import (
 from realtime.io.quiet import silenced_stderr
 
 FRAGMENT_SECONDS = 1.0  # fragmented recordings: a playable piece at least this often
+# Frames are stamped in these units: capture times to the millisecond live; a file's own times at 90 kHz
+# (MPEG's clock), which holds 24, 25, 30, 50 and 60 fps and millisecond times exactly.
+LIVE_TIME_BASE, FILE_TIME_BASE = Fraction(1, 1000), Fraction(1, 90000)
 MP4_SUFFIXES = (".mp4", ".mov")  # the others (.mkv, .webm) are Matroska
+log = logging.getLogger("realtime")
 
 
 def fragment_options(suffix: str, live: bool) -> dict[str, str]:
@@ -130,9 +136,9 @@ def nvenc_available() -> bool:
 class VideoWriter:
     """Encodes H x W x 3 uint8 BGR frames; the stream is added with the first frame's size.
 
-    From a file, frame n is shown at n / fps seconds, as in the source. From a live
-    source, frames are stamped with their capture times (millisecond time base), so
-    playback runs at the speed of reality even when the frame rate varies. Odd sizes
+    Each frame is stamped with the time it was given, counted from the first: from a file, its time
+    there, so a variable frame rate (a phone's, a browser's) keeps its timing and the sound stays in
+    step; live, its capture time, so playback runs at the speed of reality. Odd sizes
     are padded to even ones by repeating the last row/column (4:2:0 needs even sizes).
     Fragmented (the default), every second of the recording goes to disk playable, so even a
     killed process leaves a file that plays. From a file, it is written as NAME.partial.EXT and
@@ -153,13 +159,19 @@ class VideoWriter:
         # a file job's, which has a complete end (a live recording is complete wherever it stops).
         self.writing_path = partial_path(path) if path.exists() or not live else path
         self.kept: Path | None = None  # the existing file, when an unfinished run left it in place
-        self.container = av.open(str(self.writing_path), mode="w", options=container_options)
+        self._claim = claim(self.writing_path, path)  # held until the file has its final name
+        try:
+            self.container = av.open(str(self.writing_path), mode="w", options=container_options)
+        except BaseException:
+            self._settle(complete=False)
+            raise
         self.audio_from = audio_from
         self.audio: AudioCopy | None = None
         self.stream: av.video.stream.VideoStream | None = None
         self.frames_written = 0
         self._first_timestamp: float | None = None
         self._last_pts = -1
+        self._end = 0.0  # output seconds where the last frame written stops showing
         self._next_fragment = 0.0
         self._fragments_end: int | None = None  # file size after the last complete fragment
         self._next_space_check = 0.0
@@ -168,9 +180,12 @@ class VideoWriter:
     def _add_streams(self, width: int, height: int) -> av.video.stream.VideoStream:
         stream = self.container.add_stream(self.codec.encoder, rate=self.fps)
         stream.width, stream.height = width + width % 2, height + height % 2
+        if (stream.width, stream.height) != (width, height):
+            log.warning("note: %dx%d frames are recorded as %dx%d (video needs even sides; the last row or "
+                        "column is repeated); --size or --record-size choose another size", width, height,
+                        stream.width, stream.height)
         stream.pix_fmt = "yuv420p"
-        # The encoder counts in its context's time base: milliseconds live, frames for files.
-        stream.codec_context.time_base = Fraction(1, 1000) if self.live else 1 / self.fps
+        stream.codec_context.time_base = LIVE_TIME_BASE if self.live else FILE_TIME_BASE
         stream.time_base = stream.codec_context.time_base
         options = dict(self.codec.live_options if self.live else self.codec.file_options)
         options.update(self.codec.quality_setting(self.options.quality))
@@ -182,7 +197,7 @@ class VideoWriter:
         return stream
 
     def write(self, image: np.ndarray, timestamp: float) -> None:
-        """timestamp: the frame's capture time in seconds (used for live sources)."""
+        """timestamp: in seconds, the frame's time in its file, or its capture time (live)."""
         if self.options.size is not None and (image.shape[1], image.shape[0]) != self.options.size:
             image = cv2.resize(image, self.options.size, interpolation=cv2.INTER_AREA)
         if self.stream is None:
@@ -191,13 +206,10 @@ class VideoWriter:
             image = np.pad(image, ((0, image.shape[0] % 2), (0, image.shape[1] % 2), (0, 0)), mode="edge")
         frame = av.VideoFrame.from_ndarray(image, format="bgr24")
         frame.time_base = self.stream.codec_context.time_base
-        if self.live:
-            if self._first_timestamp is None:
-                self._first_timestamp = timestamp
-            self._last_pts = max(self._last_pts + 1, round((timestamp - self._first_timestamp) * 1000))
-            frame.pts = self._last_pts
-        else:
-            frame.pts = self.frames_written
+        if self._first_timestamp is None:
+            self._first_timestamp = timestamp
+        self._last_pts = max(self._last_pts + 1, round((timestamp - self._first_timestamp) / frame.time_base))
+        frame.pts = self._last_pts
         seconds = float(frame.pts * frame.time_base)
         if self.fragmented and self.live and seconds >= self._next_fragment:
             # A keyframe, so a fragment, every FRAGMENT_SECONDS of capture time, however few frames
@@ -223,8 +235,9 @@ class VideoWriter:
             drop_realtime_priority()  # the encoder has just opened
         self._check_free_space()
         self.frames_written += 1
+        self._end = seconds + 1 / float(self.fps)
         if self.audio is not None:
-            self.audio.copy_until(float(frame.pts * frame.time_base))
+            self.audio.copy_until(seconds)
 
     def _close_out_of_room(self) -> None:
         try:
@@ -257,7 +270,7 @@ class VideoWriter:
             if self.stream is not None:
                 self.container.mux(self.stream.encode(None))
             if self.audio is not None:
-                self.audio.copy_until(self.frames_written / float(self.fps))
+                self.audio.copy_until(self._end)
                 self.audio.close()
         finally:
             self.container.close()
@@ -265,10 +278,17 @@ class VideoWriter:
 
     def _settle(self, complete: bool) -> None:
         """Give the finalized file the name asked for, unless that would replace an existing file
-        with an incomplete one: then both stay. (No packet, no file: PyAV creates it with the first.)"""
-        if self.writing_path == self.path or not self.writing_path.exists():
-            return
-        if complete or not self.path.exists():
-            os.replace(self.writing_path, self.path)
-        else:
-            self.kept, self.path = self.path, self.writing_path  # the summary names both
+        with an incomplete one: then both stay. No packet, no file. Then let the name go: another job
+        takes it only once this file is where it belongs."""
+        try:
+            if not self.writing_path.exists():
+                return
+            if self.writing_path.stat().st_size == 0:
+                self.writing_path.unlink()
+            elif self.writing_path != self.path:
+                if complete or not self.path.exists():
+                    os.replace(self.writing_path, self.path)
+                else:
+                    self.kept, self.path = self.path, self.writing_path  # the summary names both
+        finally:
+            os.close(self._claim)

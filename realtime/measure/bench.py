@@ -140,7 +140,7 @@ class Sink:
             self.renderer.present()
             self.display_seconds.append(time.perf_counter() - start)
         if self.recorder is not None:
-            self.recorder.put(image, frame.timestamp)
+            self.recorder.put(image, frame.show_time)
 
     def close(self) -> None:
         if self.recorder is not None:

@@ -31,22 +31,30 @@ def label(text: str, width: int) -> np.ndarray:
     return strip
 
 
-def contact_sheet(engine: StyleEngine, styles: list[str], photos: list[Path], paintings: Path | None) -> np.ndarray:
+def painting_tile(paintings: Path | None, meta: dict) -> np.ndarray | None:
+    """The painting a style was trained on, from the paintings folder; None where it is not there."""
+    painting_file = paintings / meta.get("style_image", "") if paintings else None
+    return fit_tile(read_bgr(painting_file)) if painting_file and painting_file.is_file() else None
+
+
+def contact_sheet(engine: StyleEngine, styles: list[str], photos: list[Path],
+                  paintings: Path | None) -> tuple[np.ndarray, bool]:
     """One row per style: the painting (black where it is not in paintings), then each photo stylized
-    (processed at 512 px, shown at 256)."""
+    (processed at 512 px, shown at 256). With no painting found at all, no painting column (False)."""
     if len(photos) < 1:
         raise UserError("give at least one photo")
     originals = [read_bgr(path) for path in photos]
-    header = [label("painting", TILE)] + [label(path.stem, TILE) for path in photos]
-    rows = [np.hstack(header), np.hstack([np.full((TILE, TILE, 3), 255, np.uint8)] + [fit_tile(o) for o in originals])]
-    for name in styles:
-        meta = engine.style(name).meta  # also for exported TorchScript files, which load_style cannot read
-        painting_file = paintings / meta.get("style_image", "") if paintings else None
-        painting = (fit_tile(read_bgr(painting_file)) if painting_file and painting_file.is_file()
-                    else np.zeros((TILE, TILE, 3), np.uint8))
+    metas = [engine.style(name).meta for name in styles]  # also for TorchScript files, which load_style cannot read
+    tiles = [painting_tile(paintings, meta) for meta in metas]
+    painted = any(tile is not None for tile in tiles)
+    header = ([label("painting", TILE)] if painted else []) + [label(path.stem, TILE) for path in photos]
+    corner = [np.full((TILE, TILE, 3), 255, np.uint8)] if painted else []
+    rows = [np.hstack(header), np.hstack(corner + [fit_tile(o) for o in originals])]
+    for name, meta, tile in zip(styles, metas, tiles):
+        painting = ([np.zeros((TILE, TILE, 3), np.uint8) if tile is None else tile] if painted else [])
         stylized = [fit_tile(engine.process(fit_tile(o, 2 * TILE), Look(name))) for o in originals]
         shown_name, title = display_name(name), meta.get("painting", {}).get("title", "")
         heading = shown_name if title in ("", shown_name) else f"{shown_name}: {title}"
-        rows.append(np.hstack([label(heading, TILE * (1 + len(photos)))]))
-        rows.append(np.hstack([painting] + stylized))
-    return np.vstack(rows)
+        rows.append(np.hstack([label(heading, TILE * (len(painting) + len(photos)))]))
+        rows.append(np.hstack(painting + stylized))
+    return np.vstack(rows), painted

@@ -88,7 +88,7 @@ def load_style(path: Path) -> tuple[nn.Module, dict[str, Any]]:
         if any("TorchScript" in str(warning.message) for warning in caught):
             raise UserError(f"{path} is a TorchScript file; name it .ts (as 'realtime export' does) "
                             "to use it as a style") from exc
-        raise UserError(f"cannot load style checkpoint {path}: {exc.__class__.__name__}; "
+        raise UserError(f"cannot load style checkpoint {path}: it is not a file torch.save wrote, or it is damaged; "
                         "pass a realtime or pytorch/examples fast_neural_style .pt/.pth file") from exc
     if not isinstance(payload, dict):
         raise UserError(f"{path} is not a style checkpoint (expected a state dict)")
@@ -98,7 +98,8 @@ def load_style(path: Path) -> tuple[nn.Module, dict[str, Any]]:
         try:
             arch, state = _from_examples(payload)
         except (KeyError, IndexError, AttributeError) as exc:
-            raise UserError(f"{path} is not a TransformerNet checkpoint (missing {exc})") from exc
+            raise UserError(f"{path} holds no style network (a PyTorch file without the layers of realtime's or "
+                            "fast_neural_style's); pass a .pt from `realtime train` or a fast_neural_style .pth") from exc
         meta = {"name": path.stem, "source": "pytorch/examples fast_neural_style"}
         net, config = TransformerNet(arch), arch.to_dict()
     try:
