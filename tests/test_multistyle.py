@@ -20,7 +20,7 @@ from realtime.io.images import bgr_to_tensor, fit_long_side, tensor_to_bgr
 from realtime.look import Look
 from realtime.model.multistyle import MultistyleNet, slot_weights
 from realtime.settings import TrainConfig
-from realtime.styles.checkpoint import load_style
+from realtime.styles.checkpoint import load_style, save_style
 from realtime.styles.registry import StyleRegistry
 from realtime.train import train
 from tools.port_multistyle import MODEL_FILE, port, wheel_model
@@ -136,3 +136,13 @@ def test_a_pack_style_trains_as_a_one_slot_network_through_the_cli(tmp_path):
     net, meta = load_style(tmp_path / "styles" / "ice_steady.multistyle.pt")
     assert net.slots == 1 and meta["distilled_from"]["file"] == "ice_blue.multistyle.slot.pt"
 
+
+
+def test_a_trained_network_of_a_pack_styles_name_is_chosen_over_the_slot(tmp_path, pack):
+    (tmp_path / "multistyle26.pack.pt").symlink_to(PACK)
+    (tmp_path / "multistyle26.pack.json").write_text('{"network": "multistyle26.pack.pt", "styles": {"stars": 19, "waves": 24}}')
+    save_style(tmp_path / "stars.multistyle.pt", pack.single(slot_weights(26, (19,), 0.0)), "multistyle", {"name": "stars"})
+    registry = StyleRegistry(tmp_path)
+    ref = registry.resolve("stars", "multistyle")
+    assert ref.path == tmp_path / "stars.multistyle.pt" and ref.slots == ()
+    assert registry.pack_names() == ["waves"]

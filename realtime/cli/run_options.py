@@ -218,10 +218,12 @@ def list_styles() -> None:
         print(f"no styles in {registry.searched()}")
     for name in registry.names():
         variants = registry.variants(name)
-        _, meta = load_style(registry.resolve(name, variants[0]).path)
-        painting = meta.get("painting", {})
+        ref = registry.resolve(name, variants[0])
+        painting = {**load_style(ref.path)[1], **registry.slot_meta(name)}.get("painting", {})
         about = f"{painting.get('title', '')}, {painting.get('artist', '')} ({painting.get('year', '')})" if painting else ""
-        print(f"{name:<20} {'/'.join(variants):<18} {about:<60} {registry.home(name)}")
+        if ref.slots and not painting:
+            about = f"slot {ref.slots[0]} of the style pack {ref.path.name}"
+        print(f"{name:<20} {'/'.join(variants):<29} {about:<60} {registry.home(name)}")
 
 
 def command_run(args: argparse.Namespace) -> None:

@@ -52,6 +52,8 @@ class StyleRegistry:
             for pack in sorted(folder.glob("*.pack.json")) if folder.is_dir() else []:
                 network, styles = read_pack(pack)
                 for name, entry in styles.items():
+                    if PACK_NETWORK in found.get(name, {}):  # a trained NAME.multistyle.pt beats the pack's slot
+                        continue
                     found.setdefault(name, {})[PACK_NETWORK] = network
                     self._slots[name] = entry.pop("slot")
                     self._slot_meta[name] = entry
