@@ -39,8 +39,8 @@ def validate(settings: RunSettings) -> None:
                   file=sys.stderr)
     if image_input:
         return
-    if not settings.display and settings.output is None and not settings.virtual_camera:
-        raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
+    if not settings.display and settings.output is None and not settings.streams_out:
+        raise UserError("--no-display needs --output FILE (or --virtual-camera or --ndi NAME) to send the result to")
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
 
@@ -53,7 +53,8 @@ def check_window_options(settings: RunSettings) -> None:
     if given and not settings.display:
         raise UserError(f"{', '.join(given)}: only the window's show acts on this; drop --no-display "
                         "(a fullscreen window runs unattended) or drop the option")
-    if settings.loop and not settings.display and settings.max_frames is None:  # file mode loops only to N frames
+    # File mode loops only to N frames, or for NDI, which a show feeds until Ctrl-C.
+    if settings.loop and not settings.display and settings.max_frames is None and settings.ndi is None:
         raise UserError("--loop without a window would never finish the file: add --max-frames N to stop after "
                         "N frames, or drop --no-display to loop in the window")
     remote = settings.http_port is not None or settings.osc_port is not None

@@ -99,6 +99,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible")
     out.add_argument("--virtual-camera", action="store_true",
                      help="also send the stylized stream to a virtual camera for OBS or video calls (needs pyvirtualcam)")
+    out.add_argument("--ndi", metavar="NAME",
+                     help="also send the stylized stream as the NDI source NAME, for TouchDesigner, OBS, Resolume or "
+                          "vMix on the network (needs cyndilib: pip install -e '.[ndi]'; docs/installations.md)")
     out.add_argument("--json", action="store_true",
                      help="image and file modes: print one JSON object on stdout at the end (input, output, size, style, "
                           "model, device, seconds, frames, dropped); progress and messages stay on stderr")

@@ -1,0 +1,86 @@
+"""--ndi: the real command sends to an NDI receiver made with cyndilib on this machine."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, real_photo, run_cli, write_clip
+from ndi_receiver import NdiReceiver, local_ndi_config
+
+WIDTH, HEIGHT = 640, 360
+
+
+@pytest.fixture(scope="module")
+def panning_clip(tmp_path_factory) -> Path:
+    """A photo panning sideways: every frame differs all over, so the stylized frames do too."""
+    photo = real_photo(WIDTH, HEIGHT)
+    return write_clip(tmp_path_factory.mktemp("ndi") / "pan.mp4", 40, WIDTH, HEIGHT, Fraction(25),
+                      frame_maker=lambda index: np.roll(photo, index * 12, axis=1))
+
+
+@pytest.fixture()
+def ndi_env(tmp_path, monkeypatch) -> dict[str, str]:
+    """NDI on this machine only, for this test process (before cyndilib loads NDI) and the app it starts."""
+    monkeypatch.setenv("NDI_CONFIG_DIR", str(local_ndi_config(tmp_path / "ndi-config")))
+    return dict(os.environ)
+
+
+def start_app(style_dir: Path, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "run.py"), *args],
+                            env={**env, "REALTIME_CHECKPOINTS": str(style_dir)},
+                            stdout=subprocess.DEVNULL, stderr=log.open("w"),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def stop(app: subprocess.Popen, log: Path) -> str:
+    """Ctrl-C, as at the end of a show; the app's stderr."""
+    app.send_signal(signal.SIGINT)
+    try:
+        app.wait(timeout=60)
+    finally:
+        if app.poll() is None:
+            app.kill()
+    return log.read_text()
+
+
+def test_a_looping_file_goes_out_over_ndi_and_survives_a_receiver_leaving(panning_clip, style_dir, ndi_env, tmp_path):
+    name = f"pytest-{os.getpid()}"  # not another test run's source
+    log = tmp_path / "app.log"
+    app = start_app(style_dir, ndi_env, log, "--input", str(panning_clip), "--loop", "--no-display", "--ndi", name,
+                    "--style", "warm", "--style-strength", "0.5", "--inference-size", "320x180")  # half the photo: motion shows
+    receiver = NdiReceiver(name)
+    try:
+        receiver.connect(timeout=120)
+        receiver.first_frame(timeout=120)  # the app loads torch and the style after announcing the source
+        frames = receiver.distinct_frames(6.0)
+        print(f"{len(frames)} distinct frames in 6 s")
+        assert len(frames) >= 20, f"{len(frames)} distinct frames in 6 s"
+        assert all(frame.shape == (HEIGHT, WIDTH, 4) for frame in frames)
+        assert receiver.fourcc() == "BGRX"  # opaque: no alpha to carry
+        changes = [np.abs(a[..., :3].astype(int) - b[..., :3]).mean() for a, b in zip(frames, frames[1:])]
+        assert np.median(changes) > 5, changes  # moving pictures, not noise on one frame
+        receiver.disconnect()
+        receiver.connect(timeout=30)  # a receiver that comes back gets frames again
+        receiver.first_frame(timeout=30)
+        assert len(receiver.distinct_frames(2.0)) >= 3
+        assert app.poll() is None
+    finally:
+        receiver.close()
+        stderr = stop(app, log)
+    assert f"NDI source '{name}'" in stderr and "Traceback" not in stderr, stderr
+
+
+def test_ndi_without_cyndilib_names_the_install_command(style_dir, tmp_path, monkeypatch):
+    blocker = tmp_path / "no-cyndilib"  # first on the path: importing cyndilib fails as if it were not installed
+    blocker.mkdir()
+    (blocker / "cyndilib.py").write_text("raise ImportError('cyndilib is not installed')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(blocker), os.environ.get("PYTHONPATH")])))
+    result = run_cli("--demo", "--style", "warm", "--no-display", "--ndi", "show", checkpoints=style_dir, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == "error: --ndi needs cyndilib: pip install -e '.[ndi]'"
