@@ -8,7 +8,7 @@ from pathlib import Path
 from realtime.app.remote import is_loopback
 from realtime.errors import UserError
 from realtime.io.capture import check_input
-from realtime.io.outputs import check_output_path, check_writable, is_image_path, partial_path
+from realtime.io.outputs import check_alpha_output, check_output_path, check_writable, is_image_path, partial_path
 from realtime.io.video_file import check_encoder
 from realtime.settings import RunSettings
 from realtime.styles.registry import style_pictures
@@ -19,6 +19,7 @@ def validate(settings: RunSettings) -> None:
     if sum([settings.camera is not None, settings.input is not None, settings.demo]) > 1:
         raise UserError("choose one source: --camera, --input or --demo")
     check_window_options(settings)
+    check_transparent(settings)
     if settings.input is not None:
         check_input(settings.input)
     image_input = settings.input is not None and is_image_path(Path(settings.input))
@@ -61,6 +62,17 @@ def check_window_options(settings: RunSettings) -> None:
     if remote and not is_loopback(settings.remote_host) and not settings.remote_token:
         raise UserError(f"--remote-host {settings.remote_host} lets anyone on the network control the show; "
                         "add --remote-token SECRET, or keep the default 127.0.0.1")
+
+
+def check_transparent(settings: RunSettings) -> None:
+    """A cut-out needs outputs that carry alpha; the others are refused before any work."""
+    if settings.background.kind != "transparent":
+        return
+    if settings.virtual_camera:
+        raise UserError("--virtual-camera cannot carry the transparent background; send the cut-out with --ndi NAME, "
+                        "or choose another --background")
+    if settings.output is not None:
+        check_alpha_output(settings.output, settings.recording)
 
 
 def check_not_the_input(output: Path, input_name: str | None) -> None:

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
+from realtime.engine.composite import BackgroundLayer, compose, cut_out, opaque, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.segmenters import Segmenter, SegmenterChoice, open_segmenter
@@ -50,7 +50,7 @@ def is_out_of_memory(exc: BaseException) -> bool:
 
 
 class PendingResult:
-    """A frame in flight; wait() returns it as H x W x 3 uint8 BGR."""
+    """A frame in flight; wait() returns it as H x W x 3 uint8 BGR (x 4 BGRA for a cut-out)."""
 
     def __init__(self, host: torch.Tensor, event: torch.cuda.Event | None):
         self._host, self._event = host, event
@@ -158,7 +158,7 @@ class StyleEngine:
         pinned_in = self._pinned_buffer(stream.pinned_in, stream.slot, frame.shape)
         pinned_in.copy_(frame)
         width, height = self.processing_size(image)
-        pinned_out = self._pinned_buffer(stream.pinned_out, stream.slot, (height, width, 3))
+        pinned_out = self._pinned_buffer(stream.pinned_out, stream.slot, (height, width, 4 if look.cuts_out else 3))
         with torch.cuda.stream(self.stream), torch.inference_mode():
             out = self._composite(pinned_in, look, style, stream)
             with self._stage("download"):
@@ -198,7 +198,8 @@ class StyleEngine:
         self.stage_times.setdefault(name, []).append(time.perf_counter() - start)
 
     def _composite(self, frame: torch.Tensor, look: Look, style: LoadedStyle, stream: StreamState) -> torch.Tensor:
-        """uint8 H x W x 3 BGR on the host -> uint8 h x w x 3 BGR on the device, at the processing size."""
+        """uint8 H x W x 3 BGR on the host -> uint8 h x w x 3 BGR on the device, at the processing size
+        (x 4 BGRA when the look cuts the person out)."""
         stabilizer = stream.stabilizer
         height, width = frame.shape[:2]
         out_w, out_h = self.output_size or (width, height)
@@ -237,10 +238,13 @@ class StyleEngine:
             out = styled if strength == 1.0 else torch.lerp(original, styled, strength)
             if alpha is not None and look.show_mask:
                 out = original * 0.25 + alpha * 0.75  # the mask, over a dimmed frame for orientation
+            elif alpha is not None and look.cuts_out:
+                out = cut_out(original, out, alpha, look.stylize)
             elif alpha is not None:
                 out = compose(original, out, alpha, look.stylize, self.backgrounds.render(look.background, original, alpha))
             if look.compare:
-                out = torch.cat([original[..., : out_w // 2], out[..., out_w // 2:]], dim=-1)
+                left = original if out.shape[1] == 3 else opaque(original)
+                out = torch.cat([left[..., : out_w // 2], out[..., out_w // 2:]], dim=-1)
             return self._to_bgr(out.clamp(0, 1).mul_(255).round_().to(torch.uint8)[0].permute(1, 2, 0))
 
     def _to_rgb(self, frame: torch.Tensor, mirror: bool) -> torch.Tensor:
@@ -253,9 +257,10 @@ class StyleEngine:
         return rgb.flip(1) if mirror else rgb
 
     def _to_bgr(self, rgb: torch.Tensor) -> torch.Tensor:
-        """uint8 H x W x 3 RGB -> BGR, contiguous."""
+        """uint8 H x W x 3 RGB -> BGR (x 4 RGBA -> BGRA), contiguous."""
         if self.device.type == "cpu":
-            return torch.from_numpy(cv2.cvtColor(rgb.contiguous().numpy(), cv2.COLOR_RGB2BGR))
-        return rgb.flip(2).contiguous()
+            code = cv2.COLOR_RGB2BGR if rgb.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
+            return torch.from_numpy(cv2.cvtColor(rgb.contiguous().numpy(), code))
+        return torch.cat([rgb[..., :3].flip(2), rgb[..., 3:]], dim=2).contiguous()
 
 

@@ -1,0 +1,29 @@
+"""Frames with alpha (a cut-out: --background transparent) meet outputs that keep it and outputs that
+cannot: H x W x 4 BGRA, straight (not premultiplied) alpha, as PNG, VP9, ProRes 4444 and NDI take it."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+CHECKER_SQUARE = 16  # pixels: the size image editors show transparency with
+
+
+def as_bgra(image: np.ndarray) -> np.ndarray:
+    """BGRA as it is; BGR made opaque (the mask view, or a look without a cut-out, into an alpha output)."""
+    return image if image.shape[2] == 4 else cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
+
+
+def over(image: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
+    """BGRA over an H x W x 3 BGR backdrop -> BGR; a BGR image as it is."""
+    if image.shape[2] == 3:
+        return image
+    alpha = image[..., 3:].astype(np.float32) / 255.0
+    mixed = backdrop.astype(np.float32) * (1.0 - alpha) + image[..., :3].astype(np.float32) * alpha
+    return mixed.round().astype(np.uint8)
+
+
+def checkerboard(width: int, height: int, square: int = CHECKER_SQUARE) -> np.ndarray:
+    """Light and mid grey squares, BGR: what shows through where a cut-out is transparent."""
+    y, x = np.mgrid[0:height, 0:width]
+    grey = np.where((x // square + y // square) % 2 == 0, 204, 153).astype(np.uint8)
+    return np.repeat(grey[..., None], 3, axis=2)

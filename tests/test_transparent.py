@@ -1,0 +1,63 @@
+"""--background transparent: the stylized person with the mask as alpha, in pictures and videos, decoded back."""
+from __future__ import annotations
+
+import av
+import cv2
+import numpy as np
+import pytest
+from conftest import PORTRAIT, alpha_means, run_cli, shared_data
+
+
+def test_a_portrait_cut_out_to_png_has_the_mask_as_alpha(style_dir, tmp_path):
+    output = tmp_path / "cut.png"
+    result = run_cli("--input", str(shared_data(f"portraits/images/{PORTRAIT}.jpg")), "--style", "warm",
+                     "--stylize", "person", "--background", "transparent", "--output", str(output), checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    picture = cv2.imread(str(output), cv2.IMREAD_UNCHANGED)
+    assert picture.shape[2] == 4
+    person = cv2.imread(str(shared_data(f"portraits/masks/{PORTRAIT}.png")), cv2.IMREAD_GRAYSCALE) > 127
+    background, on_person = alpha_means(picture[..., 3], person)
+    print(f"PNG alpha: {background:.3f} on the background, {on_person:.3f} on the person")
+    assert background < 0.1 and on_person > 0.85
+    edge = (picture[..., 3] > 12) & (picture[..., 3] < 243)
+    assert edge.sum() > 0.5 * np.sqrt(person.sum()), edge.sum()  # a soft edge around the person, not a hard cut
+
+
+def decoded_alpha(path) -> list[np.ndarray]:
+    """Every frame's alpha plane. FFmpeg's own VP9 decoder drops the alpha that WebM keeps beside the
+    picture; libvpx's reads it."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        decoder = av.CodecContext.create("libvpx-vp9", "r") if path.suffix == ".webm" else stream.codec_context
+        # demux() ends with an empty packet, which flushes the decoder.
+        frames = [frame for packet in container.demux(stream) for frame in decoder.decode(packet)]
+    return [frame.to_ndarray(format="bgra")[..., 3] for frame in frames]
+
+
+@pytest.mark.parametrize("suffix", [".webm", ".mov"])
+def test_a_cut_out_clip_keeps_alpha(suffix, portrait_clip, style_dir, tmp_path):
+    clip, masks = portrait_clip
+    output = tmp_path / f"cut{suffix}"
+    result = run_cli("--input", str(clip), "--style", "warm", "--stylize", "person", "--background", "transparent",
+                     "--no-display", "--output", str(output), checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    alphas = decoded_alpha(output)
+    assert len(alphas) == len(masks)
+    means = np.array([alpha_means(alpha, mask) for alpha, mask in zip(alphas, masks)])
+    print(f"{suffix} alpha: {means[:, 0].mean():.3f} on the background, {means[:, 1].mean():.3f} on the person")
+    assert (means[:, 0] < 0.1).all() and (means[:, 1] > 0.85).all(), means
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--output", "{tmp}/cut.mp4"], ".mp4 video cannot keep the transparent background; use .webm"),
+    (["--output", "{tmp}/cut.jpg"], "cut.jpg cannot keep the transparent background; use .png"),
+    (["--virtual-camera"], "--virtual-camera cannot carry the transparent background"),
+    (["--output", "{tmp}/cut.webm", "--codec", "av1"], "--codec av1 has no alpha"),
+])
+def test_outputs_that_cannot_carry_alpha_are_refused_before_any_work(args, says, portrait_clip, tmp_path):
+    clip, _ = portrait_clip
+    result = run_cli("--input", str(clip), "--background", "transparent", "--no-display",
+                     *[arg.format(tmp=tmp_path) for arg in args])
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {says}") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not list(tmp_path.iterdir())
