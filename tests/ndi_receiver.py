@@ -54,7 +54,8 @@ class NdiReceiver:
         width, height = self.video.get_resolution()
         if width == 0 or height == 0:
             return None
-        return self.video.get_array().reshape(height, width, 4).copy()
+        rows = self.video.get_array().reshape(height, -1)  # NDI may pad each row (the line stride)
+        return rows[:, :width * 4].reshape(height, width, 4).copy()
 
     def fourcc(self) -> str:
         return self.video.get_fourcc().name

@@ -33,7 +33,8 @@ def open_sinks(settings: RunSettings, source: Source, record_output: bool) -> li
         if settings.virtual_camera:
             sinks.append(open_virtual_camera(*output_size(settings, source), source.fps))
         if settings.ndi is not None:
-            sinks.append(open_ndi(settings.ndi, *output_size(settings, source), source.fps))
+            alpha = settings.background.kind == "transparent"  # BGRA: the receiver gets the cut-out
+            sinks.append(open_ndi(settings.ndi, *output_size(settings, source), source.fps, alpha))
         if record_output and settings.output is not None:
             sinks.append(open_recorder(settings.output, source, settings.recording, settings.input))
     except UserError:

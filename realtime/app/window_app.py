@@ -22,6 +22,7 @@ from realtime.app.restarts import RestartPolicy
 from realtime.app.show import Show
 from realtime.app.worker import EngineWorker, Stylized
 from realtime.engine.style_engine import StyleEngine
+from realtime.io.alpha import Checkerboard
 from realtime.io.capture import CaptureThread
 from realtime.io.images import write_image
 from realtime.io.sinks import FrameSink, close_all
@@ -55,6 +56,7 @@ class LiveApp:
         self.health_every, self._last_health = health_every, time.monotonic()
         self.meter = FrameRateMeter()
         self.overlays = Overlays(renderer)
+        self.checkerboard = Checkerboard()  # behind a cut-out (--background transparent)
         self.last: Stylized | None = None
         self.quitting = False
         self._last_draw = 0.0
@@ -75,7 +77,7 @@ class LiveApp:
         if result is not None:
             self.last = result
             self.meter.tick()
-            self.renderer.show(result.image, result.style)
+            self.renderer.show(self.checkerboard.behind(result.image), result.style)
             height, width = result.image.shape[:2]
             self.hud.network_size = network_size_text(self.engine.inference_size(width, height), (width, height))
             self.hud.frames_shown = result.index + 1

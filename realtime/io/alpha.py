@@ -22,8 +22,20 @@ def over(image: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     return mixed.round().astype(np.uint8)
 
 
-def checkerboard(width: int, height: int, square: int = CHECKER_SQUARE) -> np.ndarray:
-    """Light and mid grey squares, BGR: what shows through where a cut-out is transparent."""
-    y, x = np.mgrid[0:height, 0:width]
-    grey = np.where((x // square + y // square) % 2 == 0, 204, 153).astype(np.uint8)
-    return np.repeat(grey[..., None], 3, axis=2)
+class Checkerboard:
+    """Light and mid grey squares behind a cut-out, as image editors show transparency (the window)."""
+
+    def __init__(self, square: int = CHECKER_SQUARE):
+        self.square = square
+        self._board = np.zeros((0, 0, 3), np.uint8)  # made again only when the frame size changes
+
+    def behind(self, image: np.ndarray) -> np.ndarray:
+        """BGRA -> BGR over the squares; BGR as it is."""
+        if image.shape[2] == 3:
+            return image
+        height, width = image.shape[:2]
+        if self._board.shape[:2] != (height, width):
+            y, x = np.mgrid[0:height, 0:width]
+            grey = np.where((x // self.square + y // self.square) % 2 == 0, 204, 153).astype(np.uint8)
+            self._board = np.repeat(grey[..., None], 3, axis=2)
+        return over(image, self._board)
