@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -98,6 +99,47 @@ def test_a_cut_out_goes_out_with_its_alpha(portrait_clip, style_dir, ndi_env, tm
     finally:
         receiver.close()
         stop(app, log)
+
+
+def distinct_while_running(app, receiver: NdiReceiver, seconds: float) -> int:
+    """How many different frames the receiver gets while the window app runs for `seconds`."""
+    from live_app import step_until
+
+    seen = set()
+    end = time.monotonic() + seconds
+
+    def look() -> bool:
+        if (frame := receiver.newest()) is not None:
+            seen.add(hash(frame.tobytes()))
+        return time.monotonic() > end
+
+    step_until(app, look, seconds + 10)
+    return len(seen)
+
+
+@pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="the window needs a DISPLAY: run under xvfb-run")
+def test_the_window_sends_over_ndi_and_its_key_holds_it_back(panning_clip, style_dir, ndi_env, tmp_path):
+    from live_app import make_app, step_until
+
+    from realtime.io.ndi import open_ndi
+
+    name = f"pytest-window-{os.getpid()}"
+    app = make_app(panning_clip, style_dir, tmp_path, loop=True, sinks=[open_ndi(name, WIDTH, HEIGHT, Fraction(25))])
+    app.start()
+    receiver = NdiReceiver(name)
+    try:
+        receiver.connect(timeout=30)
+        step_until(app, lambda: receiver.newest() is not None, 60)
+        assert distinct_while_running(app, receiver, 2.0) >= 3
+        app.handle("ndi")  # the O key's action (hotkeys.py maps the key)
+        assert app.hud.ndi is False
+        distinct_while_running(app, receiver, 0.5)  # a frame already on its way may still arrive
+        assert distinct_while_running(app, receiver, 2.0) <= 1  # the last frame, held
+        app.handle("ndi")
+        assert distinct_while_running(app, receiver, 2.0) >= 3
+    finally:
+        receiver.close()
+        app.close()
 
 
 def test_ndi_without_cyndilib_names_the_install_command(style_dir, tmp_path, monkeypatch):

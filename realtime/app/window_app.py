@@ -25,6 +25,7 @@ from realtime.engine.style_engine import StyleEngine
 from realtime.io.alpha import Checkerboard
 from realtime.io.capture import CaptureThread
 from realtime.io.images import write_image
+from realtime.io.ndi import NdiWriter
 from realtime.io.sinks import FrameSink, close_all
 from realtime.look import Look
 from realtime.styles.registry import display_name, is_picture_style
@@ -57,6 +58,8 @@ class LiveApp:
         self.meter = FrameRateMeter()
         self.overlays = Overlays(renderer)
         self.checkerboard = Checkerboard()  # behind a cut-out (--background transparent)
+        self.ndi = [sink.writer for sink in self.sinks if isinstance(getattr(sink, "writer", None), NdiWriter)]
+        self.hud.ndi = True if self.ndi else None
         self.last: Stylized | None = None
         self.quitting = False
         self._last_draw = 0.0
@@ -171,6 +174,15 @@ class LiveApp:
     # -- recording and pause (messages to the engine thread) ------------------------
     def toggle_recording(self) -> None:
         self.recording.toggle()
+
+    def toggle_ndi(self) -> None:
+        if not self.ndi:
+            self.hud.flash("no NDI output: start with --ndi NAME")
+            return
+        self.hud.ndi = not self.hud.ndi
+        for writer in self.ndi:
+            writer.sending = self.hud.ndi
+        self.hud.flash(f"NDI {'on' if self.hud.ndi else 'off'}")
 
     def toggle_pause(self) -> None:
         self.hud.paused = not self.hud.paused

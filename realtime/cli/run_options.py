@@ -134,7 +134,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--log-file", type=Path, metavar="FILE", help="rotating log: start/stop, styles, camera loss, drops, health")
     show.add_argument("--health-every", type=float, default=defaults.health_every, metavar="SECONDS", help="how often to log a health line")
     show.add_argument("--http-port", type=port_number, metavar="PORT", help="HTTP remote control: GET /status, POST /style?value=NAME ...")
-    show.add_argument("--osc-port", type=port_number, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop")
+    show.add_argument("--osc-port", type=port_number, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop, /ndi on|off")
     show.add_argument("--remote-host", default=defaults.remote_host, metavar="ADDRESS",
                       help=f"where remote control listens (default: {defaults.remote_host}, this machine only; any other "
                            "address needs --remote-token)")

@@ -42,8 +42,11 @@ class NdiWriter:
         self.size = (width, height)
         self.path = f"NDI source {name!r}"  # for the ThreadedSink's summary line
         self.frames_written = 0
+        self.sending = True  # the window's O key and the remote's /ndi pause it; receivers keep the last frame
 
     def write(self, image: np.ndarray, timestamp: float) -> None:
+        if not self.sending:
+            return
         if (image.shape[1], image.shape[0]) != self.size:
             image = cv2.resize(image, self.size, interpolation=cv2.INTER_AREA)
         if image.shape[2] == 3:

@@ -15,6 +15,7 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("Space", "pause", "pause / resume"),
     ("S", "screenshot", "save a PNG screenshot (without the HUD)"),
     ("R", "record", "start / stop recording into --record-dir"),
+    ("O", "ndi", "NDI output on / off (with --ndi NAME)"),
     ("F", "fullscreen", "fullscreen on / off"),
     ("Y", "vsync", "vsync on / off"),
     ("H", "hud", "show / hide the HUD"),
@@ -29,7 +30,7 @@ CHAR_ACTIONS: dict[str, str] = {
     "n": "next_style", "N": "next_style", "p": "previous_style", "P": "previous_style",
     "+": "stronger", "=": "stronger", "-": "weaker", "_": "weaker",
     "c": "compare", "C": "compare", "g": "stylize_mode", "G": "stylize_mode", "v": "mask", "V": "mask", "m": "mirror", "M": "mirror",
-    "k": "keep_colors", "K": "keep_colors",
+    "k": "keep_colors", "K": "keep_colors", "o": "ndi", "O": "ndi",
     " ": "pause", "r": "record", "R": "record", "s": "screenshot", "S": "screenshot", "f": "fullscreen", "F": "fullscreen",
     "y": "vsync", "Y": "vsync", "h": "hud", "H": "hud", "?": "help", "q": "quit", "Q": "quit",
 }
