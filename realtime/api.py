@@ -21,7 +21,7 @@ from realtime.engine.build import build_engine
 from realtime.engine.stream_state import StreamState
 from realtime.errors import UserError
 from realtime.io.capture import open_video
-from realtime.io.images import read_bgr, write_styled
+from realtime.io.images import keep_alpha_of, read_bgr, write_styled
 from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, Look, MaskSettings
 from realtime.settings import (
     DEFAULT_SEGMENTER,
@@ -86,7 +86,7 @@ class Stylizer:
         same kind)."""
         if isinstance(image, (str, Path)):
             picture = read_bgr(Path(image), "input picture")
-            stylized = self.engine.process(picture, self.look)
+            stylized = keep_alpha_of(Path(image), self.engine.process(picture, self.look))
             return write_styled(stylized, Path(image), self.engine.style(self.look.style).ref.name,
                                 Path(output) if output is not None else None)
         if output is not None:
@@ -139,8 +139,9 @@ def check_array(image: Any) -> None:
 
 
 def to_bgr(image: np.ndarray, order: str) -> np.ndarray:
-    """RGB <-> BGR where `order` is rgb (the same swap both ways); BGR as it is."""
-    return np.ascontiguousarray(image[..., ::-1]) if order == "rgb" else image
+    """RGB(A) <-> BGR(A) where `order` is rgb (the same swap both ways; alpha, of a cut-out, stays last);
+    BGR as it is."""
+    return np.ascontiguousarray(image[..., [2, 1, 0, 3][:image.shape[2]]]) if order == "rgb" else image
 
 
 def one_of(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -5,7 +5,7 @@ import av
 import cv2
 import numpy as np
 import pytest
-from conftest import PORTRAIT, alpha_means, run_cli, shared_data
+from conftest import PORTRAIT, alpha_means, real_photo, run_cli, shared_data
 
 
 def test_a_portrait_cut_out_to_png_has_the_mask_as_alpha(style_dir, tmp_path):
@@ -61,3 +61,42 @@ def test_outputs_that_cannot_carry_alpha_are_refused_before_any_work(args, says,
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: {says}") and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def soft_disc(width: int, height: int) -> np.ndarray:
+    """Alpha: opaque in the middle, a soft edge, transparent in the corners."""
+    y, x = np.mgrid[0:height, 0:width]
+    distance = np.hypot(x - width / 2, y - height / 2) / (min(width, height) / 2)
+    return (np.clip((1.0 - distance) * 4, 0, 1) * 255).round().astype(np.uint8)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_a_transparent_picture_keeps_its_alpha(suffix, style_dir, tmp_path):
+    photo = real_photo(160, 120)
+    alpha = soft_disc(160, 120)
+    logo = tmp_path / "logo.png"
+    cv2.imwrite(str(logo), np.dstack([photo, alpha]))
+    output = tmp_path / f"styled{suffix}"
+    result = run_cli("--input", str(logo), "--style", "warm", "--output", str(output), checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    styled = cv2.imread(str(output), cv2.IMREAD_UNCHANGED)
+    assert styled.shape == (120, 160, 4)
+    assert np.abs(styled[..., 3].astype(int) - alpha).max() <= 1  # the input's alpha, soft edge and all
+    opaque = alpha == 255
+    assert np.abs(styled[..., :3][opaque].astype(int) - photo[opaque]).mean() > 20  # stylized where it shows
+
+
+def test_the_python_api_hands_back_a_cut_out_as_rgba(style_dir):
+    from PIL import Image
+
+    from realtime.api import Stylizer
+
+    portrait = cv2.imread(str(shared_data(f"portraits/images/{PORTRAIT}.jpg")))
+    stylizer = Stylizer("warm", device="cpu", checkpoints=style_dir, stylize="person", background="transparent")
+    rgba = stylizer.stylize(Image.fromarray(portrait[..., ::-1]))
+    assert rgba.mode == "RGBA"
+    bgra = stylizer.stylize(portrait)
+    assert np.abs(np.asarray(rgba).astype(int) - bgra[..., [2, 1, 0, 3]]).max() <= 1  # the same, channels swapped
+    person = cv2.imread(str(shared_data(f"portraits/masks/{PORTRAIT}.png")), cv2.IMREAD_GRAYSCALE) > 127
+    background, on_person = alpha_means(bgra[..., 3], person)
+    assert background < 0.1 and on_person > 0.85

@@ -16,7 +16,7 @@ from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, DemoSource, Source, open_camera, open_video
-from realtime.io.images import read_bgr, write_styled
+from realtime.io.images import keep_alpha_of, read_bgr, write_styled
 from realtime.io.outputs import is_image_path
 from realtime.io.sinks import FrameSink, close_all
 from realtime.io.video_file import nvenc_available
@@ -71,7 +71,7 @@ def run(settings: RunSettings) -> RunReport | None:
 def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
     started = time.perf_counter()
     image = read_bgr(Path(settings.input), "input picture")
-    result = engine.process(image, settings.look())
+    result = keep_alpha_of(Path(settings.input), engine.process(image, settings.look()))
     output = write_styled(result, Path(settings.input), engine.style(settings.style).ref.name, settings.output)
     say(f"wrote {output}")
     return RunReport.of(settings, engine, settings.input, output, (result.shape[1], result.shape[0]),

@@ -13,6 +13,17 @@ def as_bgra(image: np.ndarray) -> np.ndarray:
     return image if image.shape[2] == 4 else cv2.cvtColor(image, cv2.COLOR_BGR2BGRA)
 
 
+def with_alpha(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """BGRA: the image with `alpha` (H x W uint8, any size: scaled to the image's) as its alpha, or its own
+    alpha (a cut-out) times `alpha`."""
+    height, width = image.shape[:2]
+    if alpha.shape != (height, width):
+        alpha = cv2.resize(alpha, (width, height), interpolation=cv2.INTER_AREA)
+    out = as_bgra(image).copy()
+    out[..., 3] = (out[..., 3].astype(np.uint16) * alpha // 255).astype(np.uint8)
+    return out
+
+
 def over(image: np.ndarray, backdrop: np.ndarray) -> np.ndarray:
     """BGRA over an H x W x 3 BGR backdrop -> BGR; a BGR image as it is."""
     if image.shape[2] == 3:
