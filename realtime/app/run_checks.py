@@ -38,7 +38,11 @@ def validate(settings: RunSettings) -> None:
         if image_input or not settings.display:
             print("note: --style-dir adds styles to the window's style list; without a window only --style is used",
                   file=sys.stderr)
+    if settings.ndi is not None and not settings.ndi.strip():
+        raise UserError("--ndi needs a name for the source, like --ndi stage")
     if image_input:
+        if settings.ndi is not None:
+            raise UserError("--ndi sends video, and a picture input makes one picture; drop --ndi, or give a video")
         return
     if not settings.display and settings.output is None and not settings.streams_out:
         raise UserError("--no-display needs --output FILE (or --virtual-camera or --ndi NAME) to send the result to")
