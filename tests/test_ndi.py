@@ -117,19 +117,32 @@ def distinct_while_running(app, receiver: NdiReceiver, seconds: float) -> int:
     return len(seen)
 
 
+def difference(received: np.ndarray | None, image: np.ndarray) -> float:
+    """Mean absolute difference of the colours (NDI's compression leaves about 1)."""
+    return 255.0 if received is None else float(np.abs(received[..., :3].astype(int) - image[..., :3]).mean())
+
+
 @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="the window needs a DISPLAY: run under xvfb-run")
-def test_the_window_sends_over_ndi_and_its_key_holds_it_back(panning_clip, style_dir, ndi_env, tmp_path):
-    from live_app import make_app, step_until
+def test_the_window_sends_over_ndi_without_the_hud_and_its_key_holds_it_back(panning_clip, style_dir, ndi_env,
+                                                                            tmp_path):
+    from live_app import make_app, shown, step_until
 
     from realtime.io.ndi import open_ndi
 
     name = f"pytest-window-{os.getpid()}"
     app = make_app(panning_clip, style_dir, tmp_path, loop=True, sinks=[open_ndi(name, WIDTH, HEIGHT, Fraction(25))])
+    app.hud.show_hud = True
     app.start()
     receiver = NdiReceiver(name)
     try:
         receiver.connect(timeout=30)
         step_until(app, lambda: receiver.newest() is not None, 60)
+        assert distinct_while_running(app, receiver, 2.0) >= 3
+        app.toggle_pause()  # one frame stays: the window's and the receiver's can be compared
+        step_until(app, lambda: difference(receiver.newest(), app.last.image) < 3, 10)  # the frame alone
+        hud = (slice(0, 60), slice(0, 200))  # the HUD's corner of the window
+        assert difference(shown(app)[hud], app.last.image[hud]) > 10  # where the window draws the HUD over it
+        app.toggle_pause()
         assert distinct_while_running(app, receiver, 2.0) >= 3
         app.handle("ndi")  # the O key's action (hotkeys.py maps the key)
         assert app.hud.ndi is False

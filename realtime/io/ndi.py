@@ -26,6 +26,8 @@ class NdiWriter:
             from cyndilib.wrapper.ndi_structs import FourCC
         except ImportError:
             raise UserError(f"--ndi needs cyndilib: {INSTALL_HINT}") from None
+        except OSError as exc:  # the NDI runtime in cyndilib's wheel did not load on this system
+            raise UserError(f"the NDI runtime did not load ({exc}); reinstall it with {INSTALL_HINT}") from None
         frame = VideoSendFrame()
         frame.set_resolution(width, height)
         frame.set_frame_rate(fps)
