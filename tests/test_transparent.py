@@ -100,3 +100,29 @@ def test_the_python_api_hands_back_a_cut_out_as_rgba(style_dir):
     person = cv2.imread(str(shared_data(f"portraits/masks/{PORTRAIT}.png")), cv2.IMREAD_GRAYSCALE) > 127
     background, on_person = alpha_means(bgra[..., 3], person)
     assert background < 0.1 and on_person > 0.85
+
+
+def write_alpha_clip(path, photo: np.ndarray, alpha: np.ndarray, count: int) -> None:
+    """A WebM of the photo panning under a still alpha (VP9 with its alpha plane), written with PyAV."""
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libvpx-vp9", rate=25)
+        stream.width, stream.height, stream.pix_fmt = photo.shape[1], photo.shape[0], "yuva420p"
+        for index in range(count):
+            bgra = np.dstack([np.roll(photo, index * 4, axis=1), alpha])
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(bgra, format="bgra")))
+        container.mux(stream.encode(None))
+
+
+@pytest.mark.parametrize("suffix", [".webm", ".mov"])
+def test_a_video_with_alpha_keeps_it(suffix, style_dir, tmp_path):
+    photo, alpha = real_photo(160, 96), soft_disc(160, 96)
+    clip = tmp_path / "alpha.webm"
+    write_alpha_clip(clip, photo, alpha, 8)
+    assert np.abs(decoded_alpha(clip)[0].astype(int) - alpha).mean() < 2  # the input itself keeps it
+    output = tmp_path / f"styled{suffix}"
+    result = run_cli("--input", str(clip), "--style", "warm", "--no-display", "--output", str(output),
+                     checkpoints=style_dir)
+    assert result.returncode == 0, result.stderr
+    alphas = decoded_alpha(output)
+    assert len(alphas) == 8
+    assert max(np.abs(decoded.astype(int) - alpha).mean() for decoded in alphas) < 3

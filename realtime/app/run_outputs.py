@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from realtime.errors import UserError
+from realtime.io.alpha_video import AlphaVideoSource
 from realtime.io.capture import Source
 from realtime.io.outputs import RecordingOptions
 from realtime.io.sinks import FrameSink, ThreadedSink, close_all
@@ -33,7 +34,8 @@ def open_sinks(settings: RunSettings, source: Source, record_output: bool) -> li
         if settings.virtual_camera:
             sinks.append(open_virtual_camera(*output_size(settings, source), source.fps))
         if settings.ndi is not None:
-            alpha = settings.background.kind == "transparent"  # BGRA: the receiver gets the cut-out
+            # BGRA: the receiver gets the cut-out, or the input's own transparency
+            alpha = settings.background.kind == "transparent" or isinstance(source, AlphaVideoSource)
             sinks.append(open_ndi(settings.ndi, *output_size(settings, source), source.fps, alpha))
         if record_output and settings.output is not None:
             sinks.append(open_recorder(settings.output, source, settings.recording, settings.input))

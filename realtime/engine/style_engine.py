@@ -31,6 +31,7 @@ from realtime.engine.stream_state import StreamState
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
 from realtime.engine.upsample import upsample
 from realtime.errors import UserError
+from realtime.io.alpha import with_alpha
 from realtime.look import Look, MaskSettings
 from realtime.settings import DEFAULT_SEGMENTER, DEFAULT_UPSAMPLE
 from realtime.styles.registry import StyleRegistry
@@ -50,16 +51,19 @@ def is_out_of_memory(exc: BaseException) -> bool:
 
 
 class PendingResult:
-    """A frame in flight; wait() returns it as H x W x 3 uint8 BGR (x 4 BGRA for a cut-out)."""
+    """A frame in flight; wait() returns it as H x W x 3 uint8 BGR (x 4 BGRA for a cut-out, or a frame
+    that came with alpha: `alpha`, given back as it was, mirrored with the frame)."""
 
-    def __init__(self, host: torch.Tensor, event: torch.cuda.Event | None):
-        self._host, self._event = host, event
+    def __init__(self, host: torch.Tensor, event: torch.cuda.Event | None, alpha: np.ndarray | None = None):
+        self._host, self._event, self.alpha = host, event, alpha
 
     def wait(self) -> np.ndarray:
         if self._event is None:
-            return self._host.numpy()  # a CPU frame's own buffer
-        self._event.synchronize()
-        return self._host.numpy().copy()  # the pinned buffer is reused two frames later
+            out = self._host.numpy()  # a CPU frame's own buffer
+        else:
+            self._event.synchronize()
+            out = self._host.numpy().copy()  # the pinned buffer is reused two frames later
+        return out if self.alpha is None else with_alpha(out, self.alpha)
 
 
 class StyleEngine:
@@ -117,7 +121,12 @@ class StyleEngine:
 
     def submit(self, image: np.ndarray, look: Look, stream: StreamState | None = None) -> PendingResult:
         """Start stylizing one H x W x 3 uint8 BGR frame of `stream` (None: a picture on its own, with no
-        frame before it); out of memory, go on at a smaller size."""
+        frame before it), or x 4 BGRA, whose alpha comes back with the result; out of memory, go on at a
+        smaller size."""
+        alpha = None
+        if image.shape[2] == 4:
+            image, alpha = image[..., :3], image[..., 3]
+            alpha = cv2.flip(alpha, 1) if look.mirror else alpha
         stream = stream or self.new_stream()
         # The pinned buffers of the stream's frame still in flight must survive a retry: one slot per frame.
         stream.slot = 1 - stream.slot
@@ -136,6 +145,7 @@ class StyleEngine:
         new_size = self.inference_size(width, height)
         if new_size != first_size:  # one line however many halvings it took
             log.warning("%s ran out of memory at %dx%d; processing at %dx%d from now on", self.device, *first_size, *new_size)
+        pending.alpha = alpha
         return pending
 
     def _shrink_after_out_of_memory(self, width: int, height: int, first_size: tuple[int, int]) -> None:
