@@ -7,10 +7,10 @@ from pathlib import Path
 from realtime.errors import UserError
 from realtime.io.alpha_video import AlphaVideoSource
 from realtime.io.capture import Source
+from realtime.io.ndi import open_ndi
 from realtime.io.outputs import RecordingOptions
 from realtime.io.sinks import FrameSink, ThreadedSink, close_all
 from realtime.io.video_file import VideoWriter
-from realtime.io.ndi import open_ndi
 from realtime.io.virtual_camera import open_virtual_camera
 from realtime.settings import RunSettings
 
@@ -27,8 +27,9 @@ def open_recorder(path: Path, source: Source, options: RecordingOptions, input_p
 
 
 def open_sinks(settings: RunSettings, source: Source, record_output: bool) -> list[FrameSink]:
-    """The virtual camera (--virtual-camera) and NDI (--ndi), then the recording to --output when `record_output` (file mode;
-    the window records through its own R toggle). Opening one fails in one line, the others closed."""
+    """The virtual camera (--virtual-camera) and NDI (--ndi), then the recording to --output when
+    `record_output` (file mode; the window records through its own R toggle). Opening one fails in one
+    line, the others closed."""
     sinks: list[FrameSink] = []
     try:  # the live outputs first: a missing device must not leave an empty recording behind
         if settings.virtual_camera:

@@ -103,7 +103,8 @@ def add_output_arguments(parser: argparse.ArgumentParser, defaults: RunSettings)
                      help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg), into a folder that "
                           "exists; an image input without it is written as NAME_STYLE.png beside the input")
     out.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N frames")
-    out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible (a file plays in real time to "
+    out.add_argument("--no-display", dest="display", action="store_false",
+                     help="no window: process to --output as fast as possible (a file plays in real time to "
                           "--virtual-camera and --ndi)")
     out.add_argument("--virtual-camera", action="store_true",
                      help="also send the stylized stream to a virtual camera for OBS or video calls (needs pyvirtualcam)")

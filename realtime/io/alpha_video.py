@@ -9,6 +9,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from realtime.errors import UserError
+
 # FFmpeg's own VP9 decoder ignores the alpha that WebM keeps beside the picture; libvpx's reads it.
 ALPHA_DECODERS = {"vp9": "libvpx-vp9"}
 
@@ -37,7 +39,7 @@ class AlphaVideoSource:
         self._open()
         first = self.read()
         if first is None:
-            raise av.error.InvalidDataError(0, f"no frame in {path}")
+            raise UserError(f"video {path} has no frame that decodes; check that it plays")
         self.frame_size = (first.shape[1], first.shape[0])
         self._pending: np.ndarray | None = first
         stream = self.container.streams.video[0]
