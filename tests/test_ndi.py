@@ -163,3 +163,27 @@ def test_ndi_without_cyndilib_names_the_install_command(style_dir, tmp_path, mon
     result = run_cli("--demo", "--style", "warm", "--no-display", "--ndi", "show", checkpoints=style_dir, timeout=120)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == "error: --ndi needs cyndilib: pip install -e '.[ndi]'"
+
+
+def test_the_python_api_streams_to_ndi(panning_clip, style_dir, ndi_env):
+    from realtime.api import Stylizer
+
+    name = f"pytest-api-{os.getpid()}"
+    stylizer = Stylizer("warm", device="cpu", checkpoints=style_dir, strength=0.5, inference_size=(320, 180))
+    frames = stylizer.stream(panning_clip, ndi=name)
+    given = [next(frames)]  # the source opens with the first frame
+    receiver = NdiReceiver(name)
+    try:
+        receiver.connect(timeout=30)
+        received = {}
+        for styled in frames:  # 39 more frames, a few seconds on a CPU
+            given.append(styled)
+            if (frame := receiver.newest()) is not None:
+                received[hash(frame.tobytes())] = frame
+    finally:
+        receiver.close()
+        frames.close()
+    assert len(received) >= 3, len(received)
+    for frame in received.values():  # each is one of the frames stream() gave back, through NDI's compression
+        assert frame.shape == (HEIGHT, WIDTH, 4)
+        assert min(difference(frame, styled) for styled in given) < 3
