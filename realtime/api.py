@@ -11,7 +11,9 @@ frame, so streams through one Stylizer never mix.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,10 @@ import numpy as np
 from realtime.engine.build import build_engine
 from realtime.engine.stream_state import StreamState
 from realtime.errors import UserError
-from realtime.io.capture import open_video
-from realtime.io.images import read_bgr, write_styled
+from realtime.io.capture import Source, open_video
+from realtime.io.images import keep_alpha_of, read_bgr, write_styled
+from realtime.io.ndi import open_ndi
+from realtime.io.sinks import ThreadedSink
 from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, Look, MaskSettings
 from realtime.settings import (
     DEFAULT_SEGMENTER,
@@ -86,7 +90,7 @@ class Stylizer:
         same kind)."""
         if isinstance(image, (str, Path)):
             picture = read_bgr(Path(image), "input picture")
-            stylized = self.engine.process(picture, self.look)
+            stylized = keep_alpha_of(Path(image), self.engine.process(picture, self.look))
             return write_styled(stylized, Path(image), self.engine.style(self.look.style).ref.name,
                                 Path(output) if output is not None else None)
         if output is not None:
@@ -94,15 +98,28 @@ class Stylizer:
                             "PIL image yourself (cv2.imwrite, image.save)")
         return self._process(image, order, None)
 
-    def stream(self, frames: Iterable[Any] | str | Path, order: str = "bgr") -> Iterator[Any]:
+    def stream(self, frames: Iterable[Any] | str | Path, order: str = "bgr", ndi: str | None = None) -> Iterator[Any]:
         """Video: each frame (a NumPy array or a PIL image) stylized in turn, as the same kind; or a video
-        file's path (or a stream URL), whose frames come out as BGR arrays. The frames are one stream: the
-        stabilizer and the person mask remember its last frame, and only its own."""
+        file's path (or a stream URL), whose frames come out as BGR arrays (BGRA if it has alpha). The frames
+        are one stream: the stabilizer and the person mask remember its last frame, and only its own.
+        With `ndi`, each stylized frame also goes out, as it is made, as the NDI source of that name (as
+        `run --ndi`; needs cyndilib), announced at a path's frame rate, else at 30 fps."""
+        fps = Fraction(30)
         if isinstance(frames, (str, Path)):
-            frames, order = video_frames(str(frames)), "bgr"
+            source = open_video(str(frames))
+            frames, order, fps = video_frames(source), "bgr", source.fps
         state = self.engine.new_stream()
-        for frame in frames:
-            yield self._process(frame, order, state)
+        sender: ThreadedSink | None = None
+        try:
+            for frame in frames:
+                result = self._process(frame, order, state)
+                if ndi is not None:
+                    bgr = to_bgr(np.asarray(result), "rgb" if is_pil_image(result) else order)
+                    sender = send_to_ndi(sender, ndi, bgr, fps)
+                yield result
+        finally:
+            if sender is not None:
+                sender.close()
 
     def _process(self, image: Any, order: str, state: StreamState | None) -> Any:
         one_of("order", order, ORDERS)
@@ -115,9 +132,16 @@ class Stylizer:
         return to_bgr(self.engine.process(to_bgr(image, order), self.look, state), order)
 
 
-def video_frames(path_or_url: str) -> Iterator[np.ndarray]:
-    """A video's frames in order, as OpenCV decodes them (BGR)."""
-    source = open_video(path_or_url)
+def send_to_ndi(sender: ThreadedSink | None, name: str, image: np.ndarray, fps: Fraction) -> ThreadedSink:
+    """Put a BGR(A) frame out over NDI; the source opens with the first, at its size."""
+    if sender is None:
+        sender = open_ndi(name, image.shape[1], image.shape[0], fps, alpha=image.shape[2] == 4)
+    sender.put(image, time.monotonic())
+    return sender
+
+
+def video_frames(source: Source) -> Iterator[np.ndarray]:
+    """A video's frames in order (BGR, as OpenCV decodes them; BGRA from a video with alpha)."""
     try:
         while (image := source.read()) is not None:
             yield image
@@ -134,15 +158,17 @@ def is_pil_image(image: Any) -> bool:
 def check_array(image: Any) -> None:
     if not isinstance(image, np.ndarray):
         raise UserError(f"a picture is a file path, a NumPy array or a PIL image, not {type(image).__name__}")
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise UserError(f"a picture array is uint8 H x W x 3 (BGR or RGB), not {image.dtype} of shape {image.shape}")
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise UserError(f"a picture array is uint8 H x W x 3 (BGR or RGB), or x 4 with alpha, not {image.dtype} "
+                        f"of shape {image.shape}")
     if 0 in image.shape:
         raise UserError(f"a picture array of shape {image.shape} is empty: it needs at least one pixel")
 
 
 def to_bgr(image: np.ndarray, order: str) -> np.ndarray:
-    """RGB <-> BGR where `order` is rgb (the same swap both ways); BGR as it is."""
-    return np.ascontiguousarray(image[..., ::-1]) if order == "rgb" else image
+    """RGB(A) <-> BGR(A) where `order` is rgb (the same swap both ways; alpha, of a cut-out, stays last);
+    BGR as it is."""
+    return np.ascontiguousarray(image[..., [2, 1, 0, 3][:image.shape[2]]]) if order == "rgb" else image
 
 
 def one_of(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -19,14 +19,15 @@ STYLIZE_MODES = ("all", "person", "background")
 
 @dataclass(frozen=True)
 class Background:
-    """What goes behind the person: "keep" (the frame itself), "blur", a colour, or an image."""
+    """What goes behind the person: "keep" (the frame itself), "blur", a colour, an image, or nothing:
+    "transparent" cuts the person out, with the mask as alpha."""
     kind: str
     color: tuple[float, float, float] = (0.0, 0.0, 0.0)  # RGB in [0, 1]
     image: np.ndarray | None = None  # BGR uint8
 
     @staticmethod
     def parse(text: str) -> Background:
-        if text in ("keep", "blur"):
+        if text in ("keep", "blur", "transparent"):
             return Background(text)
         match = re.fullmatch(r"color:#?([0-9a-fA-F]{6})", text)
         if match:
@@ -36,7 +37,7 @@ class Background:
             raise UserError(f"bad background colour {text!r}; write it like color:#1e90ff")
         path = Path(text).expanduser()
         if not path.exists():
-            raise UserError(f"--background {text!r}: use keep, blur, color:#RRGGBB or an image file")
+            raise UserError(f"--background {text!r}: use keep, blur, transparent, color:#RRGGBB or an image file")
         return Background("image", image=read_bgr(path, "background picture"))
 
 
@@ -67,6 +68,11 @@ class Look:
 
     def snapshot(self) -> Look:
         return replace(self)
+
+    @property
+    def cuts_out(self) -> bool:
+        """Whether frames come out as BGRA, the person with the mask as alpha (the mask view stays opaque)."""
+        return self.background.kind == "transparent" and not self.show_mask
 
     @property
     def needs_mask(self) -> bool:

@@ -65,11 +65,17 @@ class RunSettings:
     monitor: int = 0
     keep_going: bool = False
     virtual_camera: bool = False
+    ndi: str | None = None  # the NDI source's name (io/ndi.py)
     json: bool = False  # image and file modes: one JSON object on stdout at the end (app/run_report.py)
 
     def look(self) -> Look:
         return Look(self.style, strength=self.strength, stylize=self.stylize, background=self.background,
                     stabilize=self.stabilize, keep_colors=self.keep_colors, stroke_scale=self.stroke_scale)
+
+    @property
+    def streams_out(self) -> bool:
+        """Whether frames go out in real time to another program (the virtual camera, NDI)."""
+        return self.virtual_camera or self.ndi is not None
 
     @property
     def live(self) -> bool:

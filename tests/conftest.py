@@ -247,3 +247,28 @@ def app(still_clip, style_dir, tmp_path):
     live.start()
     yield live
     live.close()
+
+
+PORTRAIT = "pfcn_00002"  # a person against a busy background, with its ground-truth mask
+PORTRAIT_SIZE = (300, 400)
+
+
+@pytest.fixture(scope="session")
+def portrait_clip(tmp_path_factory) -> tuple[Path, list[np.ndarray]]:
+    """A clip of the portrait panning 4 pixels a frame, with each frame's ground-truth mask (True: the person)."""
+    import cv2
+
+    image = cv2.resize(cv2.imread(str(shared_data(f"portraits/images/{PORTRAIT}.jpg"))), PORTRAIT_SIZE,
+                       interpolation=cv2.INTER_AREA)
+    mask = cv2.resize(cv2.imread(str(shared_data(f"portraits/masks/{PORTRAIT}.png")), cv2.IMREAD_GRAYSCALE),
+                      PORTRAIT_SIZE, interpolation=cv2.INTER_AREA) > 127
+    count = 12
+    path = write_clip(tmp_path_factory.mktemp("portrait") / "portrait.mp4", count, *PORTRAIT_SIZE, Fraction(25),
+                      frame_maker=lambda index: np.roll(image, index * 4, axis=1))
+    return path, [np.roll(mask, index * 4, axis=1) for index in range(count)]
+
+
+def alpha_means(alpha: np.ndarray, person: np.ndarray) -> tuple[float, float]:
+    """Mean alpha (0-1) on the ground-truth background and on the person."""
+    alpha = alpha.astype(np.float64) / 255.0
+    return float(alpha[~person].mean()), float(alpha[person].mean())

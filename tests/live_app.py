@@ -13,20 +13,23 @@ from realtime.app.window_app import LiveApp
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video
 from realtime.io.outputs import RecordingOptions
+from realtime.io.sinks import FrameSink
 from realtime.look import Look
 from realtime.styles.registry import StyleRegistry
 from realtime.window.renderer import FADE_SECONDS, Renderer
 
 
-def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False) -> LiveApp:
-    """The app on the warm/cool test styles, showing `clip` at its own rate, recording into tmp_path."""
+def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False, look: Look | None = None,
+             sinks: list[FrameSink] = ()) -> LiveApp:
+    """The app on the warm/cool test styles (by default the warm one, nothing else changed), showing `clip`
+    at its own rate in a window of its size, recording into tmp_path."""
     registry = StyleRegistry(style_dir)
     engine = StyleEngine(registry, torch.device("cpu"), "lite")
     source = open_video(str(clip))
     capture = CaptureThread(source, paced=True, loop=loop)
-    live = LiveApp(capture, engine, Look("warm"), registry.names(), Renderer(192, 112),
+    live = LiveApp(capture, engine, look or Look("warm"), registry.names(), Renderer(*source.frame_size),
                    new_recording=lambda path: open_recorder(path, source, RecordingOptions()),
-                   screenshot_dir=tmp_path, record_dir=tmp_path)
+                   screenshot_dir=tmp_path, record_dir=tmp_path, sinks=sinks)
     live.hud.show_hud = False  # compare the frame alone
     return live
 

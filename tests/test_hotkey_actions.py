@@ -63,6 +63,9 @@ class StandInApp:
     def toggle_recording(self) -> None:
         self.hud.recording_since = None if self.hud.recording else 1.0
 
+    def toggle_ndi(self) -> None:
+        self.hud.ndi = not self.hud.ndi
+
     def save_screenshot(self) -> None:
         self.calls.append("screenshot")
 
@@ -120,7 +123,8 @@ def test_actions_with_arguments_and_the_app_s_own_jobs():
     assert app.calls == ["style 3", "step 1", "step -1", "drop /tmp/a picture.jpg", "screenshot"]
     handle_action(app, "pause")
     handle_action(app, "record")
-    assert app.hud.paused and app.hud.recording
+    handle_action(app, "ndi")
+    assert app.hud.paused and app.hud.recording and app.hud.ndi
 
 
 def test_window_and_hud_keys():
@@ -149,8 +153,20 @@ def test_remote_commands_change_the_look_and_the_recording_and_publish_the_statu
     apply_remote_commands(app, remote)
     assert (app.look.style, app.look.stylize, app.look.strength) == ("warm", "person", 0.25) and app.hud.recording
     assert remote.status == {"style": "warm", "mode": "person", "strength": 0.25, "fps": 0.0, "recording": True,
-                             "camera_lost": False, "frames_shown": 0}
+                             "camera_lost": False, "frames_shown": 0, "ndi": None}
     remote.submit("record", "stop", "test")
     apply_remote_commands(app, remote)
     assert not app.hud.recording and remote.status["recording"] is False
+
+
+def test_the_remote_switches_ndi_to_the_state_asked_for():
+    app = stand_in()
+    app.hud.ndi = True
+    remote = RemoteControl(app.styles)
+    for value, expected in (("off", False), ("off", False), ("on", True), ("on", True)):
+        remote.submit("ndi", value, "test")
+        apply_remote_commands(app, remote)
+        assert app.hud.ndi is expected and remote.status["ndi"] is expected
+    with pytest.raises(ValueError, match="ndi takes on or off"):
+        remote.submit("ndi", "maybe", "test")
 

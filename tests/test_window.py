@@ -10,9 +10,11 @@ import glfw
 import numpy as np
 import pytest
 from conftest import decode
-from live_app import settled_pixels, shown, step_until
+from live_app import make_app, settled_pixels, shown, step_until
 
 from realtime.app.window_app import LiveApp
+from realtime.io.alpha import Checkerboard
+from realtime.look import Background, Look
 from realtime.window.renderer import FADE_SECONDS, Renderer, letterbox
 
 if not os.environ.get("DISPLAY"):
@@ -32,6 +34,22 @@ def test_window_shows_the_engine_output(app):
     expected = app.last.image
     assert pixels.shape == expected.shape  # the window is the frame's size: no scaling
     assert np.abs(pixels.astype(int) - expected.astype(int)).mean() < 2.0
+
+
+def test_a_cut_out_is_shown_over_a_checkerboard(portrait_clip, style_dir, tmp_path):
+    clip, _ = portrait_clip
+    app = make_app(clip, style_dir, tmp_path, look=Look("warm", stylize="person", background=Background("transparent")))
+    app.start()
+    try:
+        pixels = settled_pixels(app, "warm")
+        frame = app.last.image
+    finally:
+        app.close()
+    assert frame.shape[2] == 4
+    assert np.abs(pixels.astype(int) - Checkerboard().behind(frame).astype(int)).mean() < 2.0
+    see_through = pixels[frame[..., 3] == 0].astype(int)
+    assert len(see_through) > 0.2 * frame[..., 3].size  # the portrait's background
+    assert set(np.unique(see_through)) == {153, 204}  # the two greys of the squares, nothing else
 
 
 def test_style_hotkey_changes_what_is_displayed(app):
@@ -169,7 +187,7 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
 
 @pytest.mark.parametrize("size", [(640, 360), (1280, 720), (320, 180)])
 def test_the_key_list_fits_in_the_window_below_the_hud(app, size):
-    """? at the default 640x360 (the full list is 396 px tall), larger and smaller: the key list is
+    """? at the default 640x360 (the full list is 416 px tall), larger and smaller: the key list is
     drawn inside the window, clear of the HUD and the recording dot."""
     app.hud.show_hud = app.hud.show_keys = True
     glfw.set_window_size(app.renderer.window, *size)
@@ -181,6 +199,6 @@ def test_the_key_list_fits_in_the_window_below_the_hud(app, size):
     assert 0 <= left and left + width <= size[0] and 0 <= top and top + height <= size[1], (keys, size)
     assert not overlap(keys, hud) and not overlap(keys, dot), (keys, hud, dot)
     if size == (1280, 720):
-        assert height == 396  # room for the list at full size, in one block
+        assert height == 416  # room for the list at full size, in one block
     app.handle("record")
     app.recording.wait()

@@ -41,6 +41,8 @@ class Controlled(Protocol):
 
     def toggle_recording(self) -> None: ...
 
+    def toggle_ndi(self) -> None: ...
+
     def save_screenshot(self) -> None: ...
 
 
@@ -93,6 +95,7 @@ ACTIONS: dict[str, Callable[[Controlled, str], None]] = {
     "pause": lambda app, _: app.toggle_pause(),
     "screenshot": lambda app, _: app.save_screenshot(),
     "record": lambda app, _: app.toggle_recording(),
+    "ndi": lambda app, _: app.toggle_ndi(),
     "fullscreen": lambda app, _: app.renderer.toggle_fullscreen(),
     "vsync": lambda app, _: toggle_vsync(app),
     "hud": lambda app, _: toggle_hud(app),
@@ -116,12 +119,18 @@ def set_recording(app: Controlled, value: str) -> None:
         app.toggle_recording()
 
 
+def set_ndi(app: Controlled, value: str) -> None:
+    if (value == "on") != bool(app.hud.ndi):
+        app.toggle_ndi()
+
+
 # remote command -> what it does with its (already checked) value
 REMOTE_COMMANDS: dict[str, Callable[[Controlled, object], None]] = {
     "style": lambda app, value: app.set_style(value),
     "mode": lambda app, value: setattr(app.look, "stylize", value),
     "strength": lambda app, value: setattr(app.look, "strength", value),
     "record": set_recording,
+    "ndi": set_ndi,
 }
 
 

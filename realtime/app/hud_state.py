@@ -21,6 +21,7 @@ class HudState:
     fps: float = 0.0
     network_size: str = ""  # e.g. "net 384x216 -> 640x360"
     frames_shown: int = 0
+    ndi: bool | None = None  # whether frames go out over NDI; None: no --ndi
     message: str = ""
     message_until: float = 0.0  # time.monotonic() when the message goes
 
@@ -35,4 +36,5 @@ class HudState:
         """What the remote control reports (HTTP GET /status)."""
         look = self.look
         return {"style": look.style, "mode": look.stylize, "strength": look.strength, "fps": round(self.fps, 1),
-                "recording": self.recording, "camera_lost": self.camera_lost, "frames_shown": self.frames_shown}
+                "recording": self.recording, "camera_lost": self.camera_lost, "frames_shown": self.frames_shown,
+                "ndi": self.ndi}

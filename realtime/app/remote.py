@@ -7,6 +7,7 @@ never reaches the app. Commands (HTTP: POST /NAME?value=V; OSC: /NAME V):
   mode all|person|background
   strength 0..1         blend with the original
   record start|stop
+  ndi on|off            send frames to --ndi's source, or hold them back
 Status: HTTP GET /status (JSON); OSC /status replies nothing (UDP is one-way here).
 
 With a token (`--remote-token`, required to listen beyond this machine), HTTP requests carry
@@ -74,7 +75,11 @@ def parse_command(name: str, value: Any, styles: list[str]) -> Command:
         if value not in ("start", "stop"):
             raise ValueError("record takes start or stop")
         return name, value
-    raise ValueError(f"unknown command {shortened(name)}; use style, mode, strength or record")
+    if name == "ndi":
+        if value not in ("on", "off"):
+            raise ValueError("ndi takes on or off")
+        return name, value
+    raise ValueError(f"unknown command {shortened(name)}; use style, mode, strength, record or ndi")
 
 
 def style_from_list(value: str, styles: list[str]) -> str:

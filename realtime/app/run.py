@@ -17,7 +17,7 @@ from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, Source, open_camera, open_video
 from realtime.io.demo import DemoSource
-from realtime.io.images import read_bgr, write_styled
+from realtime.io.images import keep_alpha_of, read_bgr, write_styled
 from realtime.io.outputs import is_image_path
 from realtime.io.sinks import FrameSink, close_all
 from realtime.io.video_file import nvenc_available
@@ -76,7 +76,7 @@ def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
     started = time.perf_counter()
     image = read_bgr(Path(settings.input), "input picture")
     look, stream = settings.look(), engine.new_stream()
-    result = engine.process(image, look, stream)
+    result = keep_alpha_of(Path(settings.input), engine.process(image, look, stream))
     if look.needs_mask and stream.mask is not None and float(stream.mask.max()) < engine.mask_settings.threshold:
         say(f"note: found no person in {settings.input}; the whole picture is background to --stylize and --background")
     output = write_styled(result, Path(settings.input), engine.style(settings.style).ref.name, settings.output)
@@ -145,10 +145,11 @@ def start_remote_control(settings: RunSettings, styles: list[str]) -> RemoteCont
 
 def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunReport:
     """As fast as possible, every frame in order: capture thread -> engine -> encoder thread
-    (and the virtual camera). A camera or stream does not wait: frames the engine misses are dropped
-    and counted."""
-    capture = CaptureThread(source, settings.max_frames, loop=settings.loop and settings.max_frames is not None,
-                            reconnect=source.live, paced=settings.virtual_camera and not source.live,  # real time for a camera
+    (and the virtual camera and NDI, for which a file plays at its own rate). A camera or stream does
+    not wait: frames the engine misses are dropped and counted. An NDI show loops until stopped."""
+    loop = settings.loop and (settings.max_frames is not None or settings.ndi is not None)
+    capture = CaptureThread(source, settings.max_frames, loop=loop, reconnect=source.live,
+                            paced=settings.streams_out and not source.live,  # real time for a receiver
                             live=source.live and not waits_for_the_engine(source, settings))
     sinks = open_sinks(settings, source, record_output=True)
     look = settings.look()
@@ -179,6 +180,6 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunR
 
 def waits_for_the_engine(source: Source, settings: RunSettings) -> bool:
     """Whether a job without a window queues the demo's frames, as a file's, instead of dropping those
-    the engine misses: unlike a camera, the demo can wait for it. Feeding a virtual camera, it stays
-    live, for the least latency."""
-    return isinstance(source, DemoSource) and not settings.virtual_camera
+    the engine misses: unlike a camera, the demo can wait for it. Feeding a virtual camera or NDI, it
+    stays live, for the least latency."""
+    return isinstance(source, DemoSource) and not settings.streams_out

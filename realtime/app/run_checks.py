@@ -8,7 +8,8 @@ from pathlib import Path
 from realtime.app.remote import is_loopback
 from realtime.errors import UserError
 from realtime.io.capture import check_input
-from realtime.io.outputs import check_image_output, check_output_path, check_writable, is_image_path, partial_path
+from realtime.io.outputs import (check_alpha_output, check_image_output, check_output_path, check_writable,
+                                  is_image_path, partial_path)
 from realtime.io.video_file import check_encoder
 from realtime.settings import RunSettings
 from realtime.styles.registry import style_pictures
@@ -19,6 +20,7 @@ def validate(settings: RunSettings) -> None:
     if sum([settings.camera is not None, settings.input is not None, settings.demo]) > 1:
         raise UserError("choose one source: --camera, --input or --demo")
     check_window_options(settings)
+    check_transparent(settings)
     if settings.input is not None:
         check_input(settings.input)
     image_input = settings.input is not None and is_image_path(Path(settings.input))
@@ -39,10 +41,14 @@ def validate(settings: RunSettings) -> None:
         if image_input or not settings.display:
             print("note: --style-dir adds styles to the window's style list; without a window only --style is used",
                   file=sys.stderr)
+    if settings.ndi is not None and not settings.ndi.strip():
+        raise UserError("--ndi needs a name for the source, like --ndi stage")
     if image_input:
+        if settings.ndi is not None:
+            raise UserError("--ndi sends video, and a picture input makes one picture; drop --ndi, or give a video")
         return
-    if not settings.display and settings.output is None and not settings.virtual_camera:
-        raise UserError("--no-display needs --output FILE (or --virtual-camera) to send the result to")
+    if not settings.display and settings.output is None and not settings.streams_out:
+        raise UserError("--no-display needs --output FILE (or --virtual-camera or --ndi NAME) to send the result to")
     if settings.output is not None and is_image_path(settings.output):
         raise UserError(f"{settings.output.name} is an image; use a video file (.mp4, .mkv, .webm) for video input")
     if settings.demo and demo_never_ends(settings):
@@ -63,13 +69,25 @@ def check_window_options(settings: RunSettings) -> None:
     if given and not settings.display:
         raise UserError(f"{', '.join(given)}: only the window's show acts on this; drop --no-display "
                         "(a fullscreen window runs unattended) or drop the option")
-    if settings.loop and not settings.display and settings.max_frames is None:  # file mode loops only to N frames
+    # File mode loops only to N frames, or for NDI, which a show feeds until Ctrl-C.
+    if settings.loop and not settings.display and settings.max_frames is None and settings.ndi is None:
         raise UserError("--loop without a window would never finish the file: add --max-frames N to stop after "
                         "N frames, or drop --no-display to loop in the window")
     remote = settings.http_port is not None or settings.osc_port is not None
     if remote and not is_loopback(settings.remote_host) and not settings.remote_token:
         raise UserError(f"--remote-host {settings.remote_host} lets anyone on the network control the show; "
                         "add --remote-token SECRET, or keep the default 127.0.0.1")
+
+
+def check_transparent(settings: RunSettings) -> None:
+    """A cut-out needs outputs that carry alpha; the others are refused before any work."""
+    if settings.background.kind != "transparent":
+        return
+    if settings.virtual_camera:
+        raise UserError("--virtual-camera cannot carry the transparent background; send the cut-out with --ndi NAME, "
+                        "or choose another --background")
+    if settings.output is not None:
+        check_alpha_output(settings.output, settings.recording)
 
 
 def check_not_the_input(output: Path, input_name: str | None) -> None:

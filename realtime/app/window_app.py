@@ -22,8 +22,10 @@ from realtime.app.restarts import RestartPolicy
 from realtime.app.show import Show
 from realtime.app.worker import EngineWorker, Stylized
 from realtime.engine.style_engine import StyleEngine
+from realtime.io.alpha import Checkerboard
 from realtime.io.capture import CaptureThread
 from realtime.io.images import write_image
+from realtime.io.ndi import NdiWriter
 from realtime.io.sinks import FrameSink, close_all
 from realtime.look import Look
 from realtime.styles.registry import display_name, is_picture_style
@@ -55,6 +57,9 @@ class LiveApp:
         self.health_every, self._last_health = health_every, time.monotonic()
         self.meter = FrameRateMeter()
         self.overlays = Overlays(renderer)
+        self.checkerboard = Checkerboard()  # behind a cut-out (--background transparent)
+        self.ndi = [sink.writer for sink in self.sinks if isinstance(getattr(sink, "writer", None), NdiWriter)]
+        self.hud.ndi = True if self.ndi else None
         self.last: Stylized | None = None
         self.quitting = False
         self._last_draw = 0.0
@@ -75,7 +80,7 @@ class LiveApp:
         if result is not None:
             self.last = result
             self.meter.tick()
-            self.renderer.show(result.image, result.style)
+            self.renderer.show(self.checkerboard.behind(result.image), result.style)
             height, width = result.image.shape[:2]
             self.hud.network_size = network_size_text(self.engine.inference_size(width, height, self.look.stroke_scale), (width, height))
             self.hud.frames_shown = result.index + 1
@@ -172,6 +177,15 @@ class LiveApp:
     # -- recording and pause (messages to the engine thread) ------------------------
     def toggle_recording(self) -> None:
         self.recording.toggle()
+
+    def toggle_ndi(self) -> None:
+        if not self.ndi:
+            self.hud.flash("no NDI output: start with --ndi NAME")
+            return
+        self.hud.ndi = not self.hud.ndi
+        for writer in self.ndi:
+            writer.sending = self.hud.ndi
+        self.hud.flash(f"NDI {'on' if self.hud.ndi else 'off'}")
 
     def toggle_pause(self) -> None:
         self.hud.paused = not self.hud.paused

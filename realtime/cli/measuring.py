@@ -89,6 +89,8 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--display", type=comma_list(on_off), default=[False], help="show it in the real window: off, on or off,on")
     parser.add_argument("--segmentation", type=comma_list(on_off), default=[False, True],
                         help="stylize only the person, so the segmenter runs too: off, on or off,on (default)")
+    parser.add_argument("--ndi", type=comma_list(on_off), default=[False],
+                        help="send the output as an NDI source too (needs cyndilib): off, on or off,on")
     parser.add_argument("--load", type=comma_list(non_negative_int), default=[0],
                         help="measure beside N other processes that keep every core busy (torch), e.g. 0,1")
     add_json_argument(parser, "the full report")
@@ -111,7 +113,7 @@ def command_bench(args: argparse.Namespace) -> None:
         if precision not in PRECISIONS:
             raise UserError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}")
     configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display,
-                           args.segmentation, args.inference_sizes, args.upsample, args.load)
+                           args.segmentation, args.inference_sizes, args.upsample, args.load, args.ndi)
     report = run_bench(args.input, configs, args.frames)
     append_markdown(report, args.markdown)
     emit(report, markdown_table(report), args.json)

@@ -88,8 +88,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                             f"0 (off) to 1; moving parts always take the new frame (default: {defaults.stabilize:g})")
     person = parser.add_argument_group("person segmentation")
     person.add_argument("--stylize", default=defaults.stylize, choices=STYLIZE_MODES, help="what to stylize (G cycles)")
-    person.add_argument("--background", default=defaults.background.kind, metavar="keep|blur|color:#RRGGBB|IMAGE",
-                        help=f"what goes behind the person (default: {defaults.background.kind})")
+    person.add_argument("--background", default=defaults.background.kind, metavar="keep|blur|transparent|color:#RRGGBB|IMAGE",
+                        help="what goes behind the person; transparent: nothing, the person with the mask as alpha "
+                             f"(.png .webm .mov, --ndi) (default: {defaults.background.kind})")
     person.add_argument("--mask-threshold", type=unit_interval, default=mask.threshold, metavar="P",
                         help="person probability at the mask edge")
     person.add_argument("--mask-feather", type=unit_interval, default=mask.feather, metavar="P", help="softness of the mask edge")
@@ -98,15 +99,26 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     person.add_argument("--segmenter", default=defaults.segmenter, metavar="NAME|PATH",
                         help=f"the person segmenter: {', '.join(SEGMENTERS)} (shipped; default: {defaults.segmenter}), "
                              "or a file saved by `realtime train segmentation`")
+    add_output_arguments(parser, defaults)
+    parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, defaults: RunSettings) -> None:
+    """Where the frames go, how they are recorded, and what an installation needs."""
     out = parser.add_argument_group("output")
     out.add_argument("--output", type=Path, metavar="FILE",
                      help="write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg), into a folder that "
                           "exists; an image input without it is written as NAME_STYLE.png beside the input")
     out.add_argument("--max-frames", type=positive_int, metavar="N",
                      help="stop after N frames (recording the demo or a --loop without a window needs it)")
-    out.add_argument("--no-display", dest="display", action="store_false", help="no window: process to --output as fast as possible")
+    out.add_argument("--no-display", dest="display", action="store_false",
+                     help="no window: process to --output as fast as possible (a file plays in real time to "
+                          "--virtual-camera and --ndi)")
     out.add_argument("--virtual-camera", action="store_true",
                      help="also send the stylized stream to a virtual camera for OBS or video calls (needs pyvirtualcam)")
+    out.add_argument("--ndi", metavar="NAME",
+                     help="also send the stylized stream as the NDI source NAME, for TouchDesigner, OBS, Resolume or "
+                          "vMix on the network (needs cyndilib: pip install -e '.[ndi]'; docs/installations.md)")
     out.add_argument("--json", action="store_true",
                      help="image and file modes: print one JSON object on stdout at the end (input, output, size, style, "
                           "model, device, seconds, frames, dropped); progress and messages stay on stderr")
@@ -139,13 +151,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--log-file", type=Path, metavar="FILE", help="rotating log: start/stop, styles, camera loss, drops, health")
     show.add_argument("--health-every", type=float, default=defaults.health_every, metavar="SECONDS", help="how often to log a health line")
     show.add_argument("--http-port", type=port_number, metavar="PORT", help="HTTP remote control: GET /status, POST /style?value=NAME ...")
-    show.add_argument("--osc-port", type=port_number, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop")
+    show.add_argument("--osc-port", type=port_number, metavar="PORT", help="OSC remote control: /style NAME, /mode M, /strength S, /record start|stop, /ndi on|off")
     show.add_argument("--remote-host", default=defaults.remote_host, metavar="ADDRESS",
                       help=f"where remote control listens (default: {defaults.remote_host}, this machine only; any other "
                            "address needs --remote-token)")
     show.add_argument("--remote-token", metavar="SECRET",
                       help="remote commands must carry it (HTTP: Authorization: Bearer SECRET or ?token=SECRET; OSC: first argument)")
-    parser.add_argument("--config", type=Path, metavar="FILE.toml", help="read options from a TOML file (keys are the long option names)")
 
 
 def apply_config(parser: argparse.ArgumentParser, path: Path) -> None:

@@ -62,12 +62,27 @@ def compose(original: torch.Tensor, styled: torch.Tensor, alpha: torch.Tensor, s
             background: torch.Tensor | None) -> torch.Tensor:
     """Person over background. stylize picks which of the two is stylized; a background
     layer (blur, colour, image) replaces what is behind the person."""
-    person = styled if stylize in ("all", "person") else original
+    person = person_layer(original, styled, stylize)
     if background is None:
         behind = styled if stylize in ("all", "background") else original
     else:
         behind = background
     return torch.lerp(behind, person, alpha)  # behind + (person - behind) * alpha, in one pass
+
+
+def person_layer(original: torch.Tensor, styled: torch.Tensor, stylize: str) -> torch.Tensor:
+    return styled if stylize in ("all", "person") else original
+
+
+def cut_out(original: torch.Tensor, styled: torch.Tensor, alpha: torch.Tensor, stylize: str) -> torch.Tensor:
+    """The person alone: RGBA with the mask, soft edge and all, as straight (not premultiplied) alpha,
+    as PNG, VP9, ProRes 4444 and NDI take it."""
+    return torch.cat([person_layer(original, styled, stylize), alpha.expand_as(original[:, :1])], dim=1)
+
+
+def opaque(rgb: torch.Tensor) -> torch.Tensor:
+    """RGB -> RGBA with alpha 1 everywhere."""
+    return F.pad(rgb, (0, 0, 0, 0, 0, 1), value=1.0)
 
 
 # ITU-R BT.601 luma weights for RGB.

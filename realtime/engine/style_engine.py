@@ -21,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from realtime.engine.composite import BackgroundLayer, compose, with_colors_of
+from realtime.engine.composite import BackgroundLayer, compose, cut_out, opaque, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
 from realtime.engine.segmenters import Segmenter, SegmenterChoice, open_segmenter
@@ -31,6 +31,7 @@ from realtime.engine.stream_state import StreamState
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
 from realtime.engine.upsample import upsample
 from realtime.errors import UserError
+from realtime.io.alpha import with_alpha
 from realtime.look import Look, MaskSettings
 from realtime.settings import DEFAULT_SEGMENTER, DEFAULT_UPSAMPLE
 from realtime.styles.registry import StyleRegistry
@@ -50,16 +51,19 @@ def is_out_of_memory(exc: BaseException) -> bool:
 
 
 class PendingResult:
-    """A frame in flight; wait() returns it as H x W x 3 uint8 BGR."""
+    """A frame in flight; wait() returns it as H x W x 3 uint8 BGR (x 4 BGRA for a cut-out, or a frame
+    that came with alpha: `alpha`, given back as it was, mirrored with the frame)."""
 
-    def __init__(self, host: torch.Tensor, event: torch.cuda.Event | None):
-        self._host, self._event = host, event
+    def __init__(self, host: torch.Tensor, event: torch.cuda.Event | None, alpha: np.ndarray | None = None):
+        self._host, self._event, self.alpha = host, event, alpha
 
     def wait(self) -> np.ndarray:
         if self._event is None:
-            return self._host.numpy()  # a CPU frame's own buffer
-        self._event.synchronize()
-        return self._host.numpy().copy()  # the pinned buffer is reused two frames later
+            out = self._host.numpy()  # a CPU frame's own buffer
+        else:
+            self._event.synchronize()
+            out = self._host.numpy().copy()  # the pinned buffer is reused two frames later
+        return out if self.alpha is None else with_alpha(out, self.alpha)
 
 
 class StyleEngine:
@@ -117,7 +121,12 @@ class StyleEngine:
 
     def submit(self, image: np.ndarray, look: Look, stream: StreamState | None = None) -> PendingResult:
         """Start stylizing one H x W x 3 uint8 BGR frame of `stream` (None: a picture on its own, with no
-        frame before it); out of memory, go on at a smaller size."""
+        frame before it), or x 4 BGRA, whose alpha comes back with the result; out of memory, go on at a
+        smaller size."""
+        alpha = None
+        if image.shape[2] == 4:
+            image, alpha = image[..., :3], image[..., 3]
+            alpha = cv2.flip(alpha, 1) if look.mirror else alpha
         stream = stream or self.new_stream()
         # The pinned buffers of the stream's frame still in flight must survive a retry: one slot per frame.
         stream.slot = 1 - stream.slot
@@ -136,6 +145,7 @@ class StyleEngine:
         new_size = self.inference_size(width, height, look.stroke_scale)
         if new_size != first_size:  # one line however many halvings it took
             log.warning("%s ran out of memory at %dx%d; processing at %dx%d from now on", self.device, *first_size, *new_size)
+        pending.alpha = alpha
         return pending
 
     def _shrink_after_out_of_memory(self, width: int, height: int, first_size: tuple[int, int],
@@ -159,7 +169,7 @@ class StyleEngine:
         pinned_in = self._pinned_buffer(stream.pinned_in, stream.slot, frame.shape)
         pinned_in.copy_(frame)
         width, height = self.processing_size(image)
-        pinned_out = self._pinned_buffer(stream.pinned_out, stream.slot, (height, width, 3))
+        pinned_out = self._pinned_buffer(stream.pinned_out, stream.slot, (height, width, 4 if look.cuts_out else 3))
         with torch.cuda.stream(self.stream), torch.inference_mode():
             out = self._composite(pinned_in, look, style, stream)
             with self._stage("download"):
@@ -199,7 +209,8 @@ class StyleEngine:
         self.stage_times.setdefault(name, []).append(time.perf_counter() - start)
 
     def _composite(self, frame: torch.Tensor, look: Look, style: LoadedStyle, stream: StreamState) -> torch.Tensor:
-        """uint8 H x W x 3 BGR on the host -> uint8 h x w x 3 BGR on the device, at the processing size."""
+        """uint8 H x W x 3 BGR on the host -> uint8 h x w x 3 BGR on the device, at the processing size
+        (x 4 BGRA when the look cuts the person out)."""
         stabilizer = stream.stabilizer
         height, width = frame.shape[:2]
         out_w, out_h = self.output_size or (width, height)
@@ -237,10 +248,13 @@ class StyleEngine:
             out = styled if strength == 1.0 else torch.lerp(original, styled, strength)
             if alpha is not None and look.show_mask:
                 out = original * 0.25 + alpha * 0.75  # the mask, over a dimmed frame for orientation
+            elif alpha is not None and look.cuts_out:
+                out = cut_out(original, out, alpha, look.stylize)
             elif alpha is not None:
                 out = compose(original, out, alpha, look.stylize, self.backgrounds.render(look.background, original, alpha))
             if look.compare:
-                out = torch.cat([original[..., : out_w // 2], out[..., out_w // 2:]], dim=-1)
+                left = original if out.shape[1] == 3 else opaque(original)
+                out = torch.cat([left[..., : out_w // 2], out[..., out_w // 2:]], dim=-1)
             return self._to_bgr(out.clamp(0, 1).mul_(255).round_().to(torch.uint8)[0].permute(1, 2, 0))
 
     @staticmethod
@@ -272,9 +286,10 @@ class StyleEngine:
         return rgb.flip(1) if mirror else rgb
 
     def _to_bgr(self, rgb: torch.Tensor) -> torch.Tensor:
-        """uint8 H x W x 3 RGB -> BGR, contiguous."""
+        """uint8 H x W x 3 RGB -> BGR (x 4 RGBA -> BGRA), contiguous."""
         if self.device.type == "cpu":
-            return torch.from_numpy(cv2.cvtColor(rgb.contiguous().numpy(), cv2.COLOR_RGB2BGR))
-        return rgb.flip(2).contiguous()
+            code = cv2.COLOR_RGB2BGR if rgb.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
+            return torch.from_numpy(cv2.cvtColor(rgb.contiguous().numpy(), code))
+        return torch.cat([rgb[..., :3].flip(2), rgb[..., 3:]], dim=2).contiguous()
 
 

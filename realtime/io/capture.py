@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from realtime.errors import UserError
+from realtime.io.alpha_video import AlphaVideoSource, has_alpha
 from realtime.io.pictures import check_file
 from realtime.io.quiet import silenced_stderr
 from realtime.mailbox import LatestMailbox, OrderedQueue
@@ -164,10 +165,12 @@ def check_input(path_or_url: str) -> None:
         check_file(Path(path_or_url), "input", "pass one video or picture file from it (one run per file)")
 
 
-def open_video(path_or_url: str) -> OpenCVSource:
-    """Open a video file (read in order) or a stream URL (live)."""
+def open_video(path_or_url: str) -> Source:
+    """Open a video file (read in order; one with alpha through PyAV) or a stream URL (live)."""
     is_url = "://" in path_or_url
     check_input(path_or_url)
+    if not is_url and has_alpha(Path(path_or_url)):
+        return AlphaVideoSource(Path(path_or_url))
     _silence_opencv()
     what = "stream" if is_url else "video"
 

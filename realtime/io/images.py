@@ -8,9 +8,10 @@ import numpy as np
 import torch
 
 from realtime.errors import UserError
-from realtime.io.outputs import IMAGE_SUFFIXES, check_image_output, check_writable
+from realtime.io.alpha import over, with_alpha
+from realtime.io.outputs import ALPHA_IMAGE_SUFFIXES, IMAGE_SUFFIXES, check_image_output, check_writable
 # Re-exported beside the helpers below: training, painting and measuring read their pictures from here.
-from realtime.io.pictures import read_bgr  # noqa: F401
+from realtime.io.pictures import read_alpha, read_bgr  # noqa: F401
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -44,10 +45,19 @@ def write_image(path: Path, image: np.ndarray) -> None:
         raise UserError(f"could not write image {path}; choose another --output")
 
 
+def keep_alpha_of(path: Path, stylized: np.ndarray) -> np.ndarray:
+    """The stylized picture with the transparency of the picture at `path` (a logo, a cut-out), if it has any."""
+    alpha = read_alpha(path)
+    return stylized if alpha is None else with_alpha(stylized, alpha)
+
+
 def write_styled(image: np.ndarray, input_path: Path, style_name: str, output: Path | None = None) -> Path:
-    """Write a stylized picture to `output`, by default as NAME_STYLE.png beside its input; returns where."""
+    """Write a stylized picture (BGR, or BGRA with transparency) to `output`, by default as NAME_STYLE.png
+    beside its input; returns where. A format without alpha gets the picture over black."""
     output = output or input_path.with_name(f"{input_path.stem}_{style_name}.png")
     check_image_output(output)
+    if output.suffix.lower() not in ALPHA_IMAGE_SUFFIXES:
+        image = over(image, np.zeros_like(image[..., :3]))
     write_image(output, image)
     return output
 

@@ -47,6 +47,12 @@ CONTAINERS = {".mp4": "h264", ".mov": "h264", ".mkv": "h264", ".webm": "vp9"}  #
 
 WEBM_CODECS = ("vp9", "av1")
 
+# What keeps a cut-out's alpha: these pictures, and these containers with the pixel format they get it in
+# (.webm: VP9 with an alpha plane; .mov: ProRes 4444, the format editors take alpha in).
+ALPHA_IMAGE_SUFFIXES = (".png", ".webp", ".tif", ".tiff")
+ALPHA_VIDEO = {".webm": "yuva420p", ".mov": "yuva444p10le"}
+PRORES_4444 = ("prores_ks", {"profile": "4444"})  # no --codec of its own: only a transparent .mov uses it
+
 
 def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
@@ -84,6 +90,22 @@ def check_output_path(path: Path, codec: str | None = None, example: str = "styl
         raise UserError(f"unknown codec {codec!r}; use one of {', '.join(CODECS)}")
     if suffix == ".webm" and codec is not None and codec not in WEBM_CODECS:
         raise UserError(f"WebM holds only {' or '.join(WEBM_CODECS)}, not {codec}; use .mp4 or .mkv for {codec}")
+
+
+def check_alpha_output(path: Path, options: RecordingOptions) -> None:
+    """A cut-out (--background transparent) goes only where alpha is kept, before any work."""
+    suffix = path.suffix.lower()
+    if is_image_path(path) and suffix not in ALPHA_IMAGE_SUFFIXES:
+        raise UserError(f"{path.name} cannot keep the transparent background; use .png or .webp")
+    if not is_image_path(path) and suffix not in ALPHA_VIDEO:
+        raise UserError(f"{suffix} video cannot keep the transparent background; use .webm (VP9 with alpha) "
+                        "or .mov (ProRes 4444)")
+    if suffix == ".webm" and options.codec not in (None, "vp9"):
+        raise UserError(f"--codec {options.codec} has no alpha; a transparent .webm is VP9: drop --codec")
+    given = [name for name, value in (("--codec", options.codec), ("--crf", options.quality),
+                                      ("--preset", options.preset)) if value is not None]
+    if suffix == ".mov" and given:
+        raise UserError(f"a transparent .mov is ProRes 4444, which takes no {', '.join(given)}; drop it, or use .webm")
 
 
 def check_writable(path: Path) -> None:

@@ -41,6 +41,19 @@ def read_bgr(path: Path, what: str = "picture") -> np.ndarray:
     return image
 
 
+def read_alpha(path: Path) -> np.ndarray | None:
+    """A picture's alpha channel as 8 bits, None when it has none or is opaque all over. Read after
+    read_bgr, which has checked the file."""
+    import cv2
+
+    with silenced_stderr():
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None or image.ndim != 3 or image.shape[2] != 4:
+        return None
+    alpha = image[..., 3] if image.dtype == "uint8" else (image[..., 3] // 257).astype("uint8")  # 16-bit PNG
+    return None if alpha.min() == 255 else alpha
+
+
 def is_damaged(path: Path) -> bool:
     """True when Pillow knows the picture's format and its data stops or breaks before the end.
     A format Pillow does not know, or a picture too big for its safety limit, is left to OpenCV."""

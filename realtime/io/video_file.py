@@ -15,11 +15,14 @@ import numpy as np
 from av.video.frame import PictureType
 
 from realtime.errors import UserError
+from realtime.io.alpha import as_bgra, over
 from realtime.io.audio import AudioCopy
 from realtime.io.claim import claim
 from realtime.io.outputs import (
+    ALPHA_VIDEO,
     CODECS,
     CONTAINERS,
+    PRORES_4444,
     RecordingOptions,
     check_output_path,
     check_quality,
@@ -134,7 +137,8 @@ def nvenc_available() -> bool:
 
 
 class VideoWriter:
-    """Encodes H x W x 3 uint8 BGR frames; the stream is added with the first frame's size.
+    """Encodes H x W x 3 uint8 BGR frames; the stream is added with the first frame's size. BGRA
+    frames (a cut-out) keep their alpha in a .webm or .mov, and are put over black in the others.
 
     Each frame is stamped with the time it was given, counted from the first: from a file, its time
     there, so a variable frame rate (a phone's, a browser's) keeps its timing and the sound stays in
@@ -168,6 +172,7 @@ class VideoWriter:
         self.audio_from = audio_from
         self.audio: AudioCopy | None = None
         self.stream: av.video.stream.VideoStream | None = None
+        self.alpha = False  # whether the stream keeps alpha: set with the first frame
         self.frames_written = 0
         self._first_timestamp: float | None = None
         self._last_pts = -1
@@ -178,33 +183,42 @@ class VideoWriter:
         self.out_of_room = False
 
     def _add_streams(self, width: int, height: int) -> av.video.stream.VideoStream:
-        stream = self.container.add_stream(self.codec.encoder, rate=self.fps)
+        encoder, options = self._encoder()
+        stream = self.container.add_stream(encoder, rate=self.fps)
         stream.width, stream.height = width + width % 2, height + height % 2
         if (stream.width, stream.height) != (width, height):
             log.warning("note: %dx%d frames are recorded as %dx%d (video needs even sides; the last row or "
                         "column is repeated); --size or --record-size choose another size", width, height,
                         stream.width, stream.height)
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = ALPHA_VIDEO[self.path.suffix.lower()] if self.alpha else "yuv420p"
         stream.codec_context.time_base = LIVE_TIME_BASE if self.live else FILE_TIME_BASE
         stream.time_base = stream.codec_context.time_base
-        options = dict(self.codec.live_options if self.live else self.codec.file_options)
-        options.update(self.codec.quality_setting(self.options.quality))
-        if self.options.preset:
-            options["preset"] = self.options.preset
         stream.options = options
         if self.audio_from is not None:
             self.audio = AudioCopy.open(self.audio_from, self.container)
         return stream
+
+    def _encoder(self) -> tuple[str, dict[str, str]]:
+        if self.alpha and self.path.suffix.lower() == ".mov":
+            encoder, options = PRORES_4444
+            return encoder, dict(options)
+        options = dict(self.codec.live_options if self.live else self.codec.file_options)
+        options.update(self.codec.quality_setting(self.options.quality))
+        if self.options.preset:
+            options["preset"] = self.options.preset
+        return self.codec.encoder, options
 
     def write(self, image: np.ndarray, timestamp: float) -> None:
         """timestamp: in seconds, the frame's time in its file, or its capture time (live)."""
         if self.options.size is not None and (image.shape[1], image.shape[0]) != self.options.size:
             image = cv2.resize(image, self.options.size, interpolation=cv2.INTER_AREA)
         if self.stream is None:
+            self.alpha = image.shape[2] == 4 and self.path.suffix.lower() in ALPHA_VIDEO
             self.stream = self._add_streams(image.shape[1], image.shape[0])
+        image = as_bgra(image) if self.alpha else over(image, np.zeros_like(image[..., :3]))
         if image.shape[0] % 2 or image.shape[1] % 2:
             image = np.pad(image, ((0, image.shape[0] % 2), (0, image.shape[1] % 2), (0, 0)), mode="edge")
-        frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+        frame = av.VideoFrame.from_ndarray(image, format="bgra" if self.alpha else "bgr24")
         frame.time_base = self.stream.codec_context.time_base
         if self._first_timestamp is None:
             self._first_timestamp = timestamp

@@ -29,6 +29,7 @@ from realtime.engine.stream import stylize_stream
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import CaptureThread, Frame, open_video
+from realtime.io.ndi import open_ndi
 from realtime.io.sinks import ThreadedSink
 from realtime.io.video_file import VideoWriter
 from realtime.look import DEFAULT_STABILIZE, Look
@@ -62,6 +63,7 @@ class BenchConfig:
     inference: str | tuple[int, int] = "auto"  # --inference-size, for a live source
     upsample: str = DEFAULT_UPSAMPLE  # how the network's output returns to the size (when it ran smaller)
     load: int = 0  # competing processes that keep every core busy meanwhile (realtime.measure.competing_load)
+    ndi: bool = False  # send every frame out as an NDI source too (io/ndi.py)
 
     def inference_size(self) -> tuple[int, int] | None:
         return resolve_inference_size(self.inference, pick_device(self.device), live=True, variant=self.model)
@@ -74,7 +76,8 @@ class BenchConfig:
     def label(self) -> str:
         parts = [self.device, self.model, f"{self.size[0]}x{self.size[1]}", self.precision,
                  "torchscript" if self.torchscript else "eager"]
-        extras = ["segmentation"] * self.segmentation + ["record"] * self.record + ["window"] * self.display
+        extras = (["segmentation"] * self.segmentation + ["record"] * self.record + ["window"] * self.display
+                  + ["ndi"] * self.ndi)
         if self.network_size() != self.size:
             extras.append(f"{self.upsample} upsampling")
         if self.load:
@@ -120,7 +123,7 @@ def _median_ms(values: list[float]) -> float | None:
 
 
 class Sink:
-    """Where results go: the real window, the encoder, or nowhere (headless)."""
+    """Where results go: the real window, the encoder, NDI, or nowhere (headless)."""
 
     def __init__(self, config: BenchConfig, source_fps, workdir: Path, live: bool):
         self.renderer = None
@@ -129,6 +132,7 @@ class Sink:
 
             self.renderer = Renderer(*config.size, title="realtime bench", vsync=False)
         self.recorder = ThreadedSink(VideoWriter(workdir / "bench.mp4", source_fps, live=live)) if config.record else None
+        self.ndi = open_ndi("realtime bench", *config.size, source_fps) if config.ndi else None
         self.display_seconds: list[float] = []
 
     def put(self, image: np.ndarray, frame: Frame) -> None:
@@ -139,12 +143,14 @@ class Sink:
             self.renderer.draw()
             self.renderer.present()
             self.display_seconds.append(time.perf_counter() - start)
-        if self.recorder is not None:
-            self.recorder.put(image, frame.show_time)
+        for output in (self.recorder, self.ndi):
+            if output is not None:
+                output.put(image, frame.show_time)
 
     def close(self) -> None:
-        if self.recorder is not None:
-            self.recorder.close()
+        for output in (self.recorder, self.ndi):
+            if output is not None:
+                output.close()
         if self.renderer is not None:
             self.renderer.close()
 
@@ -275,10 +281,10 @@ def run_bench(input_path: Path, configs: list[BenchConfig], frames: int) -> dict
 def configs_from(devices: list[str], models: list[str], sizes: list[tuple[int, int]], precisions: list[str],
                  torchscript: list[bool], record: list[bool], display: list[bool],
                  segmentation: list[bool], inference: list[str | tuple[int, int]],
-                 upsample: list[str], load: list[int] = (0,)) -> list[BenchConfig]:
+                 upsample: list[str], load: list[int] = (0,), ndi: list[bool] = (False,)) -> list[BenchConfig]:
     configs = [BenchConfig(*combo) for combo in
                itertools.product(devices, models, sizes, precisions, torchscript, record, display, segmentation, inference,
-                                 upsample, load)]
+                                 upsample, load, ndi)]
     # Where the network runs at the full size nothing is upsampled: one row, not one per mode.
     return [c for c in configs if c.network_size() != c.size or c.upsample == upsample[0]]
 

@@ -148,7 +148,7 @@ def load_segmenter(path: Path) -> SegmentationNet:
                         f"(the shipped ones are in {SHIPPED_CHECKPOINTS})")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several kinds for a file that is not one of its own
+    except Exception:  # torch raises several kinds for a file that is not one of its own
         raise UserError(f"{path} is not a segmenter checkpoint (not a file torch.save wrote, or a damaged one); "
                         "give a file saved by `realtime train segmentation`") from None
     if not isinstance(payload, dict) or any(key not in payload for key in SEGMENTER_KEYS):

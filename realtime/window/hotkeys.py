@@ -16,6 +16,7 @@ HOTKEYS: list[tuple[str, str, str]] = [
     ("Space", "pause", "pause / resume"),
     ("S", "screenshot", "save a PNG screenshot (without the HUD)"),
     ("R", "record", "start / stop recording into --record-dir"),
+    ("O", "ndi", "NDI output on / off (with --ndi NAME)"),
     ("F", "fullscreen", "fullscreen on / off"),
     ("Y", "vsync", "vsync on / off"),
     ("H", "hud", "show / hide the HUD"),
@@ -30,7 +31,7 @@ CHAR_ACTIONS: dict[str, str] = {
     "n": "next_style", "N": "next_style", "p": "previous_style", "P": "previous_style",
     "+": "stronger", "=": "stronger", "-": "weaker", "_": "weaker",
     "c": "compare", "C": "compare", "g": "stylize_mode", "G": "stylize_mode", "v": "mask", "V": "mask", "m": "mirror", "M": "mirror",
-    "k": "keep_colors", "K": "keep_colors", "[": "smaller_strokes", "]": "bigger_strokes",
+    "k": "keep_colors", "K": "keep_colors", "[": "smaller_strokes", "]": "bigger_strokes", "o": "ndi", "O": "ndi",
     " ": "pause", "r": "record", "R": "record", "s": "screenshot", "S": "screenshot", "f": "fullscreen", "F": "fullscreen",
     "y": "vsync", "Y": "vsync", "h": "hud", "H": "hud", "?": "help", "q": "quit", "Q": "quit",
 }
