@@ -26,7 +26,7 @@ from realtime.io.capture import Source, open_video
 from realtime.io.images import keep_alpha_of, read_bgr, write_styled
 from realtime.io.ndi import open_ndi
 from realtime.io.sinks import ThreadedSink
-from realtime.look import DEFAULT_STABILIZE, STYLIZE_MODES, Background, Look, MaskSettings
+from realtime.look import DEFAULT_STABILIZE, STROKE_SCALES, STYLIZE_MODES, Background, Look, MaskSettings
 from realtime.settings import (
     DEFAULT_SEGMENTER,
     DEFAULT_STYLE,
@@ -46,8 +46,9 @@ class Stylizer:
     """A style and how it is applied (the options of `realtime run`, by the same names), on one engine.
 
     `checkpoints`: a folder of style checkpoints to find styles in instead of yours and the shipped ones; `stabilize`
-    applies to stream() only (a picture on its own has no last frame); `inference_size`: "full" (default,
-    as image and file modes), "auto" or (W, H).
+    applies to stream() only (a picture on its own has no last frame); `inference_size`: "auto" (default, as
+    image and file modes: at most 960x540, so strokes keep their size relative to the picture), "full" or (W, H);
+    `stroke_scale`: 2 paints strokes twice as large, 0.5 half as large.
     """
 
     def __init__(self, style: str = DEFAULT_STYLE, *, device: str = "auto", model: str = "auto",
@@ -56,7 +57,7 @@ class Stylizer:
                  mask_threshold: float = MaskSettings.threshold, mask_feather: float = MaskSettings.feather,
                  mask_smoothing: float = MaskSettings.smoothing,
                  segmenter: str | Path = DEFAULT_SEGMENTER, size: tuple[int, int] | None = None,
-                 inference_size: str | tuple[int, int] = "full",
+                 inference_size: str | tuple[int, int] = "auto", stroke_scale: float = 1.0,
                  upsample: str = DEFAULT_UPSAMPLE, precision: str = "auto", checkpoints: str | Path | None = None):
         for name, value in {"strength": strength, "mix": mix, "stabilize": stabilize, "mask_threshold": mask_threshold,
                             "mask_feather": mask_feather, "mask_smoothing": mask_smoothing}.items():
@@ -67,11 +68,13 @@ class Stylizer:
         one_of("stylize", stylize, STYLIZE_MODES)
         one_of("picture_model", picture_model, PICTURE_MODELS)
         one_of("upsample", upsample, UPSAMPLE_MODES)
+        if not STROKE_SCALES[0] <= stroke_scale <= STROKE_SCALES[1]:
+            raise UserError(f"stroke_scale must be between {STROKE_SCALES[0]:g} and {STROKE_SCALES[1]:g}, not {stroke_scale}")
         if isinstance(inference_size, str):
             one_of("inference_size", inference_size, ("auto", "full"))
         settings = RunSettings(style=style, device=device, model=model, strength=strength, stylize=stylize,
                                background=Background.parse(background), keep_colors=keep_colors, mix=mix,
-                               picture_model=picture_model, stabilize=stabilize, size=size,
+                               picture_model=picture_model, stabilize=stabilize, size=size, stroke_scale=stroke_scale,
                                mask=MaskSettings(threshold=mask_threshold, feather=mask_feather, smoothing=mask_smoothing),
                                inference_size=inference_size, upsample=upsample, precision=precision,
                                segmenter=str(segmenter))

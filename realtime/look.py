@@ -79,6 +79,6 @@ class Look:
         return self.stylize != "all" or self.background.kind != "keep" or self.show_mask
 
 
-DEFAULT_STABILIZE = 0.9  # `run --stabilize`: for video; single images have no last frame
+DEFAULT_STABILIZE = 0.95  # `run --stabilize`: for video; single images have no last frame
 STROKE_SCALES = (0.25, 4.0)  # `--stroke-scale` and the window's [ and ] keys stay in this range
 

@@ -44,7 +44,7 @@ def test_the_look_options_are_the_command_lines(style_dir):
     assert np.array_equal(Stylizer("warm", device="cpu", checkpoints=style_dir, strength=0.0).stylize(photo), photo)
     kept = Stylizer("warm", device="cpu", checkpoints=style_dir, keep_colors=True, stylize="background",
                     background="color:#00ff00", mask_threshold=0.4, mask_feather=0.1, mask_smoothing=0.5)
-    assert kept.look == Look("warm", stylize="background", background=kept.look.background, stabilize=0.9,
+    assert kept.look == Look("warm", stylize="background", background=kept.look.background, stabilize=0.95,
                              keep_colors=True)
     assert kept.engine.mask_settings.threshold == 0.4 and kept.engine.mask_settings.smoothing == 0.5
     assert kept.stylize(photo).shape == photo.shape

@@ -20,7 +20,8 @@ from realtime.assets import SHADERS, SHIPPED_CHECKPOINTS
 from realtime.styles.registry import StyleRegistry
 
 # The repository's files, under the names the wheel gives them.
-SHIPPED = {**{f"realtime/checkpoints/{p.name}": p for pattern in ("*.pt", "*.md") for p in (ROOT / "checkpoints").glob(pattern)},
+SHIPPED = {**{f"realtime/checkpoints/{p.name}": p for pattern in ("*.pt", "*.md", "*.pack.json")
+              for p in (ROOT / "checkpoints").glob(pattern)},
            **{f"realtime/shaders/{p.name}": p for p in (ROOT / "shaders").iterdir()},
            **{p.relative_to(ROOT).as_posix(): p for p in (ROOT / "realtime").rglob("*.py")}}
 

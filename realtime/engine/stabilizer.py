@@ -35,7 +35,7 @@ FINE_FLOW = (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, 640)
 MIN_FLOW_SIDE = 16
 # The detail restored after the blend: box sizes (pixels at the network's size), the share of the new output's
 # detail strength restored (all of it brings back some of the flicker the blend took away), the largest gain.
-DETAIL_BOX, ENERGY_BOX, DETAIL_SHARE, DETAIL_GAIN = 5, 9, 0.85, 3.0
+DETAIL_BOX, ENERGY_BOX, DETAIL_SHARE, DETAIL_GAIN = 5, 9, 0.75, 3.0
 
 
 @dataclass
