@@ -210,7 +210,7 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
     realtime.app.run_checks.validate checks the settings; --mix is checked here, where it shows whether it was given."""
     if args.mix is not None and args.style.count(",") != 1:
         raise UserError("--mix blends two styles: two pictures (--style a.jpg,b.jpg --mix 0.3) or two styles of one pack "
-                        "(--style starry_night,great_wave --mix 0.3)")
+                        "(--style ice_blue,red_embers --mix 0.3)")
     return settings_from(
         RunSettings, args,
         mix=RunSettings.mix if args.mix is None else args.mix,
