@@ -80,7 +80,7 @@ def test_crf_for_the_window_recordings_is_checked_at_start(refused, monkeypatch)
 
 def test_the_ends_of_each_scale_are_accepted_and_0_is_not_the_default(tmp_path):
     from realtime.io.outputs import CODECS, RecordingOptions
-    from realtime.io.video_file import check_encoder
+    from realtime.io.encoders import check_encoder
 
     check_encoder(tmp_path / "x.mp4", RecordingOptions(quality=0))
     check_encoder(tmp_path / "x.mp4", RecordingOptions(quality=51))
@@ -90,7 +90,7 @@ def test_the_ends_of_each_scale_are_accepted_and_0_is_not_the_default(tmp_path):
 
 
 def test_an_encoder_this_machine_lacks_is_named_with_what_to_use(refused, tmp_path):
-    from realtime.io.video_file import nvenc_available
+    from realtime.io.encoders import nvenc_available
 
     if nvenc_available():
         pytest.skip("this machine has NVENC")
@@ -101,7 +101,7 @@ def test_an_encoder_this_machine_lacks_is_named_with_what_to_use(refused, tmp_pa
 
 def test_a_rejected_setting_always_has_a_reason(tmp_path):
     from realtime.io.outputs import RecordingOptions
-    from realtime.io.video_file import encoder_refusal
+    from realtime.io.encoders import encoder_refusal
 
     message = encoder_refusal(tmp_path / "x.mp4", "h264", RecordingOptions(preset="bogus"), ValueError())
     assert "rejects --preset bogus (ValueError)" in message

@@ -20,7 +20,7 @@ from realtime.io.demo import DemoSource
 from realtime.io.images import keep_alpha_of, read_bgr, write_styled
 from realtime.io.outputs import is_image_path
 from realtime.io.sinks import FrameSink, close_all
-from realtime.io.video_file import nvenc_available
+from realtime.io.encoders import nvenc_available
 from realtime.settings import RunSettings
 from realtime.styles.registry import StyleRegistry, style_pictures
 

@@ -10,7 +10,7 @@ from realtime.errors import UserError
 from realtime.io.capture import check_input
 from realtime.io.outputs import (check_alpha_output, check_image_output, check_output_path, check_writable,
                                   is_image_path, partial_path)
-from realtime.io.video_file import check_encoder
+from realtime.io.encoders import check_encoder
 from realtime.settings import RunSettings
 from realtime.styles.registry import style_pictures
 
