@@ -80,5 +80,6 @@ class Look:
 
 
 DEFAULT_STABILIZE = 0.95  # `run --stabilize`: for video; single images have no last frame
+STYLE_FADE_SECONDS = 0.3  # a style change fades over this long: pixels in the window, norm parameters in a pack
 STROKE_SCALES = (0.25, 4.0)  # `--stroke-scale` and the window's [ and ] keys stay in this range
 

@@ -16,7 +16,8 @@ from realtime.io.outputs import RecordingOptions
 from realtime.io.sinks import FrameSink
 from realtime.look import Look
 from realtime.styles.registry import StyleRegistry
-from realtime.window.renderer import FADE_SECONDS, Renderer
+from realtime.look import STYLE_FADE_SECONDS
+from realtime.window.renderer import Renderer
 
 
 def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False, look: Look | None = None,
@@ -49,6 +50,6 @@ def shown(app: LiveApp) -> np.ndarray:
 def settled_pixels(app: LiveApp, style: str) -> np.ndarray:
     """Step until a frame of `style` is on screen and the crossfade is over; return the pixels."""
     step_until(app, lambda: app.last is not None and app.last.style == style)
-    end = time.monotonic() + FADE_SECONDS + 0.1
+    end = time.monotonic() + STYLE_FADE_SECONDS + 0.1
     step_until(app, lambda: time.monotonic() > end)
     return shown(app)

@@ -149,3 +149,25 @@ def test_a_trained_network_of_a_pack_styles_name_is_chosen_over_the_slot(tmp_pat
     ref = registry.resolve("stars", "multistyle")
     assert ref.path == tmp_path / "stars.multistyle.pt" and ref.slots == ()
     assert registry.pack_names() == ["waves"]
+
+
+def test_a_change_between_styles_of_the_pack_fades_in_the_norm_parameters():
+    """Within a pack the engine goes through the styles in between over STYLE_FADE_SECONDS (the stream's clock,
+    here a stand-in), so the window does not crossfade pictures for it; other styles crossfade as before."""
+    from realtime.look import STYLE_FADE_SECONDS
+
+    engine = StyleEngine(StyleRegistry(), torch.device("cpu"), "multistyle", precision="fp32")
+    frame = tensor_to_bgr(photo("astronaut", 128))
+    alone = {name: engine.process(frame, Look(name)) for name in ("ice_blue", "red_embers")}
+    now = [0.0]
+    stream = engine.new_stream()
+    stream.fade.clock = lambda: now[0]
+    assert np.array_equal(engine.process(frame, Look("ice_blue"), stream), alone["ice_blue"])
+    assert np.array_equal(engine.process(frame, Look("red_embers"), stream), alone["ice_blue"])  # the fade starts
+    now[0] = STYLE_FADE_SECONDS / 2
+    halfway = engine.process(frame, Look("red_embers"), stream)
+    for name in alone:
+        assert np.abs(halfway.astype(int) - alone[name].astype(int)).mean() > 5, name
+    now[0] = STYLE_FADE_SECONDS
+    assert np.array_equal(engine.process(frame, Look("red_embers"), stream), alone["red_embers"])
+    assert engine.crossfade_key("ice_blue") == engine.crossfade_key("red_embers") != engine.crossfade_key("starry_night")

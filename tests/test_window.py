@@ -15,7 +15,8 @@ from live_app import make_app, settled_pixels, shown, step_until
 from realtime.app.window_app import LiveApp
 from realtime.io.alpha import Checkerboard
 from realtime.look import Background, Look
-from realtime.window.renderer import FADE_SECONDS, Renderer, letterbox
+from realtime.look import STYLE_FADE_SECONDS
+from realtime.window.renderer import Renderer, letterbox
 
 if not os.environ.get("DISPLAY"):
     if os.environ.get("CI"):
@@ -67,7 +68,7 @@ def test_crossfade_blends_old_and_new_style(app):
     before = settled_pixels(app, "warm").astype(float)
     app.handle("next_style")
     step_until(app, lambda: app.last.style == "cool")
-    mid_fade = time.monotonic() + FADE_SECONDS / 3
+    mid_fade = time.monotonic() + STYLE_FADE_SECONDS / 3
     step_until(app, lambda: time.monotonic() > mid_fade)
     during = shown(app).astype(float)
     after = settled_pixels(app, "cool").astype(float)
@@ -143,7 +144,7 @@ def test_fullscreen_show_keeps_its_screen_when_monitors_change():
             glfw.poll_events()
             assert glfw.get_monitor_name(glfw.get_window_monitor(renderer.window)) == glfw.get_monitor_name(monitor)
         renderer.show(np.full((112, 192, 3), (0, 0, 255), np.uint8), "red")
-        time.sleep(FADE_SECONDS + 0.05)  # a first frame fades in from black
+        time.sleep(STYLE_FADE_SECONDS + 0.05)  # a first frame fades in from black
         renderer.draw()
         renderer.present()  # Mesa resizes the drawable to the new window size at a buffer swap
         renderer.draw()

@@ -80,7 +80,7 @@ class LiveApp:
         if result is not None:
             self.last = result
             self.meter.tick()
-            self.renderer.show(self.checkerboard.behind(result.image), result.style)
+            self.renderer.show(self.checkerboard.behind(result.image), self.engine.crossfade_key(result.style))
             height, width = result.image.shape[:2]
             self.hud.network_size = network_size_text(self.engine.inference_size(width, height, self.look.stroke_scale), (width, height))
             self.hud.frames_shown = result.index + 1

@@ -26,6 +26,9 @@ class LoadedStyle:
     module: torch.jit.ScriptModule | torch.nn.Module  # eager only when benchmarking against TorchScript
     dtype: torch.dtype  # what the module computes in
     meta: dict = field(default_factory=dict)
+    # A style of a pack: the weights of the pack's slots, which the engine sets on the pack's shared network
+    # for each frame (faded from the last style of the pack, engine/style_fade.py); None for other styles.
+    mix: tuple[float, ...] | None = None
 
     @property
     def strength_in_features(self) -> bool:
@@ -47,6 +50,7 @@ class StyleCache:
         self.picture_mix = picture_mix  # the second picture's (or pack style's) share when a style mixes two (--mix)
         self.picture_model = picture_model  # magenta or adain (settings.PICTURE_MODELS)
         self._styles: dict[str, LoadedStyle] = {}
+        self._packs: dict[object, torch.nn.Module] = {}  # a pack's network, shared by its styles (not frozen)
         self._lock = threading.Lock()  # guards _styles
         self._loading = threading.Lock()  # one load at a time
 
@@ -73,21 +77,31 @@ class StyleCache:
             elif ref.kind == "exported":
                 style = self._load_exported(ref)
             elif ref.slots:  # a style of a pack, or two mixed in the norms (exact: Dumoulin et al.)
-                style = self._prepare(ref, *load_pack_style(ref, self.registry, self.picture_mix))
+                style = self._pack_style(ref)
             else:
                 style = self._prepare(ref, *load_style(ref.path))
         return style
 
-    def _prepare(self, ref: StyleRef, net: torch.nn.Module, meta: dict) -> LoadedStyle:
-        """A style network on the device in the engine's precision, frozen in TorchScript."""
+    def _prepare(self, ref: StyleRef, net: torch.nn.Module, meta: dict, freeze: bool = True) -> LoadedStyle:
+        """A style network on the device in the engine's precision, in TorchScript (frozen, unless its
+        conditional norms' weights must stay settable)."""
         # Channels-last on every device: convolutions skip their layout conversions, and the
         # networks' instance norm has a channels-last kernel (model/transformer.py): 2x on a CPU.
         net = net.to(self.device, self.dtype).to(memory_format=torch.channels_last)
         if not self.torchscript:
             return LoadedStyle(ref, net, self.dtype, meta)
         with torch.no_grad():
-            module = torch.jit.freeze(torch.jit.script(net))
+            module = torch.jit.script(net)
+            module = torch.jit.freeze(module) if freeze else module.eval()
         return LoadedStyle(ref, module, self.dtype, meta)
+
+    def _pack_style(self, ref: StyleRef) -> LoadedStyle:
+        """A style of a pack: the pack's one network (loaded once) and the style's weights of its slots."""
+        net, meta = load_pack_style(ref, self.registry, self.picture_mix)
+        mix = tuple(net.norms()[0].mix.tolist())
+        if ref.path not in self._packs:
+            self._packs[ref.path] = self._prepare(ref, net, meta, freeze=False).module
+        return LoadedStyle(ref, self._packs[ref.path], self.dtype, meta, mix)
 
     def _load_exported(self, ref: StyleRef) -> LoadedStyle:
         extra = {"meta.json": "", "dtype": ""}  # torch fills in the files' bytes

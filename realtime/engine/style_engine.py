@@ -29,6 +29,7 @@ from realtime.engine.sizes import MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.stabilizer import Stabilizer
 from realtime.engine.stream_state import StreamState
 from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
+from realtime.engine.style_fade import set_pack_mix
 from realtime.engine.upsample import upsample
 from realtime.errors import UserError
 from realtime.io.alpha import with_alpha
@@ -104,6 +105,12 @@ class StyleEngine:
     def style(self, name: str) -> LoadedStyle:
         """A style, loaded once (on any thread) into the engine's cache."""
         return self.styles.get(name)
+
+    def crossfade_key(self, name: str) -> str:
+        """What a window compares to start a crossfade of pictures: the style, or for a style of a pack the
+        pack, whose changes the engine fades itself in the norm parameters."""
+        style = self.style(name)
+        return str(style.ref.path) if style.mix is not None else name
 
     def segmenter(self, width: int, height: int) -> Segmenter:
         if self._segmenter is None:
@@ -231,6 +238,8 @@ class StyleEngine:
                 alpha = alpha.to(self.dtype)
         strength = float(np.clip(look.strength, 0.0, 1.0))
         with self._stage("style"):
+            if style.mix is not None:  # a pack's style, faded in from the last style of the pack (style_fade.py)
+                set_pack_mix(style.module, stream.fade.weights(style.module, style.mix))
             styled = self._run_style(style, small, strength)
             if style.strength_in_features:
                 strength = 1.0

@@ -1,7 +1,7 @@
 """The live window: GLFW + an OpenGL 3.3 core context, GLSL programs from shaders/ (assets.SHADERS).
 
 Frames go to a texture through a pair of pixel buffer objects, are drawn
-letterboxed to keep their aspect ratio, and crossfade for FADE_SECONDS when the
+letterboxed to keep their aspect ratio, and crossfade for STYLE_FADE_SECONDS when the
 style changes. The HUD is a separate texture drawn on top, so it never reaches
 recordings. Keys become action names (see hotkeys.py) that the app polls.
 """
@@ -16,10 +16,10 @@ from OpenGL import GL
 
 from realtime.assets import SHADERS
 from realtime.errors import UserError
+from realtime.look import STYLE_FADE_SECONDS
 from realtime.window.hotkeys import CHAR_ACTIONS, NAMED_KEY_ACTIONS
 from realtime.window.hud import MARGIN
 
-FADE_SECONDS = 0.3
 Anchor = str | tuple[int, int]  # "top-left", "top-right", "center", or the (left, top) pixel
 
 
@@ -124,7 +124,7 @@ class Renderer:
         self.pixel_buffers = list(GL.glGenBuffers(2))
         self.frame_size: tuple[int, int] | None = None
         self.frame_style: str | None = None
-        self.fade_started = -FADE_SECONDS
+        self.fade_started = -STYLE_FADE_SECONDS
         self.overlays: list[tuple[np.ndarray, Anchor]] = []
 
     # -- input ---------------------------------------------------------------
@@ -194,7 +194,7 @@ class Renderer:
 
     @property
     def fading(self) -> bool:
-        return time.monotonic() - self.fade_started < FADE_SECONDS
+        return time.monotonic() - self.fade_started < STYLE_FADE_SECONDS
 
     # -- drawing ---------------------------------------------------------------
     def draw(self) -> None:
@@ -211,7 +211,7 @@ class Renderer:
             GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
             GL.glBindTexture(GL.GL_TEXTURE_2D, texture)
             GL.glUniform1i(GL.glGetUniformLocation(self.frame_program, uniform), unit)
-        fade = min(1.0, (time.monotonic() - self.fade_started) / FADE_SECONDS)
+        fade = min(1.0, (time.monotonic() - self.fade_started) / STYLE_FADE_SECONDS)
         GL.glUniform1f(GL.glGetUniformLocation(self.frame_program, "fade"), fade)
         GL.glUniform4f(GL.glGetUniformLocation(self.frame_program, "rect"), -1.0, -1.0, 1.0, 1.0)
         GL.glDrawArrays(GL.GL_TRIANGLE_STRIP, 0, 4)
