@@ -103,6 +103,7 @@ def test_a_pack_with_a_bad_slot_or_file_fails_in_one_line(tmp_path):
         engine.process(pattern_frame(0, 64, 48), Look("far"))
 
 
+@pytest.mark.slow
 def test_a_painting_trains_into_a_new_slot_from_the_nearest_and_changes_only_norms(tmp_path):
     """Dumoulin et al.'s way to add a style: the nearest slot's norms, trained; every convolution stays the pack's."""
     write_photos(tmp_path / "photos", 8, size=64)
