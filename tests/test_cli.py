@@ -59,8 +59,9 @@ def test_image_mode_writes_an_image(style_dir, tmp_path):
     assert image[:, :, 0].mean() > image[:, :, 2].mean() + 40  # cool: blue up, red down
 
 
-def test_image_mode_runs_the_network_at_the_full_size(style_dir, tmp_path):
-    """No downscale in between: the file equals the style network applied to the whole 1280x720 photo."""
+def test_image_mode_with_inference_size_full_runs_the_network_at_the_full_size(style_dir, tmp_path):
+    """No downscale in between: the file equals the style network applied to the whole 1280x720 photo (by default
+    a photo this large runs at 960x540, so its strokes keep their size relative to the picture)."""
     import numpy as np
     import torch
 
@@ -73,7 +74,7 @@ def test_image_mode_runs_the_network_at_the_full_size(style_dir, tmp_path):
     cv2.imwrite(str(source), photo)
     out = tmp_path / "styled.png"
     result = run_cli("--input", str(source), "--style", "warm", "--output", str(out), "--precision", "fp32",
-                     checkpoints=style_dir)
+                     "--inference-size", "full", checkpoints=style_dir)
     assert result.returncode == 0, result.stderr
     net, _ = load_style(style_dir / "warm.lite.pt")
     with torch.no_grad():

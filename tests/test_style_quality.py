@@ -69,7 +69,9 @@ def test_eval_style_command(tmp_path, clip):
     result = run_cli("eval", "style", "--checkpoints", str(checkpoints), "--images", str(photos), "--paintings",
                      str(paintings), "--clip", str(clip), "--max-frames", "4", "--clip-size", "160x96")
     assert result.returncode == 0, result.stderr
-    row = re.search(r"\| dots \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+)x \| ([\d.]+)x \| ([\d.]+)x \|", result.stdout)
+    # detail, style distance, relu5_1 distance, content distance, flicker raw / stabilized / Farneback, detail kept
+    row = re.search(r"\| dots \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+)x \| ([\d.]+)x \| ([\d.]+)x \| "
+                    r"([\d.]+) \|", result.stdout)
     assert row, result.stdout
     assert all(float(value) > 0 for value in row.groups())
     missing = run_cli("eval", "style", "--checkpoints", str(checkpoints), "--paintings", str(tmp_path / "nowhere"))

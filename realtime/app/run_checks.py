@@ -57,8 +57,8 @@ def validate(settings: RunSettings) -> None:
 
 
 def demo_never_ends(settings: RunSettings) -> bool:
-    """The demo is endless: recorded without a window it needs a frame count (a virtual camera may run on)."""
-    return not settings.display and not settings.virtual_camera and settings.max_frames is None
+    """The demo is endless: recorded without a window it needs a frame count (a virtual camera or NDI may run on)."""
+    return not settings.display and not settings.streams_out and settings.max_frames is None
 
 
 def check_window_options(settings: RunSettings) -> None:

@@ -41,7 +41,7 @@ class AlphaVideoSource:
         if first is None:
             raise UserError(f"video {path} has no frame that decodes; check that it plays")
         self.frame_size = (first.shape[1], first.shape[0])
-        self._pending: np.ndarray | None = first
+        self._pending: tuple[np.ndarray, float | None] | None = (first, self.position)
         stream = self.container.streams.video[0]
         self.fps = Fraction(stream.average_rate or 30)
         self.frame_count = stream.frames or None
@@ -50,6 +50,7 @@ class AlphaVideoSource:
         self.container = av.open(str(self.path))
         self._frames = self._decode(self.container)
         self._pending = None
+        self.position: float | None = None  # the time in the file of the frame last read, in seconds
 
     @staticmethod
     def _decode(container: av.container.InputContainer) -> Iterator[av.VideoFrame]:
@@ -61,10 +62,13 @@ class AlphaVideoSource:
 
     def read(self) -> np.ndarray | None:
         if self._pending is not None:
-            image, self._pending = self._pending, None
+            (image, self.position), self._pending = self._pending, None
             return image
         frame = next(self._frames, None)
-        return None if frame is None else frame.to_ndarray(format="bgra")
+        if frame is None:
+            return None
+        self.position = frame.time
+        return frame.to_ndarray(format="bgra")
 
     def restart(self) -> bool:
         self.release()
