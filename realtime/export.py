@@ -16,6 +16,7 @@ import torch
 
 from realtime.errors import UserError
 from realtime.styles.checkpoint import load_style
+from realtime.styles.packs import load_pack_style
 from realtime.styles.registry import StyleRegistry
 
 
@@ -26,6 +27,9 @@ def trained_network(registry: StyleRegistry, style: str, variant: str) -> tuple[
         what = "a picture style is painted by a shared network" if ref.kind == "picture" else "it is TorchScript already"
         raise UserError(f"cannot export {style}: {what}; export a trained style (a name from --list-styles, "
                         "or a .pt file from `realtime train`)")
+    if ref.slots:  # a style of a pack: the pack's network painting it, as a network of its own
+        net, meta = load_pack_style(ref, registry)
+        return net.single(net.norms()[0].mix.tolist()), meta
     return load_style(ref.path)
 
 

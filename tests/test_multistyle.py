@@ -172,3 +172,14 @@ def test_a_change_between_styles_of_the_pack_fades_in_the_norm_parameters():
     now[0] = STYLE_FADE_SECONDS
     assert np.array_equal(engine.process(frame, Look("red_embers"), stream), alone["red_embers"])
     assert engine.crossfade_key("ice_blue") == engine.crossfade_key("red_embers") != engine.crossfade_key("starry_night")
+
+
+def test_a_pack_style_exports_as_the_network_painting_it(tmp_path):
+    from realtime.export import export_torchscript
+
+    path = export_torchscript(StyleRegistry(), "red_embers", "multistyle", tmp_path / "red_embers.ts")
+    frame = tensor_to_bgr(photo("coffee", 96))
+    engine = StyleEngine(StyleRegistry(), torch.device("cpu"), "multistyle", precision="fp32")
+    exported = StyleEngine(StyleRegistry(), torch.device("cpu"), "multistyle", precision="fp32")
+    got, expected = exported.process(frame, Look(str(path))), engine.process(frame, Look("red_embers"))
+    assert np.abs(got.astype(int) - expected.astype(int)).max() <= 1
