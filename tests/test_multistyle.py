@@ -13,6 +13,7 @@ import torch
 from conftest import pattern_frame, run_cli
 from test_train import write_photos
 
+from realtime.app.remote import RemoteControl
 from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
@@ -90,6 +91,22 @@ def test_the_pack_names_its_styles_and_refuses_mixes_it_cannot_make(tmp_path):
     for names in ("ice_blue,udnie.jpg", "ice_blue,nowhere", "ice_blue,woven_bands,red_embers"):
         with pytest.raises(UserError, match="two styles of one pack"):
             registry.resolve(names, "multistyle")
+
+
+def test_the_remote_takes_two_styles_of_a_pack_and_the_engine_paints_their_mix():
+    registry = StyleRegistry()
+    remote = RemoteControl(registry.names(), packs=registry.packs())
+    assert remote.submit("style", "ice_blue, red_embers", "test") == ("style", "ice_blue,red_embers")
+    for bad in ("ice_blue,udnie", "ice_blue,nowhere", "ice_blue,red_embers,woven_bands"):
+        with pytest.raises(ValueError, match="two styles of one pack, e.g."):
+            remote.submit("style", bad, "test")
+    assert remote.pending() == [("style", "ice_blue,red_embers")]
+    engine = StyleEngine(registry, torch.device("cpu"), "multistyle", precision="fp32", picture_mix=0.3)
+    frame = pattern_frame(0, 96, 64)
+    mixed, *alone = (engine.process(frame, Look(name, stabilize=0)) for name in
+                     ("ice_blue,red_embers", "ice_blue", "red_embers"))
+    assert engine.style("ice_blue,red_embers").mix[14] == pytest.approx(0.7)
+    assert all(np.abs(mixed.astype(int) - one).mean() > 1 for one in alone)
 
 
 def test_a_pack_with_a_bad_slot_or_file_fails_in_one_line(tmp_path):

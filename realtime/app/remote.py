@@ -3,7 +3,8 @@
 Both turn messages into validated commands on a queue that the window's main thread
 applies between frames; anything invalid is answered with an error and logged, and
 never reaches the app. Commands (HTTP: POST /NAME?value=V; OSC: /NAME V):
-  style NAME            switch style (a --style-dir picture by its file name)
+  style NAME            switch style (a --style-dir picture by its file name); NAME,NAME2: two styles
+                        of one pack mixed as --mix says (ice_blue,red_embers)
   mode all|person|background
   strength 0..1         blend with the original
   record start|stop
@@ -22,7 +23,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -56,11 +57,14 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to any interface
 
 
-def parse_command(name: str, value: Any, styles: list[str]) -> Command:
-    """A checked (name, value) pair; ValueError with a readable reason otherwise."""
+def parse_command(name: str, value: Any, styles: list[str], packs: Mapping[str, object] = {}) -> Command:
+    """A checked (name, value) pair; ValueError with a readable reason otherwise. `packs`: each pack style's
+    name -> its pack, for mixes of two styles of one pack."""
     if len(str(value)) > MAX_VALUE_LENGTH:
         raise ValueError(f"value too long ({len(str(value))} characters; at most {MAX_VALUE_LENGTH})")
     if name == "style":
+        if "," in str(value):
+            return name, pack_mix(str(value), packs)
         return name, style_from_list(str(value), styles)
     if name == "mode":
         if value not in STYLIZE_MODES:
@@ -93,11 +97,22 @@ def style_from_list(value: str, styles: list[str]) -> str:
     raise ValueError(f"unknown style {shortened(value)}; available: {', '.join(map(display_name, styles))}")
 
 
-class RemoteControl:
-    """The command queue and the status both servers share."""
+def pack_mix(value: str, packs: Mapping[str, object]) -> str:
+    """Two styles of one pack, as "a,b" (the engine mixes them in the norms, --mix of the second)."""
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) != 2 or not all(part in packs for part in parts) or packs[parts[0]] != packs[parts[1]]:
+        examples = ",".join(sorted(packs)[:2]) or "none here"
+        raise ValueError(f"a mix {shortened(value)} is two styles of one pack, e.g. {examples}")
+    return ",".join(parts)
 
-    def __init__(self, styles: list[str], token: str | None = None):
+
+class RemoteControl:
+    """The command queue and the status both servers share. `packs`: each pack style's name -> its pack
+    (StyleRegistry.packs()), so two styles of one pack can be asked for mixed."""
+
+    def __init__(self, styles: list[str], token: str | None = None, packs: Mapping[str, object] | None = None):
         self.styles = styles
+        self.packs = dict(packs or {})
         self.token = token
         self.commands: queue.Queue[Command] = queue.Queue(maxsize=100)
         self.status: dict[str, Any] = {}
@@ -108,7 +123,7 @@ class RemoteControl:
             raise Unauthorized("missing or wrong token")
 
     def submit(self, name: str, value: Any, origin: str) -> Command:
-        command = parse_command(name, value, self.styles)
+        command = parse_command(name, value, self.styles, self.packs)
         self.commands.put_nowait(command)
         log.info("remote %s: %s %s", origin, name, shortened(value))
         return command

@@ -107,7 +107,7 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
     sinks: list[FrameSink] = []
     try:
         sinks = open_sinks(settings, source, record_output=False)  # R and --output record through the app
-        remote = start_remote_control(settings, styles)
+        remote = start_remote_control(settings, styles, registry.packs())
     except UserError:
         close_all(sinks)
         renderer.close()
@@ -124,10 +124,10 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
         app.close()
 
 
-def start_remote_control(settings: RunSettings, styles: list[str]) -> RemoteControl | None:
+def start_remote_control(settings: RunSettings, styles: list[str], packs: dict[str, Path]) -> RemoteControl | None:
     if settings.http_port is None and settings.osc_port is None:
         return None
-    remote = RemoteControl(styles, settings.remote_token)
+    remote = RemoteControl(styles, settings.remote_token, packs)
     token = " (token required)" if settings.remote_token else ""
     try:
         if settings.http_port is not None:

@@ -117,6 +117,10 @@ class StyleRegistry:
         """The styles that are slots of a pack, which blend smoothly into each other."""
         return sorted(self._slots)
 
+    def packs(self) -> dict[str, Path]:
+        """Each pack style's name -> its pack's file: two styles of one pack mix (--mix, the remote)."""
+        return {name: self._files[name][PACK_NETWORK] for name in self._slots}
+
     def _unknown_message(self, name: str) -> str:
         if not self._files:
             return f"unknown style {name!r}: no styles in {self.searched()}; train one with 'realtime train' or pass a checkpoint path"
