@@ -65,6 +65,7 @@ class Look:
     stabilize: float = 0.0  # 0-1: how much of the last output to keep where the picture is still
     keep_colors: bool = False  # the style's light and texture, the frame's colours
     stroke_scale: float = 1.0  # 2: strokes twice as large (the network runs at half the width and height)
+    person_light: float = 1.0  # 0-1: how much a dim frame's person is lifted above the room (person_light.py)
 
     def snapshot(self) -> Look:
         return replace(self)

@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from realtime.engine.composite import BackgroundLayer, compose, cut_out, opaque, with_colors_of
 from realtime.engine.cpu_share import CpuShare
 from realtime.engine.device import fast_cpu_bfloat16
+from realtime.engine.person_light import dimness, with_rim_light
 from realtime.engine.segmenters import Segmenter, SegmenterChoice, open_segmenter
 from realtime.engine.sizes import MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.stabilizer import Stabilizer
@@ -232,7 +233,8 @@ class StyleEngine:
                 small = F.interpolate(original, size=(inf_h, inf_w), mode="bilinear", antialias=True, align_corners=False)
             small = small.contiguous(memory_format=torch.channels_last)  # as the networks' weights (style_cache.py)
         alpha = None
-        if look.needs_mask:
+        rim_light = look.person_light * dimness(small) if look.person_light > 0 and not look.show_mask else 0.0
+        if look.needs_mask or rim_light > 0:
             with self._stage("segmentation"):
                 alpha, stream.mask = self.segmenter(out_w, out_h).alpha(original, self.mask_settings, stream.mask)
                 alpha = alpha.to(self.dtype)
@@ -259,8 +261,10 @@ class StyleEngine:
                 out = original * 0.25 + alpha * 0.75  # the mask, over a dimmed frame for orientation
             elif alpha is not None and look.cuts_out:
                 out = cut_out(original, out, alpha, look.stylize)
-            elif alpha is not None:
+            elif alpha is not None and look.needs_mask:
                 out = compose(original, out, alpha, look.stylize, self.backgrounds.render(look.background, original, alpha))
+            if rim_light > 0:  # a dim room: the person's outline lit, so it reads against the room (person_light.py)
+                out = torch.cat([with_rim_light(out[:, :3], alpha, rim_light), out[:, 3:]], dim=1)
             if look.compare:
                 left = original if out.shape[1] == 3 else opaque(original)
                 out = torch.cat([left[..., : out_w // 2], out[..., out_w // 2:]], dim=-1)
