@@ -29,6 +29,8 @@ COMMAND_ONLY = frozenset({CLI, CONFIG})  # what the command does besides the run
 
 @dataclass(frozen=True)
 class Option:
+    """An option as every place that takes it needs it; the builders below read nothing else."""
+
     flag: str  # the long option, "--style-strength"; a config file's key is the same without "--"
     type: Any  # the value's Python type: the settings field's annotation
     default: Any
@@ -136,7 +138,7 @@ def argparse_keywords(option: Option) -> dict[str, Any]:
         return {**keywords, "action": argparse.BooleanOptionalAction, "default": option.default}
     if option.action is not None:  # store_true, store_false: their default is the other one
         return {**keywords, "action": option.action}
-    default = None if option.none_until_given else option.default
+    default = None if option.none_until_given else copy.copy(option.default)  # a list default is the parser's own
     return {**keywords, "type": option.parse, "default": default, "choices": option.choices, "metavar": option.metavar}
 
 

@@ -1,6 +1,6 @@
 """What the commands are asked to do, as plain data: the command line (and for `realtime run` the
-config file) fills it, the app, training and painting read it. No torch, OpenCV or PyAV here, so
-`--help` starts at once."""
+config file) fills it, the app, training and painting read it. `realtime run`'s options are declared once,
+in RUN_OPTIONS, and RunSettings is made from them. No torch, OpenCV or PyAV here, so `--help` starts at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
