@@ -26,17 +26,9 @@ from realtime.io.capture import Source, open_video
 from realtime.io.images import keep_alpha_of, read_bgr, write_styled
 from realtime.io.ndi import open_ndi
 from realtime.io.sinks import ThreadedSink
-from realtime.look import DEFAULT_STABILIZE, STROKE_SCALES, STYLIZE_MODES, Background, Look, MaskSettings
-from realtime.settings import (
-    DEFAULT_SEGMENTER,
-    DEFAULT_STYLE,
-    DEFAULT_UPSAMPLE,
-    NETWORK_SIZES,
-    PICTURE_MODELS,
-    PRECISIONS,
-    UPSAMPLE_MODES,
-    RunSettings,
-)
+from realtime.look import Look
+from realtime.options import keyword_list, keyword_signature, keyword_values
+from realtime.settings import DEFAULT_STYLE, RunSettings
 from realtime.styles.registry import StyleRegistry
 
 ORDERS = ("bgr", "rgb")
@@ -45,43 +37,22 @@ ORDERS = ("bgr", "rgb")
 class Stylizer:
     """A style and how it is applied (the options of `realtime run`, by the same names), on one engine.
 
-    `checkpoints`: a folder of style checkpoints to find styles in instead of yours and the shipped ones; `stabilize`
-    applies to stream() only (a picture on its own has no last frame); `inference_size`: "auto" (default, as
-    image and file modes: at most 960x540, so strokes keep their size relative to the picture), "full" or (W, H);
-    `stroke_scale`: 2 paints strokes twice as large, 0.5 half as large.
+    The keywords are the options that realtime/settings.py's RUN_OPTIONS declares for the API (listed below),
+    checked as the command line checks them. `checkpoints`: a folder of style checkpoints to find styles in
+    instead of yours and the shipped ones; `stabilize` applies to stream() only (a picture on its own has no last
+    frame); `inference_size`: "auto" (default, as image and file modes: at most 960x540, so strokes keep their
+    size relative to the picture), "full" or (W, H); `stroke_scale`: 2 paints strokes twice as large, 0.5 half as
+    large.
     """
 
-    def __init__(self, style: str = DEFAULT_STYLE, *, device: str = "auto", model: str = "auto",
-                 strength: float = 1.0, stylize: str = "all", background: str = "keep", keep_colors: bool = False,
-                 mix: float = 0.5, picture_model: str = PICTURE_MODELS[0], stabilize: float = DEFAULT_STABILIZE,
-                 mask_threshold: float = MaskSettings.threshold, mask_feather: float = MaskSettings.feather,
-                 mask_smoothing: float = MaskSettings.smoothing,
-                 segmenter: str | Path = DEFAULT_SEGMENTER, size: tuple[int, int] | None = None,
-                 inference_size: str | tuple[int, int] = "auto", stroke_scale: float = 1.0,
-                 upsample: str = DEFAULT_UPSAMPLE, precision: str = "auto", checkpoints: str | Path | None = None):
-        for name, value in {"strength": strength, "mix": mix, "stabilize": stabilize, "mask_threshold": mask_threshold,
-                            "mask_feather": mask_feather, "mask_smoothing": mask_smoothing}.items():
-            if not 0.0 <= value <= 1.0:
-                raise UserError(f"{name} must be between 0 and 1, not {value}")
-        one_of("model", model, ("auto", *NETWORK_SIZES))
-        one_of("precision", precision, PRECISIONS)
-        one_of("stylize", stylize, STYLIZE_MODES)
-        one_of("picture_model", picture_model, PICTURE_MODELS)
-        one_of("upsample", upsample, UPSAMPLE_MODES)
-        if not STROKE_SCALES[0] <= stroke_scale <= STROKE_SCALES[1]:
-            raise UserError(f"stroke_scale must be between {STROKE_SCALES[0]:g} and {STROKE_SCALES[1]:g}, not {stroke_scale}")
-        if isinstance(inference_size, str):
-            one_of("inference_size", inference_size, ("auto", "full"))
-        settings = RunSettings(style=style, device=device, model=model, strength=strength, stylize=stylize,
-                               background=Background.parse(background), keep_colors=keep_colors, mix=mix,
-                               picture_model=picture_model, stabilize=stabilize, size=size, stroke_scale=stroke_scale,
-                               mask=MaskSettings(threshold=mask_threshold, feather=mask_feather, smoothing=mask_smoothing),
-                               inference_size=inference_size, upsample=upsample, precision=precision,
-                               segmenter=str(segmenter))
+    def __init__(self, style: str = DEFAULT_STYLE, *, checkpoints: str | Path | None = None, **options: Any):
+        values = {option.name: option.default for option in RunSettings.OPTIONS}
+        self.settings = RunSettings.from_options({**values, **keyword_values(RunSettings.OPTIONS, options, "Stylizer"),
+                                                  "style": style})
         registry = StyleRegistry(Path(checkpoints)) if checkpoints is not None else StyleRegistry()
         # Not live: no clock to keep up with, so the stabilizer finds the flow finely, as file mode does.
-        self.engine = build_engine(settings, registry, live=False)
-        self.look: Look = settings.look()  # change it (dataclasses.replace) to change the next pictures
+        self.engine = build_engine(self.settings, registry, live=False)
+        self.look: Look = self.settings.look()  # change it (dataclasses.replace) to change the next pictures
 
     def styles(self) -> list[str]:
         """The style names this Stylizer finds (any picture or checkpoint path works as a style too)."""
@@ -177,3 +148,8 @@ def to_bgr(image: np.ndarray, order: str) -> np.ndarray:
 def one_of(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise UserError(f"{name} {value!r}: use one of {', '.join(choices)}")
+
+
+# help(Stylizer) and IDEs show the keywords the declarations give it.
+Stylizer.__init__.__signature__ = keyword_signature(Stylizer.__init__, RunSettings.OPTIONS)  # type: ignore[attr-defined]
+Stylizer.__doc__ += f"\n    Keywords and their defaults: {keyword_list(RunSettings.OPTIONS)}.\n"

@@ -1,15 +1,28 @@
 """What the commands are asked to do, as plain data: the command line (and for `realtime run` the
-config file) fills it, the app, training and painting read it. No torch, OpenCV or PyAV here, so
-`--help` starts at once."""
+config file) fills it, the app, training and painting read it. `realtime run`'s options are declared once,
+in RUN_OPTIONS, and RunSettings is made from them. No torch, OpenCV or PyAV here, so `--help` starts at once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from realtime.assets import user_styles
-from realtime.io.outputs import RecordingOptions, is_image_path
-from realtime.look import DEFAULT_STABILIZE, Background, Look, MaskSettings
+from realtime.engine.segmenters import SEGMENTERS
+from realtime.io.outputs import CODECS, RecordingOptions, is_image_path
+from realtime.look import DEFAULT_STABILIZE, STROKE_SCALES, STYLIZE_MODES, Background, Look, MaskSettings
 from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES, TRAINING_RECIPES
+from realtime.options import CLI, COMMAND_ONLY, RUN_AND_API, Option, section, settings_class
+from realtime.values import (
+    MODEL_HELP,
+    non_negative_int,
+    parse_inference_size,
+    parse_playlist,
+    parse_size,
+    port_number,
+    positive_int,
+    stroke_scale,
+    unit_interval,
+)
 
 UPSAMPLE_MODES = ("bilinear", "guided", "detail")
 # What runs a picture given as the style: Magenta's arbitrary network (live) or AdaIN (VGG-19 + decoder, slow).
@@ -23,66 +36,173 @@ SEGMENTER_MODELS = ("general", "landscape")  # each shipped segmenter's two netw
 DEFAULT_SEGMENTER = "mediapipe"
 
 
-@dataclass
-class RunSettings:
-    style: str = DEFAULT_STYLE
-    style_dir: Path | None = None  # every picture in it joins the window's style list
-    strength: float = 1.0
-    mix: float = 0.5  # the second style's share in a mix of two pictures or two pack styles (--style a,b)
-    picture_model: str = PICTURE_MODELS[0]
-    keep_colors: bool = False
-    stroke_scale: float = 1.0
-    precision: str = "auto"
-    stylize: str = "all"
-    background: Background = field(default_factory=lambda: Background("keep"))
-    mask: MaskSettings = field(default_factory=MaskSettings)
-    segmenter: str = DEFAULT_SEGMENTER  # a name of engine/segmenters.py's SEGMENTERS or a checkpoint's path
-    camera: int | None = None
-    input: str | None = None
-    demo: bool = False
-    output: Path | None = None
-    device: str = "auto"
-    model: str = "auto"
-    size: tuple[int, int] | None = None
-    inference_size: str | tuple[int, int] = "auto"  # auto, full or (W, H)
-    upsample: str = DEFAULT_UPSAMPLE
-    stabilize: float = DEFAULT_STABILIZE
-    max_frames: int | None = None
-    display: bool = True
-    vsync: bool = True
-    screenshot_dir: Path = Path(".")
-    record_dir: Path = Path(".")
-    recording: RecordingOptions = field(default_factory=RecordingOptions)
-    loop: bool = False
-    playlist: list[tuple[str, str | None]] = field(default_factory=list)
-    cycle_seconds: float | None = None
-    health_every: float = 60.0
-    remote_host: str = "127.0.0.1"
-    remote_token: str | None = None
-    http_port: int | None = None
-    osc_port: int | None = None
-    fullscreen: bool = False
-    monitor: int = 0
-    keep_going: bool = False
-    virtual_camera: bool = False
-    ndi: str | None = None  # the NDI source's name (io/ndi.py)
-    json: bool = False  # image and file modes: one JSON object on stdout at the end (app/run_report.py)
+SOURCE = "source (default: the first camera that opens, else the demo)"
+RECORDING = "recording (--output, or R in the window)"
+# --crf's help: each codec's quality scale.
+QUALITY_SCALES = ", ".join(f"{name} {codec.quality_range[0]}-{codec.quality_range[1]} (default {codec.default_quality})"
+                           for name, codec in CODECS.items())
 
-    def look(self) -> Look:
-        return Look(self.style, strength=self.strength, stylize=self.stylize, background=self.background,
-                    stabilize=self.stabilize, keep_colors=self.keep_colors, stroke_scale=self.stroke_scale)
+# `realtime run`'s options, declared once (realtime/options.py): the command line, the config file, RunSettings'
+# fields and the Python API's keywords (api.Stylizer) all come from here, in this order (--help's).
+RUN_OPTIONS: tuple[Option, ...] = (
+    *section(
+        SOURCE,
+        Option("--camera", int | None, None, "camera index, e.g. 0", parse=non_negative_int, metavar="INDEX"),
+        Option("--input", str | None, None, "video file, image file or stream URL", metavar="FILE|URL"),
+        Option("--demo", bool, False, "a built-in moving scene (needs no camera)", action="store_true"),
+    ),
+    *section(
+        "style",
+        Option("--style", str, DEFAULT_STYLE, "style name (yours from 'realtime train', or a shipped one), a checkpoint "
+               "file (.pt, .pth, .model, .ts), or any picture as the style (default: {default})", metavar="NAME|PATH"),
+        Option("--style-dir", Path | None, None, "add every picture in DIR to the style list (number keys, N/P, --cycle, "
+               "remote control)", parse=Path, metavar="DIR"),  # every picture in it joins the window's style list
+        Option("--style-strength", float, 1.0, "0 (the photo) to 1 (fully stylized); for pictures with --picture-model "
+               "adain, AdaIN's alpha (+/- keys) (default: {default})", name="strength", parse=unit_interval, metavar="S",
+               where=RUN_AND_API),
+        # the second style's share in a mix of two pictures or two pack styles (--style a,b)
+        Option("--mix", float, 0.5, "with --style a.jpg,b.jpg (two pictures) or a,b (two styles of one pack): how much "
+               "of the second style, 0 to 1 (default: {default})", parse=unit_interval, metavar="M",
+               none_until_given=True, where=RUN_AND_API),
+        Option("--picture-model", str, PICTURE_MODELS[0], "what paints a picture given as the style: magenta (Magenta's "
+               "arbitrary stylization network, live on a CPU) or adain (VGG-19 features with the picture's statistics: "
+               "about a second a frame) (default: {default})", choices=PICTURE_MODELS, where=RUN_AND_API),
+        Option("--keep-colors", bool, False, "keep the photo's colours, take the style's light and texture (K)",
+               action="store_true", where=RUN_AND_API),
+        Option("--list-styles", bool, False, "list the styles, yours and the shipped ones, each with its folder, and exit",
+               action="store_true", where=COMMAND_ONLY),
+        Option("--device", str, "auto", "auto picks CUDA, then MPS, then the CPU", choices=DEVICES, where=RUN_AND_API),
+        Option("--model", str, "auto", MODEL_HELP, choices=("auto", *NETWORK_SIZES), where=RUN_AND_API),
+        Option("--precision", str, "auto", "style network precision; auto: fp16 on CUDA, bf16 on CPUs with native bf16 "
+               "(AMX), else fp32", choices=PRECISIONS, where=RUN_AND_API),
+        Option("--size", tuple[int, int] | None, None, "processing and output size (default: the source's)",
+               parse=parse_size, metavar="WxH", where=RUN_AND_API),
+        Option("--inference-size", str | tuple[int, int], "auto", "run the style network at about WxH pixels (in the "
+               "frame's aspect) and upsample; full: at the processing size; auto (default): for a live source or window "
+               "on a CPU, 512x288 with the fast network (384x216 with the others); on a GPU, full; in image and file "
+               "modes at most 960x540, so the strokes keep their size relative to the picture",
+               parse=parse_inference_size, metavar="WxH|auto|full", where=RUN_AND_API),
+        Option("--stroke-scale", float, 1.0, "stroke size: 2 paints strokes twice as large (the network runs at half the "
+               f"width and height of --inference-size), 0.5 half as large; {STROKE_SCALES[0]:g} to {STROKE_SCALES[1]:g} "
+               "([ and ] in the window; default: {default})", parse=stroke_scale, metavar="S", where=RUN_AND_API),
+        Option("--upsample", str, DEFAULT_UPSAMPLE, "how the network's output returns to the frame's size when "
+               "--inference-size is smaller: bilinear, guided (fast guided filter on the frame) or detail (bilinear "
+               "plus the frame's fine detail) (default: {default})", choices=UPSAMPLE_MODES, where=RUN_AND_API),
+        Option("--stabilize", float, DEFAULT_STABILIZE, "video: how much of the last stylized frame to keep where the "
+               "picture is still, 0 (off) to 1; moving parts always take the new frame (default: {default})",
+               parse=unit_interval, metavar="S", where=RUN_AND_API),
+    ),
+    *section(
+        "person segmentation",
+        Option("--stylize", str, "all", "what to stylize (G cycles)", choices=STYLIZE_MODES, where=RUN_AND_API),
+        Option("--background", str, "keep", "what goes behind the person; transparent: nothing, the person with the "
+               "mask as alpha (.png .webm .mov, --ndi) (default: {default})",
+               metavar="keep|blur|transparent|color:#RRGGBB|IMAGE", build=Background.parse, where=RUN_AND_API),
+        Option("--mask-threshold", float, MaskSettings.threshold, "person probability at the mask edge",
+               parse=unit_interval, metavar="P", into="mask.threshold", where=RUN_AND_API),
+        Option("--mask-feather", float, MaskSettings.feather, "softness of the mask edge", parse=unit_interval,
+               metavar="P", into="mask.feather", where=RUN_AND_API),
+        Option("--mask-smoothing", float, MaskSettings.smoothing, "temporal steadiness of unsure mask pixels, 0 (off) "
+               "to 1", parse=unit_interval, metavar="S", into="mask.smoothing", where=RUN_AND_API),
+        # a name of engine/segmenters.py's SEGMENTERS or a checkpoint's path (str(): the API takes a Path too)
+        Option("--segmenter", str, DEFAULT_SEGMENTER, f"the person segmenter: {', '.join(SEGMENTERS)} (shipped; "
+               "default: {default}), or a file saved by `realtime train segmentation`", metavar="NAME|PATH", build=str,
+               where=RUN_AND_API),
+    ),
+    *section(
+        "output",
+        Option("--output", Path | None, None, "write the stylized video (.mp4 .mkv .mov .webm) or image (.png .jpg), "
+               "into a folder that exists; an image input without it is written as NAME_STYLE.png beside the input",
+               parse=Path, metavar="FILE"),
+        Option("--max-frames", int | None, None, "stop after N frames (recording the demo or a --loop without a "
+               "window needs it)", parse=positive_int, metavar="N"),
+        Option("--no-display", bool, True, "no window: process to --output as fast as possible (a file plays in real "
+               "time to --virtual-camera and --ndi)", action="store_false"),
+        Option("--virtual-camera", bool, False, "also send the stylized stream to a virtual camera for OBS or video "
+               "calls (needs pyvirtualcam)", action="store_true"),
+        Option("--ndi", str | None, None, "also send the stylized stream as the NDI source NAME, for TouchDesigner, "
+               "OBS, Resolume or vMix on the network (needs cyndilib: pip install -e '.[ndi]'; docs/installations.md)",
+               metavar="NAME"),  # the NDI source's name (io/ndi.py)
+        # app/run_report.py
+        Option("--json", bool, False, "image and file modes: print one JSON object on stdout at the end (input, "
+               "output, size, style, model, device, seconds, frames, dropped); progress and messages stay on stderr",
+               action="store_true"),
+        Option("--no-vsync", bool, True, "start with vsync off", action="store_false"),
+        Option("--screenshot-dir", Path, Path("."), "where S saves screenshots", parse=Path, metavar="DIR"),
+    ),
+    *section(
+        RECORDING,
+        Option("--record-dir", Path, Path("."), "where R saves recordings (timestamped .mp4 names)", parse=Path,
+               metavar="DIR"),
+        Option("--codec", str | None, None, "default: from the extension (h264; vp9 for .webm), h264_nvenc when a "
+               "CUDA GPU is used and the encoder opens", choices=tuple(CODECS), into="recording.codec"),
+        Option("--crf", int | None, None, f"constant quality, lower is better: {QUALITY_SCALES}", parse=int,
+               metavar="Q", into="recording.quality"),
+        Option("--preset", str | None, None, "encoder speed preset (h264: ultrafast..veryslow; default medium for "
+               "files, veryfast live)", into="recording.preset"),
+        Option("--record-size", tuple[int, int] | None, None, "scale recorded frames to this size", parse=parse_size,
+               metavar="WxH", into="recording.size"),
+        Option("--fragmented", bool, RecordingOptions.fragmented, "write every second to disk playable, so even a "
+               "kill -9 leaves a file that plays (a file job's as NAME.partial.EXT); --no-fragmented: a plain file, "
+               "unplayable until finalized", action="yes_no", into="recording.fragmented"),
+    ),
+    *section(
+        "installations",
+        Option("--fullscreen", bool, False, "fullscreen without a cursor, on --monitor", action="store_true"),
+        Option("--monitor", int, 0, "monitor for --fullscreen (see --list-monitors)", parse=int, metavar="N"),
+        Option("--list-monitors", bool, False, "list the monitors and exit", action="store_true", where=COMMAND_ONLY),
+        Option("--keep-going", bool, False, "restart a failed engine or capture thread (logged), instead of stopping",
+               action="store_true"),
+        Option("--loop", bool, False, "play a video file in a loop (window; with --max-frames in file mode)",
+               action="store_true"),
+        Option("--playlist", list[tuple[str, str | None]], [], "styles (and stylize modes) for --cycle, e.g. "
+               "starry_night,udnie:person (default: all styles)", parse=parse_playlist, metavar="STYLE[:MODE],..."),
+        Option("--cycle", float | None, None, "step through the playlist every SECONDS, with crossfades",
+               name="cycle_seconds", parse=float, metavar="SECONDS"),
+        Option("--log-file", Path | None, None, "rotating log: start/stop, styles, camera loss, drops, health",
+               parse=Path, metavar="FILE", where=COMMAND_ONLY),
+        Option("--health-every", float, 60.0, "how often to log a health line", parse=float, metavar="SECONDS"),
+        Option("--http-port", int | None, None, "HTTP remote control: GET /status, POST /style?value=NAME ...",
+               parse=port_number, metavar="PORT"),
+        Option("--osc-port", int | None, None, "OSC remote control: /style NAME, /mode M, /strength S, "
+               "/record start|stop, /ndi on|off", parse=port_number, metavar="PORT"),
+        Option("--remote-host", str, "127.0.0.1", "where remote control listens (default: {default}, this machine "
+               "only; any other address needs --remote-token)", metavar="ADDRESS"),
+        Option("--remote-token", str | None, None, "remote commands must carry it (HTTP: Authorization: Bearer SECRET "
+               "or ?token=SECRET; OSC: first argument)", metavar="SECRET"),
+    ),
+    Option("--config", Path | None, None, "read options from a TOML file (keys are the long option names)", parse=Path,
+           metavar="FILE.toml", where=frozenset({CLI})),
+)
+# The RunSettings fields made of several options (Option.into).
+RUN_PARTS = {"mask": MaskSettings, "recording": RecordingOptions}
 
-    @property
-    def streams_out(self) -> bool:
-        """Whether frames go out in real time to another program (the virtual camera, NDI)."""
-        return self.virtual_camera or self.ndi is not None
 
-    @property
-    def live(self) -> bool:
-        """Whether frames must keep up with a clock: a window, a camera, a stream or the demo."""
-        if self.input is not None and "://" not in self.input:
-            return self.display and not is_image_path(Path(self.input))
-        return True
+def look(self) -> Look:
+    return Look(self.style, strength=self.strength, stylize=self.stylize, background=self.background,
+                stabilize=self.stabilize, keep_colors=self.keep_colors, stroke_scale=self.stroke_scale)
+
+
+def streams_out(self) -> bool:
+    """Whether frames go out in real time to another program (the virtual camera, NDI)."""
+    return self.virtual_camera or self.ndi is not None
+
+
+def live(self) -> bool:
+    """Whether frames must keep up with a clock: a window, a camera, a stream or the demo."""
+    if self.input is not None and "://" not in self.input:
+        return self.display and not is_image_path(Path(self.input))
+    return True
+
+
+def run_settings_class(options: tuple[Option, ...] = RUN_OPTIONS) -> type:
+    """RunSettings from the declarations: a field per option (and mask, recording from theirs), with its default."""
+    return settings_class("RunSettings", options, RUN_PARTS, {
+        "__module__": __name__, "__doc__": "What `realtime run` is asked to do: a field per RUN_OPTIONS option.",
+        "look": look, "streams_out": property(streams_out), "live": property(live)})
+
+
+RunSettings = run_settings_class()
 
 
 TRAIN_LAYERS = ("all", "norms")  # realtime train --train-layers

@@ -7,7 +7,7 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from realtime.cli.values import NETWORKS_HELP, OneLineErrorParser, non_negative_int, positive_int, settings_from, unit_interval
+from realtime.cli.values import OneLineErrorParser, settings_from
 from realtime.errors import UserError
 from realtime.settings import (
     DEVICES,
@@ -19,6 +19,7 @@ from realtime.settings import (
     SegmentationTrainConfig,
     TrainConfig,
 )
+from realtime.values import NETWORKS_HELP, non_negative_int, positive_int, unit_interval
 
 TRAIN_KINDS = ("style", "segmentation")  # `realtime train --style-image ...` means `realtime train style ...`
 

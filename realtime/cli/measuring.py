@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from realtime.cli.json_output import add_json_argument, emit
-from realtime.cli.values import (
+from realtime.cli.values import OneLineErrorParser
+from realtime.values import (
     MODEL_HELP,
-    OneLineErrorParser,
     comma_list,
     non_negative_int,
     on_off,
@@ -112,8 +112,10 @@ def command_bench(args: argparse.Namespace) -> None:
     for precision in args.precisions:
         if precision not in PRECISIONS:
             raise UserError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS[:-1])} or {PRECISIONS[-1]}")
-    configs = configs_from(args.devices, args.models, args.sizes, args.precisions, args.torchscript, args.record, args.display,
-                           args.segmentation, args.inference_sizes, args.upsample, args.load, args.ndi)
+    configs = configs_from(device=args.devices, model=args.models, size=args.sizes, precision=args.precisions,
+                           torchscript=args.torchscript, record=args.record, display=args.display,
+                           segmentation=args.segmentation, inference=args.inference_sizes, upsample=args.upsample,
+                           load=args.load, ndi=args.ndi)
     report = run_bench(args.input, configs, args.frames)
     append_markdown(report, args.markdown)
     emit(report, markdown_table(report), args.json)

@@ -16,8 +16,10 @@ import itertools
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -278,14 +280,10 @@ def run_bench(input_path: Path, configs: list[BenchConfig], frames: int) -> dict
             "results": [result.to_dict() for result in results]}
 
 
-def configs_from(devices: list[str], models: list[str], sizes: list[tuple[int, int]], precisions: list[str],
-                 torchscript: list[bool], record: list[bool], display: list[bool],
-                 segmentation: list[bool], inference: list[str | tuple[int, int]],
-                 upsample: list[str], load: list[int] = (0,), ndi: list[bool] = (False,)) -> list[BenchConfig]:
-    configs = [BenchConfig(*combo) for combo in
-               itertools.product(devices, models, sizes, precisions, torchscript, record, display, segmentation, inference,
-                                 upsample, load, ndi)]
+def configs_from(**axes: Sequence[Any]) -> list[BenchConfig]:
+    """Every combination of the values given for BenchConfig's fields, by name (device=["cpu"], size=[...]):
+    a new field is one more keyword, never a shift of the others; a field not given keeps its default."""
+    configs = [BenchConfig(**dict(zip(axes, combo))) for combo in itertools.product(*axes.values())]
     # Where the network runs at the full size nothing is upsampled: one row, not one per mode.
-    return [c for c in configs if c.network_size() != c.size or c.upsample == upsample[0]]
-
-
+    first_mode = axes.get("upsample", [DEFAULT_UPSAMPLE])[0]
+    return [c for c in configs if c.network_size() != c.size or c.upsample == first_mode]
