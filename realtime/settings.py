@@ -98,6 +98,9 @@ RUN_OPTIONS: tuple[Option, ...] = (
         Option("--background", str, "keep", "what goes behind the person; transparent: nothing, the person with the "
                "mask as alpha (.png .webm .mov, --ndi) (default: {default})",
                metavar="keep|blur|transparent|color:#RRGGBB|IMAGE", build=Background.parse, where=RUN_AND_API),
+        Option("--person-light", float, 1.0, "in a dim room, light the person's outline in the painting's light colour, "
+               "so a dark figure reads against a dark room; 0 (off) to 1 (the mask runs only in dim frames) "
+               "(default: {default})", parse=unit_interval, metavar="S", where=RUN_AND_API),
         Option("--mask-threshold", float, MaskSettings.threshold, "person probability at the mask edge",
                parse=unit_interval, metavar="P", into="mask.threshold", where=RUN_AND_API),
         Option("--mask-feather", float, MaskSettings.feather, "softness of the mask edge", parse=unit_interval,
@@ -180,7 +183,8 @@ RUN_PARTS = {"mask": MaskSettings, "recording": RecordingOptions}
 
 def look(self) -> Look:
     return Look(self.style, strength=self.strength, stylize=self.stylize, background=self.background,
-                stabilize=self.stabilize, keep_colors=self.keep_colors, stroke_scale=self.stroke_scale)
+                stabilize=self.stabilize, keep_colors=self.keep_colors, stroke_scale=self.stroke_scale,
+                person_light=self.person_light)
 
 
 def streams_out(self) -> bool:

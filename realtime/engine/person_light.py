@@ -17,8 +17,9 @@ import torch.nn.functional as F
 # Mean luma of the frame (0..1) below which the light is fully on, and above which it is off.
 DIM_LUMA, LIT_LUMA = 0.25, 0.35
 RIM_WIDTH = 0.012  # of the frame's width: about 8 pixels at 640x360
-RIM_STRENGTH = 0.7  # how far the rim's pixels go toward the painting's light colour at its brightest
-LIGHT_QUANTILE = 0.98  # the painting's light colour: this quantile of the painted frame, per channel
+RIM_STRENGTH = 1.0  # how far the rim's pixels go toward the painting's light (or dark) colour
+SEPARATION = 0.2  # a luma difference across the outline that reads: the rim fades out up to it
+LIGHT_QUANTILE = 0.98  # the painting's light colour: this quantile of the painted frame, per channel (dark: 0.02)
 
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # Rec. 601, RGB
 
@@ -35,22 +36,39 @@ def dimness(rgb: torch.Tensor) -> float:
     return min(1.0, max(0.0, (LIT_LUMA - mean) / (LIT_LUMA - DIM_LUMA)))
 
 
-def rim(alpha: torch.Tensor) -> torch.Tensor:
-    """N x 1 x H x W: a band inside the person's outline, 1 at the edge and fading inward over RIM_WIDTH."""
-    radius = max(1, round(RIM_WIDTH * alpha.shape[-1]))
-    inside = -F.max_pool2d(-alpha.float(), 2 * radius + 1, stride=1, padding=radius)  # the mask shrunk by radius
-    return (alpha.float() - inside).clamp(0.0, 1.0)
+def bands(alpha: torch.Tensor, radius: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The bands just inside and just outside the person's outline, `radius` pixels wide (N x 1 x H x W, 0..1)."""
+    size = 2 * radius + 1
+    shrunk = -F.max_pool2d(-alpha, size, stride=1, padding=radius)
+    grown = F.max_pool2d(alpha, size, stride=1, padding=radius)
+    return (alpha - shrunk).clamp(0.0, 1.0), (grown - alpha).clamp(0.0, 1.0)
 
 
-def light_colour(painted: torch.Tensor) -> torch.Tensor:
-    """N x 3 x 1 x 1: the painting's light, a high quantile of each channel of the painted frame."""
+def local_mean(values: torch.Tensor, weights: torch.Tensor, radius: int) -> torch.Tensor:
+    """The weighted mean of `values` around each pixel (a box of 2 * radius + 1)."""
+    size = 2 * radius + 1
+    total = F.avg_pool2d(values * weights, size, stride=1, padding=radius, count_include_pad=False)
+    return total / F.avg_pool2d(weights, size, stride=1, padding=radius, count_include_pad=False).clamp(min=1e-4)
+
+
+def quantile_colour(painted: torch.Tensor, quantile: float) -> torch.Tensor:
+    """N x 3 x 1 x 1: a quantile of each channel of the painted frame (of a sample on big frames:
+    torch.quantile has a size limit, and a sample gives the same)."""
     pixels = painted.float().flatten(2)
-    if pixels.shape[-1] > 65536:  # a quantile of a sample is as good, and torch.quantile has a size limit
-        pixels = pixels[..., :: pixels.shape[-1] // 65536 + 1]
-    return torch.quantile(pixels, LIGHT_QUANTILE, dim=2)[..., None, None]
+    pixels = pixels[..., :: pixels.shape[-1] // 65536 + 1]
+    return torch.quantile(pixels, quantile, dim=2)[..., None, None]
 
 
 def with_rim_light(painted: torch.Tensor, alpha: torch.Tensor, strength: float) -> torch.Tensor:
-    """The painted frame with the person's rim lit in its light colour; `strength` 0 (off) to 1."""
-    weight = (rim(alpha) * (RIM_STRENGTH * strength)).to(painted.dtype)
-    return torch.lerp(painted, light_colour(painted).to(painted.dtype).expand_as(painted), weight)
+    """The painted frame with the person's outline drawn where it merges with the room: in the painting's
+    light colour against a dark room, in its dark colour against a light one; `strength` 0 (off) to 1."""
+    radius = max(1, round(RIM_WIDTH * alpha.shape[-1]))
+    inner, outer = bands(alpha.float(), radius)
+    brightness = luma(painted.float())
+    inside, outside = local_mean(brightness, inner, 2 * radius), local_mean(brightness, outer, 2 * radius)
+    merged = (1.0 - (inside - outside).abs() / SEPARATION).clamp(0.0, 1.0)
+    light, dark = quantile_colour(painted, LIGHT_QUANTILE), quantile_colour(painted, 1.0 - LIGHT_QUANTILE)
+    middle = float(luma(light + dark).squeeze()) / 2
+    colour = torch.where(outside < middle, light, dark)
+    weight = inner * merged * (RIM_STRENGTH * strength)
+    return torch.lerp(painted, colour.to(painted.dtype), weight.to(painted.dtype))
