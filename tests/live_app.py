@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from realtime.app.run_outputs import open_recorder
+from realtime.app.recording import RecordingFormat
 from realtime.app.window_app import LiveApp
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video
@@ -29,7 +29,7 @@ def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False, lo
     source = open_video(str(clip))
     capture = CaptureThread(source, paced=True, loop=loop)
     live = LiveApp(capture, engine, look or Look("warm"), registry.names(), Renderer(*source.frame_size),
-                   new_recording=lambda path: open_recorder(path, source, RecordingOptions()),
+                   recording_format=RecordingFormat.of(source, RecordingOptions()),
                    screenshot_dir=tmp_path, record_dir=tmp_path, sinks=sinks)
     live.hud.show_hud = False  # compare the frame alone
     return live
