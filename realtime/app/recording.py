@@ -24,6 +24,7 @@ from realtime.io.capture import Source
 from realtime.io.outputs import RecordingOptions, unused_path
 from realtime.io.sinks import ThreadedSink
 from realtime.io.video_file import VideoWriter
+from realtime.tuning import drop_realtime_priority
 
 DETACH_SECONDS = 30.0  # how long finalizing waits for a frame being put into the recording
 log = logging.getLogger("realtime")
@@ -64,6 +65,7 @@ class Recording:
         self._writing = threading.Lock()  # held while a frame goes in; finalizing waits for it
         self._finishing: list[threading.Thread] = []
         self._last: ThreadedSink | None = None  # the recording finalized last, for summary()
+        self._encoder_opened = False  # whether the current recording has encoded a frame
 
     # -- open ---------------------------------------------------------------------------
     def open(self, path: Path) -> None:
@@ -71,6 +73,7 @@ class Recording:
         if self.form is None or self.recorder is not None:
             return
         self.recorder = self.form.open(path)
+        self._encoder_opened = False
         if self.hud is not None:
             self.hud.recording_since = time.monotonic()
             self.hud.flash(f"recording {path}")
@@ -103,6 +106,9 @@ class Recording:
                 if not self.keep_going or recorder.error is None:
                     raise
                 # The recording failed: stop_on_error finalizes it and says why.
+            if not self._encoder_opened and recorder.writer.frames_written:
+                self._encoder_opened = True
+                drop_realtime_priority()  # process-wide: SVT-AV1 put its threads on real-time priority
 
     @property
     def error(self) -> BaseException | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import socket
 import threading
 import time
@@ -72,15 +71,6 @@ class Source(Protocol):
     def release(self) -> None: ...
 
 
-def _silence_opencv() -> None:
-    """Before a capture opens (not at import: importing changes nothing in the process)."""
-    # OpenCV logs a warning per camera index that does not open; we report it ourselves.
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    # FFmpeg inside OpenCV prints its own complaints about bad files ("moov atom not found"); we report
-    # those ourselves in one line. Read when a capture opens.
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-
-
 def _fps_fraction(value: float, default: int = 30) -> Fraction:
     if not math.isfinite(value) or value <= 0 or value > 1000:
         return Fraction(default)
@@ -140,7 +130,6 @@ def _first_frame(capture: cv2.VideoCapture) -> tuple[cv2.VideoCapture, np.ndarra
 
 def open_camera(index: int, width: int | None = None, height: int | None = None, fps: float | None = None) -> OpenCVSource | None:
     """Open camera `index` asking for MJPG at the given mode; None when it delivers no frame."""
-    _silence_opencv()
 
     def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:
         capture = cv2.VideoCapture(index)
@@ -171,7 +160,6 @@ def open_video(path_or_url: str) -> Source:
     check_input(path_or_url)
     if not is_url and has_alpha(Path(path_or_url)):
         return AlphaVideoSource(Path(path_or_url))
-    _silence_opencv()
     what = "stream" if is_url else "video"
 
     def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:
