@@ -1,4 +1,6 @@
-"""Writing stylized frames to a video file with PyAV, or to an image file."""
+"""Writing stylized frames to a video file with PyAV (VideoWriter): each frame stamped with its time, a
+playable fragment on disk every second, the input's audio copied along, and a recording stopped, finalized,
+before the disk is full. Pictures are written by io/images.py."""
 from __future__ import annotations
 
 import errno
