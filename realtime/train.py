@@ -14,16 +14,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from realtime.engine.adain import load_style_picture
+from realtime.styles.adain import load_style_picture
 from realtime.engine.device import autocast_dtype, pick_device
 from realtime.errors import UserError
-from realtime.io.images import (
-    bgr_to_tensor,
-    fit_long_side,
-    list_images,
-    read_bgr,
-    tensor_to_bgr,
-)
+from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, tensor_to_bgr
+from realtime.io.user_files import read_bgr
 from realtime.model.architectures import ARCHITECTURES
 from realtime.model.multistyle import ConditionalInstanceNorm
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder

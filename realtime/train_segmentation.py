@@ -28,7 +28,8 @@ from tqdm import tqdm
 from realtime.engine.device import pick_device
 from realtime.engine.person_mask import GENERAL, LANDSCAPE, mediapipe_sample
 from realtime.errors import UserError
-from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
+from realtime.io.images import bgr_to_tensor, fit_long_side, list_images
+from realtime.io.user_files import read_bgr
 from realtime.model.segmentation_net import SegmentationNet, load_segmenter
 from realtime.portraits import Portrait, portrait_pairs, read_portrait
 from realtime.segmentation_augment import Augmentation, augmented

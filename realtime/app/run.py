@@ -18,7 +18,8 @@ from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, Source, open_camera, open_video
 from realtime.io.demo import DemoSource
-from realtime.io.images import keep_alpha_of, read_bgr, write_styled
+from realtime.io.images import keep_alpha_of, write_styled
+from realtime.io.user_files import read_bgr
 from realtime.io.outputs import is_image_path
 from realtime.io.sinks import FrameSink, close_all
 from realtime.io.encoders import nvenc_available

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from realtime.engine.adain import adain_style
+from realtime.styles.adain import adain_style
 from realtime.errors import UserError
 from realtime.styles.arbitrary import arbitrary_style
 from realtime.styles.checkpoint import load_style

@@ -24,7 +24,7 @@ import numpy as np
 
 from realtime.errors import UserError
 from realtime.io.alpha_video import AlphaVideoSource, has_alpha
-from realtime.io.pictures import check_file
+from realtime.io.user_files import check_file
 from realtime.io.quiet import silenced_stderr
 from realtime.mailbox import LatestMailbox, OrderedQueue
 
