@@ -62,7 +62,9 @@ class Recording:
                  keep_going: bool = True):
         self.form, self.folder, self.hud, self.keep_going = form, folder, hud, keep_going
         self.recorder: ThreadedSink | None = None
-        self._writing = threading.Lock()  # held while a frame goes in; finalizing waits for it
+        # Held while a frame goes in; finalizing waits for it. Reentrant: file mode puts and finalizes on one
+        # thread, which an interrupt (Ctrl-C) may leave holding it.
+        self._writing = threading.RLock()
         self._finishing: list[threading.Thread] = []
         self._last: ThreadedSink | None = None  # the recording finalized last, for summary()
         self._encoder_opened = False  # whether the current recording has encoded a frame
