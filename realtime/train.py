@@ -14,7 +14,6 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from realtime.styles.adain import load_style_picture
 from realtime.engine.device import autocast_dtype, pick_device
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, tensor_to_bgr
@@ -23,6 +22,7 @@ from realtime.model.architectures import ARCHITECTURES
 from realtime.model.multistyle import ConditionalInstanceNorm
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder
 from realtime.settings import TRAIN_LAYERS, TrainConfig
+from realtime.styles.adain import load_style_picture
 from realtime.styles.arbitrary import ARBITRARY_NETWORK, METHOD, arbitrary_network
 from realtime.styles.checkpoint import load_style, save_style
 from realtime.styles.packs import nearest_start

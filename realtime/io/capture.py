@@ -24,8 +24,8 @@ import numpy as np
 
 from realtime.errors import UserError
 from realtime.io.alpha_video import AlphaVideoSource, has_alpha
-from realtime.io.user_files import check_file
 from realtime.io.quiet import silenced_stderr
+from realtime.io.user_files import check_file
 from realtime.mailbox import LatestMailbox, OrderedQueue
 
 CAMERA_INDEXES_TO_TRY = (0, 1, 2)

@@ -18,6 +18,7 @@ from torch import nn
 from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.errors import UserError
 
+
 def activate(x: torch.Tensor, activation: str) -> torch.Tensor:
     if activation == "relu":
         return F.relu(x)
