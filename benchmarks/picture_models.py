@@ -22,7 +22,7 @@ tune_for_realtime()  # as the app runs: before torch loads its OpenMP runtime (r
 import torch
 
 from realtime.engine.style_engine import StyleEngine
-from realtime.io.images import read_bgr
+from realtime.io.user_files import read_bgr
 from realtime.look import DEFAULT_STABILIZE, Look
 from realtime.measure.evaluate import read_clip
 from realtime.measure.style_quality import REPORT_HEADER, StyleJudge, sample_photos

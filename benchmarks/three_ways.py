@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from realtime.engine.style_engine import StyleEngine
-from realtime.io.images import fit_long_side, read_bgr
+from realtime.io.images import fit_long_side
+from realtime.io.user_files import read_bgr
 from realtime.look import Look
 from realtime.measure.contact_sheet import fit_tile, label
 from realtime.paint import PaintConfig, paint

@@ -23,7 +23,8 @@ from realtime.engine.build import build_engine
 from realtime.engine.stream_state import StreamState
 from realtime.errors import UserError
 from realtime.io.capture import Source, open_video
-from realtime.io.images import keep_alpha_of, read_bgr, write_styled
+from realtime.io.images import keep_alpha_of, write_styled
+from realtime.io.user_files import read_bgr
 from realtime.io.ndi import open_ndi
 from realtime.io.sinks import ThreadedSink
 from realtime.look import Look

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from realtime.errors import UserError
-from realtime.io.pictures import read_bgr
+from realtime.io.user_files import read_bgr
 
 if TYPE_CHECKING:
     import numpy as np

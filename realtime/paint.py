@@ -17,12 +17,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from realtime.engine.adain import load_style_picture
 from realtime.engine.composite import with_colors_of
 from realtime.errors import UserError
-from realtime.io.images import bgr_to_tensor, fit_long_side, read_bgr, tensor_to_bgr
+from realtime.io.images import bgr_to_tensor, fit_long_side, tensor_to_bgr
+from realtime.io.user_files import read_bgr
 from realtime.model.vgg import MIN_PICTURE_SIDE, VGGEncoder, gram
 from realtime.settings import PaintConfig
+from realtime.styles.adain import load_style_picture
 from realtime.train_losses import normalized_mse, total_variation
 
 PAINT_CONTENT_LAYERS = ("relu4_2",)

@@ -14,7 +14,7 @@ import numpy as np
 
 from realtime.errors import UserError
 from realtime.io.images import fit_long_side, list_images
-from realtime.io.pictures import read_bgr
+from realtime.io.user_files import read_bgr
 
 LAYOUT = "images/NAME.jpg with masks/NAME.png (255 = person, 0 = background)"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import random
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -14,20 +14,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from realtime.engine.adain import load_style_picture
 from realtime.engine.device import autocast_dtype, pick_device
 from realtime.errors import UserError
-from realtime.io.images import (
-    bgr_to_tensor,
-    fit_long_side,
-    list_images,
-    read_bgr,
-    tensor_to_bgr,
-)
+from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, tensor_to_bgr
+from realtime.io.user_files import read_bgr
 from realtime.model.architectures import ARCHITECTURES
 from realtime.model.multistyle import ConditionalInstanceNorm
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder
 from realtime.settings import TRAIN_LAYERS, TrainConfig
+from realtime.styles.adain import load_style_picture
 from realtime.styles.arbitrary import ARBITRARY_NETWORK, METHOD, arbitrary_network
 from realtime.styles.checkpoint import load_style, save_style
 from realtime.styles.packs import nearest_start
@@ -114,11 +109,7 @@ def train(config: TrainConfig) -> Path:
     if config.variant not in ARCHITECTURES:
         raise UserError(f"unknown model size {config.variant!r}; use one of {', '.join(ARCHITECTURES)}")
     config = config.resolved()
-    files = list_images(config.data)
-    if len(files) <= PREVIEW_IMAGES:
-        raise UserError(f"{config.data} holds {len(files)} images; training needs at least {PREVIEW_IMAGES + 1}: "
-                        f"the first {PREVIEW_IMAGES} (by name) are held back for the previews and the rest are what "
-                        "it learns from, so add photos to the folder")
+    files = training_images(config.data)
     if config.threads:
         torch.set_num_threads(config.threads)
     device = pick_device(config.device)
@@ -132,77 +123,144 @@ def train(config: TrainConfig) -> Path:
     net = net.to(device).train()
     optimizer = torch.optim.Adam(trainable_parameters(net, config.train_layers), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.steps, eta_min=config.learning_rate * 0.1)
-    distilled_from = None
-    if config.teacher is not None:  # the painting's name and details come from the teacher
+    run = TrainingRun(config, net, optimizer, scheduler, rng, device, run_dir)
+    loss, style = training_loss(config, device)
+    previews = [read_bgr(p) for p in files[:PREVIEW_IMAGES]]
+    losses = run.steps(loss, crops, previews, style.style_image, run.resumed_step())
+    out = config.resolved_checkpoints() / f"{config.name}.{config.variant}.pt"
+    save_style(out, net.eval(), config.variant, trained_meta(config, style, losses, device, parent))
+    return out
+
+
+def training_images(data: Path) -> list[Path]:
+    """The data folder's pictures, by name: the first PREVIEW_IMAGES for the previews, the rest to learn from."""
+    files = list_images(data)
+    if len(files) <= PREVIEW_IMAGES:
+        raise UserError(f"{data} holds {len(files)} images; training needs at least {PREVIEW_IMAGES + 1}: "
+                        f"the first {PREVIEW_IMAGES} (by name) are held back for the previews and the rest are what "
+                        "it learns from, so add photos to the folder")
+    return files
+
+
+@dataclass
+class StyleSource:
+    """What the network learns from: the painting (its file name, and its details from a teacher), and the
+    teacher it is distilled from, if any."""
+    style_image: str
+    painting: dict
+    distilled_from: dict | None = None
+
+
+def training_loss(config: TrainConfig, device: torch.device) -> tuple[TrainingLoss, StyleSource]:
+    """The loss to minimize: a teacher's output (distillation; the painting's name and details come from the
+    teacher), or the style picture's statistics."""
+    if config.teacher is not None:
         teacher, teacher_meta = load_style(config.teacher)
         loss: TrainingLoss = DistillLoss(VGGEncoder(DISTILL_LAYERS[-1]).to(device),
                                          teacher.to(device).eval().requires_grad_(False), config)
-        style_image, painting = teacher_meta.get("style_image", ""), teacher_meta.get("painting", {})
-        distilled_from = {"file": config.teacher.name, "training": teacher_meta.get("training", {})}
-    else:
-        style = bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)).to(device)
-        loss = StyleLoss(VGGEncoder(STYLE_LAYERS[-1]).to(device), style, config)
-        style_image, painting = config.style_image.name, {}
-    previews = [read_bgr(p) for p in files[:PREVIEW_IMAGES]]
+        return loss, StyleSource(teacher_meta.get("style_image", ""), teacher_meta.get("painting", {}),
+                                 {"file": config.teacher.name, "training": teacher_meta.get("training", {})})
+    style = bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)).to(device)
+    return StyleLoss(VGGEncoder(STYLE_LAYERS[-1]).to(device), style, config), StyleSource(config.style_image.name, {})
 
-    state_path = run_dir / "state.pt"
-    resume_from = config.resume if isinstance(config.resume, Path) else state_path
-    if isinstance(config.resume, Path) and not resume_from.is_file():
-        raise UserError(f"no saved training state at {resume_from}; pass the state.pt of an earlier run")
-    step = 0
-    if config.resume and resume_from.exists():
-        state = torch.load(resume_from, map_location=device, weights_only=False)
-        net.load_state_dict(state["net"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        rng.setstate(state["rng"])
-        step = state["step"]
 
-    # Mixed precision: fp16 on CUDA (with loss scaling), bf16 on CPUs that have it.
-    amp_dtype = autocast_dtype(device) if config.mixed_precision else None
-    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
-    log_path = run_dir / "losses.csv"
-    new_log = not (config.resume and log_path.exists())
-    started = time.monotonic()
-    steady_from = config.steps - config.steady_steps
-    losses: dict[str, torch.Tensor] = {}
-    with open(log_path, "w" if new_log else "a", newline="") as log_file, \
-            tqdm(total=config.steps, initial=step, desc=f"train {config.name} ({config.variant})", unit="step") as bar:
-        log = csv.writer(log_file)
-        if new_log:
-            log.writerow(["step", "seconds", "total", *loss.TERMS])
-        while step < config.steps:
-            content = crops.batch(config.batch_size).to(device)
-            with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                losses = loss(net, content, rng, steady=step >= steady_from)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(losses["total"]).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-            step += 1
-            if step == steady_from < config.steps:  # what the steady phase changes can be compared with this
-                save_style(run_dir / "before-steady.pt", net, config.variant, {"name": config.name, "variant": config.variant,
-                                                                      "style_image": style_image, "step": step})
-            values = {k: v.item() for k, v in losses.items()}
-            log.writerow([step, round(time.monotonic() - started, 1)] +
-                         [round(values.get(k, 0.0), 5) for k in ("total", *loss.TERMS)])
-            bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()})
-            bar.update(1)
-            if step % config.preview_every == 0 or step == config.steps:
-                net.eval()
-                cv2.imwrite(str(run_dir / f"preview_{step:06d}.png"), preview_grid(net, previews, device))
-                net.train()
-            if step % config.save_every == 0 or step == config.steps:
-                log_file.flush()
-                torch.save({"net": net.state_dict(), "optimizer": optimizer.state_dict(),
-                            "scheduler": scheduler.state_dict(), "rng": rng.getstate(), "step": step}, state_path)
+@dataclass
+class TrainingRun:
+    """A run's network and what moves it (optimizer, schedule, random state), saved as run_dir/state.pt
+    every --save-every steps and resumed from there (or from the state --resume names)."""
+    config: TrainConfig
+    net: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    rng: random.Random
+    device: torch.device
+    run_dir: Path
 
+    @property
+    def state_path(self) -> Path:
+        return self.run_dir / "state.pt"
+
+    def resumed_step(self) -> int:
+        """The step to go on from: 0, or a resumed run's, with its network, optimizer, schedule and random state."""
+        resume = self.config.resume
+        resume_from = resume if isinstance(resume, Path) else self.state_path
+        if isinstance(resume, Path) and not resume_from.is_file():
+            raise UserError(f"no saved training state at {resume_from}; pass the state.pt of an earlier run")
+        if not (resume and resume_from.exists()):
+            return 0
+        state = torch.load(resume_from, map_location=self.device, weights_only=False)
+        self.net.load_state_dict(state["net"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.rng.setstate(state["rng"])
+        return state["step"]
+
+    def save_state(self, step: int) -> None:
+        torch.save({"net": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
+                    "scheduler": self.scheduler.state_dict(), "rng": self.rng.getstate(), "step": step}, self.state_path)
+
+    def steps(self, loss: TrainingLoss, crops: ContentCrops, previews: list[np.ndarray], style_image: str,
+              step: int) -> dict[str, torch.Tensor]:
+        """Train from `step` to config.steps, logging every step's losses to run_dir/losses.csv, with previews
+        and saved states on the way; returns the last step's losses."""
+        config, run_dir = self.config, self.run_dir
+        # Mixed precision: fp16 on CUDA (with loss scaling), bf16 on CPUs that have it.
+        amp_dtype = autocast_dtype(self.device) if config.mixed_precision else None
+        scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+        log_path = run_dir / "losses.csv"
+        new_log = not (config.resume and log_path.exists())
+        started = time.monotonic()
+        steady_from = config.steps - config.steady_steps
+        losses: dict[str, torch.Tensor] = {}
+        with open(log_path, "w" if new_log else "a", newline="") as log_file, \
+                tqdm(total=config.steps, initial=step, desc=f"train {config.name} ({config.variant})", unit="step") as bar:
+            log = csv.writer(log_file)
+            if new_log:
+                log.writerow(["step", "seconds", "total", *loss.TERMS])
+            while step < config.steps:
+                content = crops.batch(config.batch_size).to(self.device)
+                with torch.autocast(self.device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
+                    losses = loss(self.net, content, self.rng, steady=step >= steady_from)
+                self._descend(losses["total"], scaler)
+                step += 1
+                if step == steady_from < config.steps:  # what the steady phase changes can be compared with this
+                    save_style(run_dir / "before-steady.pt", self.net, config.variant,
+                               {"name": config.name, "variant": config.variant, "style_image": style_image, "step": step})
+                values = {k: v.item() for k, v in losses.items()}
+                log.writerow([step, round(time.monotonic() - started, 1)] +
+                             [round(values.get(k, 0.0), 5) for k in ("total", *loss.TERMS)])
+                bar.set_postfix({k: f"{v:.3f}" for k, v in values.items()})
+                bar.update(1)
+                self._preview_and_save(step, previews, log_file)
+        return losses
+
+    def _descend(self, total: torch.Tensor, scaler: torch.amp.GradScaler) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        scaler.scale(total).backward()
+        scaler.step(self.optimizer)
+        scaler.update()
+        self.scheduler.step()
+
+    def _preview_and_save(self, step: int, previews: list[np.ndarray], log_file) -> None:
+        """Every --preview-every steps a preview grid, every --save-every the state; both at the last step."""
+        last = step == self.config.steps
+        if step % self.config.preview_every == 0 or last:
+            self.net.eval()
+            cv2.imwrite(str(self.run_dir / f"preview_{step:06d}.png"), preview_grid(self.net, previews, self.device))
+            self.net.train()
+        if step % self.config.save_every == 0 or last:
+            log_file.flush()
+            self.save_state(step)
+
+
+def trained_meta(config: TrainConfig, style: StyleSource, losses: dict[str, torch.Tensor], device: torch.device,
+                 parent: dict | None) -> dict:
+    """What the saved style records: its painting, its training settings, its parent and its final losses."""
     meta = {
         "name": config.name,
         "variant": config.variant,
-        "painting": config.painting or painting,
-        "style_image": style_image,
+        "painting": config.painting or style.painting,
+        "style_image": style.style_image,
         "training": {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
                         if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from",
                                      "teacher")},
@@ -213,8 +271,6 @@ def train(config: TrainConfig) -> Path:
     }
     if parent is not None:
         meta["fine_tuned_from"] = {"file": parent.get("file") or config.init_from.name, "training": parent.get("training", {})}
-    if distilled_from is not None:
-        meta["distilled_from"] = distilled_from
-    out = config.resolved_checkpoints() / f"{config.name}.{config.variant}.pt"
-    save_style(out, net.eval(), config.variant, meta)
-    return out
+    if style.distilled_from is not None:
+        meta["distilled_from"] = style.distilled_from
+    return meta

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,8 @@ from tqdm import tqdm
 from realtime.engine.device import pick_device
 from realtime.engine.person_mask import GENERAL, LANDSCAPE, mediapipe_sample
 from realtime.errors import UserError
-from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
+from realtime.io.images import bgr_to_tensor, fit_long_side, list_images
+from realtime.io.user_files import read_bgr
 from realtime.model.segmentation_net import SegmentationNet, load_segmenter
 from realtime.portraits import Portrait, portrait_pairs, read_portrait
 from realtime.segmentation_augment import Augmentation, augmented
@@ -181,26 +182,13 @@ def train_segmentation(config: SegmentationTrainConfig) -> Path:
     backgrounds = read_backgrounds(config.backgrounds)
     training_set, validation_set = split(portraits, config.validation_fraction, config.seed)
     validation = Validation(validation_set, input_size, device)
+    output, state_path = run_paths(config)
 
-    run_dir = config.resolved_run_dir()
-    run_dir.mkdir(parents=True, exist_ok=True)
-    output = config.resolved_output()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    state_path = config.resume if isinstance(config.resume, Path) else run_dir / "state.pt"
-    if isinstance(config.resume, Path) and not state_path.is_file():
-        raise UserError(f"no saved training state at {state_path}; pass the state.pt of an earlier run")
-
-    epoch, history, seconds = 0, [], 0.0
     start_scores = validation.scores(net.eval())
-    best = {"epoch": 0, **start_scores}
+    epoch, history, best, seconds = 0, [], {"epoch": 0, **start_scores}, 0.0
     optimizer = optimizer_for(net, 0, config)
     if config.resume and state_path.is_file():
-        state = torch.load(state_path, map_location=device, weights_only=False)
-        net.load_state_dict(state["net"])
-        epoch, history, best, seconds, start_scores = (state[k] for k in ("epoch", "history", "best", "seconds", "start"))
-        optimizer = optimizer_for(net, epoch, config)
-        if state["frozen"] == (epoch < config.frozen_epochs):
-            optimizer.load_state_dict(state["optimizer"])  # the new stage starts with a fresh optimizer
+        (epoch, history, best, seconds, start_scores), optimizer = resume_training(state_path, net, config, device)
 
     steps_per_epoch = math.ceil(len(training_set) / config.batch_size)
     started = time.monotonic() - seconds
@@ -212,25 +200,12 @@ def train_segmentation(config: SegmentationTrainConfig) -> Path:
         while epoch < config.epochs:
             if epoch == config.frozen_epochs:
                 optimizer = optimizer_for(net, epoch, config)
-            set_learning_rates(optimizer, epoch, config)
-            rng = np.random.default_rng([config.seed, epoch, 1])
-            net.train()
-            losses = []
-            for indices in batches(len(training_set), config, epoch):
-                rgb, target = sample_batch(training_set, indices, input_size, rng, backgrounds, device)
-                logits = net.logits(rgb)
-                loss = (segmentation_loss(logits, target, config.dice_weight)
-                        + config.keep_weight * keep_loss(logits, teacher, rgb))
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                losses.append(loss.item())
-                bar.set_postfix(loss=f"{loss.item():.4f}", stage="decoder" if epoch < config.frozen_epochs else "all")
-                bar.update()
+            loss = train_epoch(net, optimizer, training_set, BatchSource(input_size, backgrounds, teacher, device), config,
+                               epoch, bar)
             epoch += 1
             scores = validation.scores(net.eval())
-            history.append({"epoch": epoch, "loss": float(np.mean(losses)), **scores})
-            tqdm.write(f"epoch {epoch}/{config.epochs}: loss {np.mean(losses):.4f}, "
+            history.append({"epoch": epoch, "loss": loss, **scores})
+            tqdm.write(f"epoch {epoch}/{config.epochs}: loss {loss:.4f}, "
                        f"validation IoU {scores['iou']:.4f}, Dice {scores['dice']:.4f}")
             if scores["iou"] > best["iou"] or best["epoch"] == 0:
                 best = {"epoch": epoch, **scores}
@@ -245,3 +220,60 @@ def train_segmentation(config: SegmentationTrainConfig) -> Path:
     tqdm.write(f"best epoch {best['epoch']}: validation IoU {best['iou']:.4f} (before: {start_scores['iou']:.4f}); "
                f"{seconds / 60:.1f} min")
     return output
+
+
+def run_paths(config: SegmentationTrainConfig) -> tuple[Path, Path]:
+    """Where the best segmenter goes and where the run's state is saved (or resumed from), folders made."""
+    run_dir = config.resolved_run_dir()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    output = config.resolved_output()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    state_path = config.resume if isinstance(config.resume, Path) else run_dir / "state.pt"
+    if isinstance(config.resume, Path) and not state_path.is_file():
+        raise UserError(f"no saved training state at {state_path}; pass the state.pt of an earlier run")
+    return output, state_path
+
+
+def resume_training(state_path: Path, net: SegmentationNet, config: SegmentationTrainConfig,
+                    device: torch.device) -> tuple[tuple[int, list, dict, float, dict], torch.optim.Optimizer]:
+    """A saved run's network, its (epoch, history, best, seconds, start scores) and its optimizer."""
+    state = torch.load(state_path, map_location=device, weights_only=False)
+    net.load_state_dict(state["net"])
+    progress = tuple(state[k] for k in ("epoch", "history", "best", "seconds", "start"))
+    epoch = progress[0]
+    optimizer = optimizer_for(net, epoch, config)
+    if state["frozen"] == (epoch < config.frozen_epochs):
+        optimizer.load_state_dict(state["optimizer"])  # the new stage starts with a fresh optimizer
+    return progress, optimizer
+
+
+@dataclass(frozen=True)
+class BatchSource:
+    """How a training batch is made: the network's input size, the backgrounds to put behind the person,
+    the frozen starting network that --keep-weight keeps close to, and the device."""
+    input_size: tuple[int, int]
+    backgrounds: list[np.ndarray]
+    teacher: SegmentationNet | None
+    device: torch.device
+
+
+def train_epoch(net: SegmentationNet, optimizer: torch.optim.Optimizer, training_set: list[Portrait], source: BatchSource,
+                config: SegmentationTrainConfig, epoch: int, bar: tqdm) -> float:
+    """One pass over the training set; returns its mean loss."""
+    set_learning_rates(optimizer, epoch, config)
+    rng = np.random.default_rng([config.seed, epoch, 1])
+    net.train()
+    losses = []
+    for indices in batches(len(training_set), config, epoch):
+        rgb, target = sample_batch(training_set, indices, source.input_size, rng, source.backgrounds,
+                                   source.device)
+        logits = net.logits(rgb)
+        loss = (segmentation_loss(logits, target, config.dice_weight)
+                + config.keep_weight * keep_loss(logits, source.teacher, rgb))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        bar.set_postfix(loss=f"{loss.item():.4f}", stage="decoder" if epoch < config.frozen_epochs else "all")
+        bar.update()
+    return float(np.mean(losses))

@@ -2,12 +2,16 @@
 building an engine. The command line makes it before any torch import; a program that embeds the
 stylizer may make it too, before it imports torch.
 
-It changes three process-wide things (docs/benchmarks.md, "Spinning threads, the machine's load..."):
+It changes these process-wide things (docs/benchmarks.md, "Spinning threads, the machine's load..."):
 - OpenMP's idle threads spin a moment before they sleep (read when torch loads its OpenMP runtime).
 - glibc keeps freed big buffers for the next frame instead of handing them back to the kernel.
+- OpenCV and its FFmpeg say nothing on stderr (a capture that fails is reported by us, in one line).
 - A CPU engine sets torch's and OpenCV's thread counts to the cores other programs leave free
   (realtime/engine/cpu_share.py).
-No torch, OpenCV or NumPy here.
+And one more the app calls itself, once a recording's encoder has opened (realtime/app/recording.py):
+drop_realtime_priority(), which puts every thread back on the normal scheduling policy.
+The library (the Stylizer, VideoWriter, open_video) makes none of these changes by itself.
+No torch, OpenCV or NumPy imported here.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import ctypes
 import os
 import sys
 import warnings
+from pathlib import Path
 
 _tuned = False
 
@@ -34,6 +39,7 @@ def tune_for_realtime() -> None:
                       stacklevel=2)
     spin_idle_threads()
     keep_freed_memory()
+    quiet_video_capture()
     _tuned = True
 
 
@@ -74,3 +80,31 @@ def keep_freed_memory() -> bool:
     kept_mapped = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_MAX)
     kept_trimmed = mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     return bool(kept_mapped and kept_trimmed)
+
+
+def quiet_video_capture() -> None:
+    """OpenCV logs a warning for each camera index that does not open, and FFmpeg inside OpenCV prints its
+    own complaints about bad files ("moov atom not found"); we report both ourselves, in one line. Sets
+    OpenCV's log level for the whole process (through OPENCV_LOG_LEVEL before OpenCV loads) and, unless the
+    user set it, OPENCV_FFMPEG_LOGLEVEL, which OpenCV reads when its first capture opens."""
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    cv2 = sys.modules.get("cv2")
+    if cv2 is None:
+        os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
+    else:  # loaded already: it read OPENCV_LOG_LEVEL then
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+def drop_realtime_priority() -> None:
+    """SVT-AV1 (--codec av1) run by root puts the thread that opens it, and the workers it starts, on
+    real-time priority (SCHED_FIFO 99): on a 2-core machine they then starve the capture, the engine and
+    every process started afterwards. Put every thread of this process back to the normal policy: a change
+    to the scheduling of the whole process, which the app makes once a recording's encoder has opened."""
+    if not hasattr(os, "sched_setscheduler"):
+        return
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            if os.sched_getscheduler(int(task.name)) != os.SCHED_OTHER:
+                os.sched_setscheduler(int(task.name), os.SCHED_OTHER, os.sched_param(0))
+        except (ProcessLookupError, PermissionError):
+            pass  # the thread ended meanwhile

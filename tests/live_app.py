@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import glfw
 import numpy as np
 import torch
+from OpenGL import GL
 
-from realtime.app.run_outputs import open_recorder
+from realtime.app.recording import RecordingFormat
 from realtime.app.window_app import LiveApp
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video
@@ -17,7 +19,7 @@ from realtime.io.sinks import FrameSink
 from realtime.look import Look
 from realtime.styles.registry import StyleRegistry
 from realtime.look import STYLE_FADE_SECONDS
-from realtime.window.renderer import Renderer
+from realtime.window.renderer import Renderer, overlay_rect
 
 
 def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False, look: Look | None = None,
@@ -29,7 +31,7 @@ def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False, lo
     source = open_video(str(clip))
     capture = CaptureThread(source, paced=True, loop=loop)
     live = LiveApp(capture, engine, look or Look("warm"), registry.names(), Renderer(*source.frame_size),
-                   new_recording=lambda path: open_recorder(path, source, RecordingOptions()),
+                   recording_format=RecordingFormat.of(source, RecordingOptions()),
                    screenshot_dir=tmp_path, record_dir=tmp_path, sinks=sinks)
     live.hud.show_hud = False  # compare the frame alone
     return live
@@ -42,9 +44,23 @@ def step_until(app: LiveApp, condition, seconds: float = 20.0) -> None:
         assert app.step(), "the app stopped"
 
 
+def read_pixels(renderer: Renderer) -> np.ndarray:
+    """The drawn (back) buffer as H x W x 3 uint8 BGR, top row first."""
+    window_w, window_h = glfw.get_framebuffer_size(renderer.window)
+    GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
+    GL.glReadBuffer(GL.GL_BACK)
+    data = GL.glReadPixels(0, 0, window_w, window_h, GL.GL_BGR, GL.GL_UNSIGNED_BYTE)
+    return np.frombuffer(data, np.uint8).reshape(window_h, window_w, 3)[::-1].copy()
+
+
+def overlay_rects(renderer: Renderer) -> list[tuple[int, int, int, int]]:
+    """(left, top, width, height) of each overlay as draw() places it now."""
+    return [overlay_rect(anchor, image.shape[1], image.shape[0], *renderer.size) for image, anchor in renderer.overlays]
+
+
 def shown(app: LiveApp) -> np.ndarray:
     app.renderer.draw()
-    return app.renderer.read_pixels()
+    return read_pixels(app.renderer)
 
 
 def settled_pixels(app: LiveApp, style: str) -> np.ndarray:

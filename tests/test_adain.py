@@ -8,10 +8,10 @@ import skimage
 import torch
 from conftest import pattern_frame, run_cli
 
-from realtime.engine.adain import AdaINStylizer, channel_statistics
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.images import bgr_to_tensor
 from realtime.look import Look
+from realtime.styles.adain import AdaINStylizer, channel_statistics
 from realtime.styles.registry import StyleRegistry
 
 

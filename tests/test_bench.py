@@ -6,6 +6,8 @@ import json
 import pytest
 from conftest import run_cli
 
+from realtime.errors import UserError
+from realtime.measure import competing_load
 from realtime.measure.bench_report import STAGES
 
 
@@ -34,3 +36,12 @@ def test_bench_writes_well_formed_json_and_markdown(clip, tmp_path):
     assert all(entry["stage_ms"]["segmentation"] is None for entry in report["results"] if not entry["config"]["segmentation"])
     table = table_path.read_text()
     assert "| cpu magenta 64x48 auto torchscript (auto) |" in table and "record" in table
+
+
+@pytest.mark.parametrize("script, message", [("import time; time.sleep(60)", "did not start computing in 1 s"),
+                                             ("raise SystemExit(3)", "failed to start \\(exit code 3\\)")])
+def test_a_hung_or_failed_load_helper_stops_the_bench_in_one_line(monkeypatch, script, message):
+    monkeypatch.setattr(competing_load, "BUSY_SCRIPT", script)
+    monkeypatch.setattr(competing_load, "READY_SECONDS", 1.0)
+    with pytest.raises(UserError, match=message), competing_load.competing_processes(1):
+        pass

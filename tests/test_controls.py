@@ -186,7 +186,7 @@ def test_messages_to_an_ended_engine_thread_take_effect_at_once(looping_app):
     future = app.worker.set_paused(True)
     assert future.done()
     started = time.monotonic()
-    assert app.worker.set_recorder(None).result(timeout=1) is None and time.monotonic() - started < 1
+    assert app.worker.set_paused(False).result(timeout=1) is None and time.monotonic() - started < 1
 
 
 def test_an_engine_failure_is_never_taken_for_the_end_of_the_input(app):

@@ -16,7 +16,7 @@ from conftest import PICTURE_ROLES, picture_argv, real_photo, special_file
 
 from realtime.cli import main
 from realtime.errors import UserError
-from realtime.io.pictures import read_bgr
+from realtime.io.user_files import read_bgr
 
 CUT_FORMATS = (".jpg", ".png", ".webp")
 

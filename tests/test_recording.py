@@ -16,10 +16,12 @@ import numpy as np
 import pytest
 from conftest import ROOT, decode, pattern_frame, run_cli, write_clip
 
+from realtime.app.recording import Recording, RecordingFormat
 from realtime.errors import UserError
 from realtime.io.outputs import RecordingOptions, unused_path
 from realtime.io.sinks import ThreadedSink
 from realtime.io.video_file import FRAGMENT_SECONDS, VideoWriter
+from realtime.tuning import drop_realtime_priority
 
 
 def test_file_to_file_keeps_frames_rate_duration_and_audio(style_dir, tmp_path):
@@ -104,16 +106,42 @@ def test_odd_sizes_are_padded_to_even_and_it_says_so(tmp_path, caplog):
 
 
 def test_record_size_and_codecs(tmp_path):
-    for codec, suffix in (("h264", ".mp4"), ("hevc", ".mkv"), ("vp9", ".webm"), ("av1", ".mkv")):
-        path = tmp_path / f"{codec}{suffix}"
-        writer = VideoWriter(path, Fraction(24), options=RecordingOptions(codec=codec, size=(96, 64)))
-        for index in range(6):
-            writer.write(pattern_frame(index, 160, 96), index / 24)
-        writer.close()
-        written = decode(path)
-        assert (len(written["frames"]), written["width"], written["height"]) == (6, 96, 64), codec
-        # SVT-AV1 sets its threads to real-time priority; everything started from here would inherit it.
-        assert all(os.sched_getscheduler(int(task)) == os.SCHED_OTHER for task in os.listdir("/proc/self/task")), codec
+    try:
+        for codec, suffix in (("h264", ".mp4"), ("hevc", ".mkv"), ("vp9", ".webm"), ("av1", ".mkv")):
+            path = tmp_path / f"{codec}{suffix}"
+            writer = VideoWriter(path, Fraction(24), options=RecordingOptions(codec=codec, size=(96, 64)))
+            for index in range(6):
+                writer.write(pattern_frame(index, 160, 96), index / 24)
+            writer.close()
+            written = decode(path)
+            assert (len(written["frames"]), written["width"], written["height"]) == (6, 96, 64), codec
+    finally:
+        drop_realtime_priority()  # SVT-AV1 left this thread on real-time priority (see the next test)
+
+
+def all_threads_on_the_normal_policy() -> bool:
+    return all(os.sched_getscheduler(int(task)) == os.SCHED_OTHER for task in os.listdir("/proc/self/task"))
+
+
+def test_an_av1_recording_puts_every_thread_back_on_the_normal_policy(tmp_path):
+    """SVT-AV1 (run by root) sets its threads to real-time priority; everything started from here would
+    inherit it. The app's recording puts them back once the encoder has opened; VideoWriter leaves the
+    process alone."""
+    recording = Recording(RecordingFormat(Fraction(24), True, RecordingOptions(codec="av1")), keep_going=False)
+    recording.open(tmp_path / "av1.mkv")
+    try:
+        recording.put(pattern_frame(0, 160, 96), 0.0)
+        deadline = time.monotonic() + 60
+        while recording.recorder.writer.frames_written == 0:
+            assert time.monotonic() < deadline, "the encoder wrote no frame"
+            time.sleep(0.05)
+        for index in range(1, 6):
+            recording.put(pattern_frame(index, 160, 96), index / 24)
+            assert all_threads_on_the_normal_policy()
+    finally:
+        recording.close()
+        drop_realtime_priority()
+    assert len(decode(tmp_path / "av1.mkv")["frames"]) >= 1
 
 
 class SlowWriter(VideoWriter):

@@ -11,7 +11,7 @@ from conftest import pattern_frame
 
 from realtime.assets import CHECKPOINTS
 from realtime.engine.style_engine import StyleEngine
-from realtime.io.images import read_bgr
+from realtime.io.user_files import read_bgr
 from realtime.look import Look
 from realtime.styles.checkpoint import load_style
 from realtime.styles.registry import StyleRegistry

@@ -189,7 +189,8 @@ def test_train_needs_a_painting_or_a_teacher(tmp_path, style_dir):
 def test_transfer_learning_starts_from_magentas_network_conditioned_on_the_painting(tmp_path, layers, rate):
     """The default path for a new painting: Magenta's arbitrary network with the painting's style vector, fine-tuned
     (every weight, or only the norms' scales and shifts); a few steps lower the style loss on fixed photos."""
-    from realtime.io.images import fit_long_side, read_bgr
+    from realtime.io.images import fit_long_side
+    from realtime.io.user_files import read_bgr
     from realtime.model.architectures import MAGENTA
     from realtime.styles.arbitrary import arbitrary_style
     from realtime.train_losses import StyleLoss

@@ -69,6 +69,22 @@ def test_the_command_line_tunes_the_process_before_torch_is_imported():
     assert run_python(CLI_TUNES_FIRST, env=env) == "100000 False"
 
 
+OPEN_A_VIDEO = """
+import os, sys
+from realtime.io.capture import open_video
+open_video(sys.argv[1]).release()
+print(os.environ.get("OPENCV_FFMPEG_LOGLEVEL"), os.environ.get("OPENCV_LOG_LEVEL"))
+import realtime
+realtime.tune_for_realtime()
+print(os.environ.get("OPENCV_FFMPEG_LOGLEVEL"))
+"""
+
+
+def test_opening_a_video_leaves_opencvs_logging_alone_until_the_process_is_tuned(clip):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OPENCV_")}
+    assert run_python(OPEN_A_VIDEO, str(clip), env=env).split() == ["None", "None", "-8"]
+
+
 FRAME_LIKE_ALLOCATIONS = """
 import resource
 import realtime

@@ -10,7 +10,7 @@ import glfw
 import numpy as np
 import pytest
 from conftest import decode
-from live_app import make_app, settled_pixels, shown, step_until
+from live_app import make_app, overlay_rects, read_pixels, settled_pixels, shown, step_until
 
 from realtime.app.window_app import LiveApp
 from realtime.io.alpha import Checkerboard
@@ -148,7 +148,7 @@ def test_fullscreen_show_keeps_its_screen_when_monitors_change():
         renderer.draw()
         renderer.present()  # Mesa resizes the drawable to the new window size at a buffer swap
         renderer.draw()
-        assert (renderer.read_pixels()[mode.size.height // 2, mode.size.width // 2] == (0, 0, 255)).all()
+        assert (read_pixels(renderer)[mode.size.height // 2, mode.size.width // 2] == (0, 0, 255)).all()
         renderer.toggle_fullscreen()  # F: back to the window it was
         glfw.poll_events()
         assert not renderer.fullscreen and glfw.get_window_size(renderer.window) == (192, 112)
@@ -195,7 +195,7 @@ def test_the_key_list_fits_in_the_window_below_the_hud(app, size):
     step_until(app, lambda: app.renderer.size == size and len(app.renderer.overlays) == 2, seconds=5)
     app.recording.start(app.recording.folder / "keys.mp4")
     step_until(app, lambda: len(app.renderer.overlays) == 3)
-    hud, dot, keys = app.renderer.overlay_rects()
+    hud, dot, keys = overlay_rects(app.renderer)
     left, top, width, height = keys
     assert 0 <= left and left + width <= size[0] and 0 <= top and top + height <= size[1], (keys, size)
     assert not overlap(keys, hud) and not overlap(keys, dot), (keys, hud, dot)

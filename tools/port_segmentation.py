@@ -1,8 +1,9 @@
-"""Port MediaPipe Selfie Segmentation from .tflite to the torch network in model/segmenter.py.
+"""Port MediaPipe Selfie Segmentation from .tflite to the torch network in model/segmentation_net.py.
 
-`python tools/port_segmentation.py` reads both models from the mediapipe==0.10.14
-wheel (Apache-2.0) and writes the checkout's checkpoints/selfie_segmentation{,_landscape}.pt. Needs the
-test extra (mediapipe, tflite); the app itself needs neither.
+`python tools/port_segmentation.py [FOLDER]` reads both models (general and landscape) from the
+mediapipe==0.10.14 wheel (Apache-2.0) and writes selfie_segmentation{,_landscape}.pt into FOLDER, by default
+the checkout's checkpoints/, after loading each into a SegmentationNet. Needs mediapipe (installed on its own,
+`pip install --no-deps mediapipe==0.10.14`) and the test extra's tflite; the app itself needs neither.
 
 TFLite works in NHWC with fp16 weights behind DEQUANTIZE ops; here each operation
 becomes a spec (type, inputs, output, options) and its weights a torch tensor in NCHW

@@ -170,70 +170,76 @@ class RemoteControl:
             shutdown()
 
 
+class ControlHandler(BaseHTTPRequestHandler):
+    """The HTTP side of a RemoteControl (`control`, set by _http_handler): GET /status, POST /NAME?value=V;
+    every answer JSON."""
+    control: RemoteControl
+    timeout = IDLE_SECONDS  # applied to the connection's socket: idle clients do not hold a thread
+    error_content_type = "application/json"
+    error_message_format = ""  # send_error below writes JSON instead of the standard HTML page
+    # A request line too broken to name its version is answered as HTTP/1.0, with a status line
+    # (as HTTP/0.9, the default, the answer would be a bare body).
+    default_request_version = "HTTP/1.0"
+
+    def do_GET(self) -> None:
+        url = self._authorized_url()
+        if url is None:
+            return
+        if url.path != "/status":
+            self._reply(404, {"error": "GET /status, or POST /style|/mode|/strength|/record?value=V"})
+            return
+        self._reply(200, self.control.status)
+
+    def do_POST(self) -> None:
+        url = self._authorized_url()
+        if url is None:
+            return
+        try:
+            values = parse_qs(url.query).get("value", [])
+            if len(values) != 1:
+                raise ValueError("give exactly one ?value=")
+            name, value = self.control.submit(url.path.strip("/"), values[0], "HTTP")
+        except (ValueError, queue.Full) as exc:
+            log.warning("rejected HTTP %s: %s", shortened(self.path, 80), exc)
+            self._reply(400, {"error": str(exc)})
+            return
+        self._reply(200, {"ok": True, name: value})
+
+    def _authorized_url(self):
+        """The request's URL if it is short enough and carries the token; else answer and return None."""
+        if len(self.path) > MAX_PATH_LENGTH:
+            self._reply(414, {"error": f"request too long (at most {MAX_PATH_LENGTH} characters)"})
+            return None
+        url = urlparse(self.path)
+        scheme, _, credentials = self.headers.get("Authorization", "").strip().partition(" ")
+        bearer = credentials.strip() if scheme.lower() == "bearer" else ""  # schemes are case-insensitive
+        try:
+            self.control.check_token(bearer or parse_qs(url.query).get("token", [None])[0])
+        except Unauthorized as exc:
+            log.warning("rejected HTTP %s from %s: %s", shortened(url.path, 80), self.client_address[0], exc)
+            self._reply(401, {"error": str(exc)})
+            return None
+        return url
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Malformed requests and other methods: the same JSON errors as everything else."""
+        self.close_connection = True
+        self._reply(code, {"error": message or self.responses.get(code, ("error",))[0]})
+
+    def _reply(self, code: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: " + format, *args)
+
+
 def _http_handler(control: RemoteControl) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        timeout = IDLE_SECONDS  # applied to the connection's socket: idle clients do not hold a thread
-        error_content_type = "application/json"
-        error_message_format = ""  # send_error below writes JSON instead of the standard HTML page
-        # A request line too broken to name its version is answered as HTTP/1.0, with a status line
-        # (as HTTP/0.9, the default, the answer would be a bare body).
-        default_request_version = "HTTP/1.0"
+    """A handler class serving `control` (http.server makes one handler object per request)."""
+    return type("Handler", (ControlHandler,), {"control": control})
 
-        def do_GET(self) -> None:
-            url = self._authorized_url()
-            if url is None:
-                return
-            if url.path != "/status":
-                self._reply(404, {"error": "GET /status, or POST /style|/mode|/strength|/record?value=V"})
-                return
-            self._reply(200, control.status)
-
-        def do_POST(self) -> None:
-            url = self._authorized_url()
-            if url is None:
-                return
-            try:
-                values = parse_qs(url.query).get("value", [])
-                if len(values) != 1:
-                    raise ValueError("give exactly one ?value=")
-                name, value = control.submit(url.path.strip("/"), values[0], "HTTP")
-            except (ValueError, queue.Full) as exc:
-                log.warning("rejected HTTP %s: %s", shortened(self.path, 80), exc)
-                self._reply(400, {"error": str(exc)})
-                return
-            self._reply(200, {"ok": True, name: value})
-
-        def _authorized_url(self):
-            """The request's URL if it is short enough and carries the token; else answer and return None."""
-            if len(self.path) > MAX_PATH_LENGTH:
-                self._reply(414, {"error": f"request too long (at most {MAX_PATH_LENGTH} characters)"})
-                return None
-            url = urlparse(self.path)
-            scheme, _, credentials = self.headers.get("Authorization", "").strip().partition(" ")
-            bearer = credentials.strip() if scheme.lower() == "bearer" else ""  # schemes are case-insensitive
-            try:
-                control.check_token(bearer or parse_qs(url.query).get("token", [None])[0])
-            except Unauthorized as exc:
-                log.warning("rejected HTTP %s from %s: %s", shortened(url.path, 80), self.client_address[0], exc)
-                self._reply(401, {"error": str(exc)})
-                return None
-            return url
-
-        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            """Malformed requests and other methods: the same JSON errors as everything else."""
-            self.close_connection = True
-            self._reply(code, {"error": message or self.responses.get(code, ("error",))[0]})
-
-        def _reply(self, code: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("http: " + format, *args)
-
-    return Handler

@@ -9,7 +9,8 @@ from tqdm import tqdm
 
 from realtime.app.remote import RemoteControl
 from realtime.app.run_checks import demo_never_ends, validate
-from realtime.app.run_outputs import open_recorder, open_sinks, output_size
+from realtime.app.recording import Recording, RecordingFormat
+from realtime.app.run_outputs import open_sinks, output_size
 from realtime.app.run_report import RunReport
 from realtime.engine.build import build_engine
 from realtime.engine.stream import stylize_stream
@@ -17,7 +18,8 @@ from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import CAMERA_INDEXES_TO_TRY, CaptureThread, Source, open_camera, open_video
 from realtime.io.demo import DemoSource
-from realtime.io.images import keep_alpha_of, read_bgr, write_styled
+from realtime.io.images import keep_alpha_of, write_styled
+from realtime.io.user_files import read_bgr
 from realtime.io.outputs import is_image_path
 from realtime.io.sinks import FrameSink, close_all
 from realtime.io.encoders import nvenc_available
@@ -106,14 +108,14 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
         show = Show(playlist, settings.cycle_seconds)
     sinks: list[FrameSink] = []
     try:
-        sinks = open_sinks(settings, source, record_output=False)  # R and --output record through the app
+        sinks = open_sinks(settings, source)  # the app starts the recording: R, the remote, --output
         remote = start_remote_control(settings, styles, registry.packs())
     except UserError:
         close_all(sinks)
         renderer.close()
         raise
     app = LiveApp(capture, engine, settings.look(), styles, renderer,
-                  new_recording=lambda path: open_recorder(path, source, settings.recording, settings.input),
+                  recording_format=RecordingFormat.of(source, settings.recording, settings.input),
                   screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir, show=show,
                   health_every=settings.health_every, remote=remote, keep_going=settings.keep_going, sinks=sinks)
     try:
@@ -151,7 +153,8 @@ def run_file(settings: RunSettings, source: Source, engine: StyleEngine) -> RunR
     capture = CaptureThread(source, settings.max_frames, loop=loop, reconnect=source.live,
                             paced=settings.streams_out and not source.live,  # real time for a receiver
                             live=source.live and not waits_for_the_engine(source, settings))
-    sinks = open_sinks(settings, source, record_output=True)
+    recording = Recording(RecordingFormat.of(source, settings.recording, settings.input), keep_going=False)
+    sinks = open_sinks(settings, source, recording)
     look = settings.look()
     total = settings.max_frames if capture.loop else min(filter(None, (source.frame_count, settings.max_frames)), default=None)
     started = time.perf_counter()

@@ -1,16 +1,13 @@
-"""Where `realtime run`'s frames go besides the window: the recording, the virtual camera and NDI, opened
-in one place for the window and for file mode."""
+"""Where `realtime run`'s frames go besides the window: the virtual camera and NDI, then (file mode) the
+recording, opened in one place for the window and for file mode."""
 from __future__ import annotations
 
-from pathlib import Path
-
+from realtime.app.recording import Recording
 from realtime.errors import UserError
 from realtime.io.alpha_video import AlphaVideoSource
 from realtime.io.capture import Source
 from realtime.io.ndi import open_ndi
-from realtime.io.outputs import RecordingOptions
-from realtime.io.sinks import FrameSink, ThreadedSink, close_all
-from realtime.io.video_file import VideoWriter
+from realtime.io.sinks import FrameSink, close_all
 from realtime.io.virtual_camera import open_virtual_camera
 from realtime.settings import RunSettings
 
@@ -20,16 +17,9 @@ def output_size(settings: RunSettings, source: Source) -> tuple[int, int]:
     return settings.size or source.frame_size
 
 
-def open_recorder(path: Path, source: Source, options: RecordingOptions, input_path: str | None = None) -> ThreadedSink:
-    """A recorder for `source`; a file input's audio track goes along."""
-    audio_from = Path(input_path) if input_path and not source.live else None
-    return ThreadedSink(VideoWriter(path, source.fps, live=source.live, options=options, audio_from=audio_from))
-
-
-def open_sinks(settings: RunSettings, source: Source, record_output: bool) -> list[FrameSink]:
-    """The virtual camera (--virtual-camera) and NDI (--ndi), then the recording to --output when
-    `record_output` (file mode; the window records through its own R toggle). Opening one fails in one
-    line, the others closed."""
+def open_sinks(settings: RunSettings, source: Source, recording: Recording | None = None) -> list[FrameSink]:
+    """The virtual camera (--virtual-camera) and NDI (--ndi), then `recording`, started on --output, when
+    given (file mode; the window starts its own). Opening one fails in one line, the others closed."""
     sinks: list[FrameSink] = []
     try:  # the live outputs first: a missing device must not leave an empty recording behind
         if settings.virtual_camera:
@@ -38,8 +28,9 @@ def open_sinks(settings: RunSettings, source: Source, record_output: bool) -> li
             # BGRA: the receiver gets the cut-out, or the input's own transparency
             alpha = settings.background.kind == "transparent" or isinstance(source, AlphaVideoSource)
             sinks.append(open_ndi(settings.ndi, *output_size(settings, source), source.fps, alpha))
-        if record_output and settings.output is not None:
-            sinks.append(open_recorder(settings.output, source, settings.recording, settings.input))
+        if recording is not None and settings.output is not None:
+            recording.open(settings.output)
+            sinks.append(recording)
     except UserError:
         close_all(sinks)
         raise

@@ -16,7 +16,7 @@ from realtime.app.controls import apply_remote_commands, handle_action
 from realtime.app.health import FrameRateMeter, resident_megabytes
 from realtime.app.hud_state import HudState
 from realtime.app.overlays import Overlays, network_size_text
-from realtime.app.recording import OpenRecording, Recording
+from realtime.app.recording import Recording, RecordingFormat
 from realtime.app.remote import RemoteControl
 from realtime.app.restarts import RestartPolicy
 from realtime.app.show import Show
@@ -41,7 +41,7 @@ class LiveApp:
     commands do (realtime.app.controls, which sees the app only as `Controlled`)."""
 
     def __init__(self, capture: CaptureThread, engine: StyleEngine, look: Look, styles: list[str],
-                 renderer: Renderer, new_recording: OpenRecording | None = None,
+                 renderer: Renderer, recording_format: RecordingFormat | None = None,
                  screenshot_dir: Path = Path("."), record_dir: Path = Path("."), show: Show | None = None,
                  health_every: float = 60.0, remote: RemoteControl | None = None, keep_going: bool = False,
                  sinks: list[FrameSink] = ()):
@@ -49,9 +49,9 @@ class LiveApp:
         self.renderer, self.screenshot_dir = renderer, screenshot_dir
         self.sinks = list(sinks)
         self.hud = HudState(look, f"{engine.device.type} / {engine.variant}")
-        self.worker = EngineWorker(engine, capture, look, self.sinks)
-        # The engine thread is replaced on restarts: hand the recording to whichever runs now.
-        self.recording = Recording(new_recording, record_dir, self.hud, lambda recorder: self.worker.set_recorder(recorder))
+        # The one recording (R, the remote, --output): a sink of the engine thread, which outlives restarts.
+        self.recording = Recording(recording_format, record_dir, self.hud)
+        self.worker = EngineWorker(engine, capture, look, self._engine_outputs())
         self.show, self.remote = show, remote
         self.restarts = RestartPolicy(keep_going)
         self.health_every, self._last_health = health_every, time.monotonic()
@@ -132,9 +132,11 @@ class LiveApp:
 
     def _new_worker(self) -> None:
         """A fresh engine thread that goes on with the same recording and pause state."""
-        self.worker = EngineWorker(self.engine, self.capture, self.look, self.sinks, self.recording.recorder,
-                                   self.hud.paused)
+        self.worker = EngineWorker(self.engine, self.capture, self.look, self._engine_outputs(), self.hud.paused)
         self.worker.start()
+
+    def _engine_outputs(self) -> list[FrameSink]:
+        return [self.recording, *self.sinks]
 
     def _advance_show(self) -> None:
         entry = self.show.next_entry() if self.show is not None else None
@@ -174,7 +176,7 @@ class LiveApp:
             log.info("stopped after %d frames (capture dropped %d)", self.last.index + 1 if self.last else 0,
                      self.capture.frames.dropped)
 
-    # -- recording and pause (messages to the engine thread) ------------------------
+    # -- recording, NDI and pause ---------------------------------------------------------
     def toggle_recording(self) -> None:
         self.recording.toggle()
 

@@ -1,8 +1,9 @@
 """The engine's thread in the window app: it runs the stream loop on the capture's frames, hands
 every result to the recording and the other sinks, and publishes the newest for the window.
 
-The window's thread controls it only by messages (record into this sink, pause, stop), which the
-engine thread takes between frames; each message's future says when it has taken effect."""
+The window's thread controls it only by messages (pause, stop), which the engine thread takes between
+frames; each message's future says when it has taken effect. The recording is one of its sinks: the app's
+Recording (realtime.app.recording) starts and stops files behind it."""
 from __future__ import annotations
 
 import queue
@@ -30,24 +31,19 @@ class Stylized:
 
 class EngineWorker(threading.Thread):
     def __init__(self, engine: StyleEngine, capture: CaptureThread, look: Look, sinks: list[FrameSink] = (),
-                 recorder: FrameSink | None = None, paused: bool = False):
+                 paused: bool = False):
         super().__init__(name="engine", daemon=True)
         self.engine, self.capture, self.look = engine, capture, look
-        self.sinks = list(sinks)  # outputs for the whole run, such as the virtual camera
+        self.sinks = list(sinks)  # outputs for the whole run: the recording, the virtual camera, NDI
         self.results: LatestMailbox[Stylized] = LatestMailbox()
         self.error: BaseException | None = None
         # Owned by this thread once it runs; the window's thread changes them only by message.
-        self._recorder, self._paused, self._stopping = recorder, paused, False
+        self._paused, self._stopping = paused, False
         self._inbox: queue.SimpleQueue[tuple[str, object, Future]] = queue.SimpleQueue()
         self._ended = False  # once set, messages are applied by the sender (nothing else runs)
         self._ended_lock = threading.Lock()
 
     # -- messages, sent from the window's thread ---------------------------------------
-    def set_recorder(self, recorder: FrameSink | None) -> Future:
-        """Record every frame from the next one on into `recorder` (None: stop recording). The future's
-        result is the recorder it replaced, once this thread no longer writes to it."""
-        return self._send("recorder", recorder)
-
     def set_paused(self, paused: bool) -> Future:
         """Paused, the engine takes no frames (the window keeps showing the last one)."""
         return self._send("paused", paused)
@@ -65,15 +61,11 @@ class EngineWorker(threading.Thread):
         future.set_result(self._apply(kind, value))
         return future
 
-    def _apply(self, kind: str, value: object) -> object:
-        if kind == "recorder":
-            previous, self._recorder = self._recorder, value
-            return previous
+    def _apply(self, kind: str, value: object) -> None:
         if kind == "paused":
             self._paused = bool(value)
         elif kind == "stop":
             self._stopping = True
-        return None
 
     def _take_messages(self) -> bool:
         """Between frames: apply what was sent; while paused, wait for the next message. False: stop."""
@@ -98,14 +90,6 @@ class EngineWorker(threading.Thread):
             self.results.close()
 
     def _publish(self, image: np.ndarray, frame: Frame, look: Look) -> None:
-        recorder = self._recorder
-        if recorder is not None and recorder.error is None:
-            try:
-                recorder.put(image, frame.show_time)
-            except RuntimeError:
-                if recorder.error is None:
-                    raise
-                # The recording failed (a full disk): the window's thread stops it and says why.
         for sink in self.sinks:
             sink.put(image, frame.show_time)
         self.results.put(Stylized(image, frame.index, frame.timestamp, look.style))

@@ -63,7 +63,7 @@ def device_and_variant(args: argparse.Namespace) -> tuple[torch.device, str]:
     from realtime.engine.device import network_variant, pick_device
 
     device = pick_device(args.device)
-    return device, network_variant(args.model, device)
+    return device, network_variant(args.model)
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:

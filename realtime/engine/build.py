@@ -20,7 +20,7 @@ def build_engine(settings: RunSettings, registry: StyleRegistry, live: bool) -> 
     device = pick_device(settings.device)
     if settings.size is not None:
         check_frame_memory(settings.size, device)
-    variant = network_variant(settings.model, device)
+    variant = network_variant(settings.model)
     inference_size = resolve_inference_size(settings.inference_size, device, live, variant)
     engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
                          picture_mix=settings.mix, picture_model=settings.picture_model, upsample_mode=settings.upsample,

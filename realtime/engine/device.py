@@ -39,7 +39,7 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
     return None
 
 
-def network_variant(requested: str, device: torch.device) -> str:
+def network_variant(requested: str) -> str:
     """What `--model` means here: auto is the first of NETWORK_SIZES (magenta, transfer-learned); a style
     without it falls back through the others (styles/registry.py)."""
     if requested != "auto":

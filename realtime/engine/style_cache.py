@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from realtime.engine.adain import adain_style
 from realtime.errors import UserError
+from realtime.styles.adain import adain_style
 from realtime.styles.arbitrary import arbitrary_style
 from realtime.styles.checkpoint import load_style
 from realtime.styles.packs import load_pack_style

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import socket
 import threading
 import time
@@ -25,8 +24,8 @@ import numpy as np
 
 from realtime.errors import UserError
 from realtime.io.alpha_video import AlphaVideoSource, has_alpha
-from realtime.io.pictures import check_file
 from realtime.io.quiet import silenced_stderr
+from realtime.io.user_files import check_file
 from realtime.mailbox import LatestMailbox, OrderedQueue
 
 CAMERA_INDEXES_TO_TRY = (0, 1, 2)
@@ -70,15 +69,6 @@ class Source(Protocol):
         ...
 
     def release(self) -> None: ...
-
-
-def _silence_opencv() -> None:
-    """Before a capture opens (not at import: importing changes nothing in the process)."""
-    # OpenCV logs a warning per camera index that does not open; we report it ourselves.
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    # FFmpeg inside OpenCV prints its own complaints about bad files ("moov atom not found"); we report
-    # those ourselves in one line. Read when a capture opens.
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
 def _fps_fraction(value: float, default: int = 30) -> Fraction:
@@ -140,7 +130,6 @@ def _first_frame(capture: cv2.VideoCapture) -> tuple[cv2.VideoCapture, np.ndarra
 
 def open_camera(index: int, width: int | None = None, height: int | None = None, fps: float | None = None) -> OpenCVSource | None:
     """Open camera `index` asking for MJPG at the given mode; None when it delivers no frame."""
-    _silence_opencv()
 
     def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:
         capture = cv2.VideoCapture(index)
@@ -171,7 +160,6 @@ def open_video(path_or_url: str) -> Source:
     check_input(path_or_url)
     if not is_url and has_alpha(Path(path_or_url)):
         return AlphaVideoSource(Path(path_or_url))
-    _silence_opencv()
     what = "stream" if is_url else "video"
 
     def opener() -> tuple[cv2.VideoCapture, np.ndarray] | None:

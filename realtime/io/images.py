@@ -1,4 +1,6 @@
-"""Small image helpers shared by training, evaluation and the CLI."""
+"""Pictures as arrays: to and from torch tensors, fitted to a size, listed from a folder, and a stylized
+picture written out (with its input's transparency). Reading the files the user names, checked, is
+io/user_files.py's job."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +12,7 @@ import torch
 from realtime.errors import UserError
 from realtime.io.alpha import over, with_alpha
 from realtime.io.outputs import ALPHA_IMAGE_SUFFIXES, IMAGE_SUFFIXES, check_image_output, check_writable
-# Re-exported beside the helpers below: training, painting and measuring read their pictures from here.
-from realtime.io.pictures import read_alpha, read_bgr  # noqa: F401
+from realtime.io.user_files import read_alpha
 
 
 def list_images(folder: Path) -> list[Path]:

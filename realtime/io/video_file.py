@@ -1,4 +1,6 @@
-"""Writing stylized frames to a video file with PyAV, or to an image file."""
+"""Writing stylized frames to a video file with PyAV (VideoWriter): each frame stamped with its time, a
+playable fragment on disk every second, the input's audio copied along, and a recording stopped, finalized,
+before the disk is full. Pictures are written by io/images.py."""
 from __future__ import annotations
 
 import errno
@@ -60,20 +62,6 @@ LOW_FREE_BYTES = 20 * 2**20  # stop a recording, finalized, when the disk gets t
 FREE_SPACE_CHECK_SECONDS = 2.0
 
 
-def drop_realtime_priority() -> None:
-    """SVT-AV1 puts the thread that opens it, and the workers it starts, on real-time priority
-    (SCHED_FIFO 99): on a 2-core machine they then starve the capture, the engine and every
-    process started afterwards. Put every thread of this process back to the normal policy."""
-    if not hasattr(os, "sched_setscheduler"):
-        return
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            if os.sched_getscheduler(int(task.name)) != os.SCHED_OTHER:
-                os.sched_setscheduler(int(task.name), os.SCHED_OTHER, os.sched_param(0))
-        except (ProcessLookupError, PermissionError):
-            pass  # the thread ended meanwhile
-
-
 def free_bytes(path: Path) -> int:
     return shutil.disk_usage(path.parent if not path.is_dir() else path).free
 
@@ -96,6 +84,10 @@ class VideoWriter:
     Fragmented (the default), every second of the recording goes to disk playable, so even a
     killed process leaves a file that plays. From a file, it is written as NAME.partial.EXT and
     renamed once closed: a killed job's file is never taken for a finished one.
+
+    It changes nothing in the process beyond its file; but SVT-AV1 (av1), run by root, puts the thread that
+    writes the first frame and its own workers on real-time priority: the app then calls
+    realtime.tuning.drop_realtime_priority().
     """
 
     def __init__(self, path: Path, fps: Fraction, live: bool = False, options: RecordingOptions | None = None,
@@ -194,8 +186,6 @@ class VideoWriter:
             kept = " up to the last complete second" if self.fragmented else ""
             raise UserError(f"no room left for {self.path} ({exc.strerror}); the file keeps what was written{kept}; "
                             "free some space or record to another disk") from None
-        if self.frames_written == 0:
-            drop_realtime_priority()  # the encoder has just opened
         self._check_free_space()
         self.frames_written += 1
         self._end = seconds + 1 / float(self.fps)

@@ -275,7 +275,7 @@ def run_bench(input_path: Path, configs: list[BenchConfig], frames: int) -> dict
                 baselines[key] = naive_loop_fps(input_path, config.size, pick_device(config.device), frames)
             results.append(bench_config(config, registry, input_path, frames, baselines[key], Path(folder)))
     for result in results:
-        result.auto_model = result.config.model == network_variant("auto", pick_device(result.config.device))
+        result.auto_model = result.config.model == network_variant("auto")
     return {"machine": machine_description(), "input": str(input_path), "frames": frames,
             "results": [result.to_dict() for result in results]}
 

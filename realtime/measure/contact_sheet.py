@@ -8,7 +8,7 @@ import numpy as np
 
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
-from realtime.io.images import read_bgr
+from realtime.io.user_files import read_bgr
 from realtime.look import Look
 from realtime.styles.registry import display_name
 from realtime.window.hud import FONT, SCALE

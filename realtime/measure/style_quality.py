@@ -32,7 +32,8 @@ import torch
 
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
-from realtime.io.images import bgr_to_tensor, fit_long_side, list_images, read_bgr
+from realtime.io.images import bgr_to_tensor, fit_long_side, list_images
+from realtime.io.user_files import read_bgr
 from realtime.look import DEFAULT_STABILIZE, Look
 from realtime.measure.evaluate import FLOW_METHODS, FlowWarper, warping_error
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder, gram

@@ -18,8 +18,6 @@ from torch import nn
 from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.errors import UserError
 
-ACTIVATIONS = ("none", "relu", "relu6")
-
 
 def activate(x: torch.Tensor, activation: str) -> torch.Tensor:
     if activation == "relu":

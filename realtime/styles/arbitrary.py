@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from realtime.assets import SHIPPED_CHECKPOINTS
-from realtime.engine.adain import load_style_picture, mix_weights
+from realtime.styles.adain import load_style_picture, mix_weights
 from realtime.errors import UserError
 from realtime.model.style_predictor import PICTURE_SIZE, StyleConditioner, StylePredictor
 from realtime.model.architectures import MAGENTA, Architecture

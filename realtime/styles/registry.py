@@ -12,7 +12,7 @@ from pathlib import Path
 from realtime.assets import CHECKPOINTS, user_styles
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
-from realtime.io.pictures import check_file
+from realtime.io.user_files import check_file
 from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES
 
 PACK_NETWORK = "multistyle"  # the ARCHITECTURES row of a pack's conditional network

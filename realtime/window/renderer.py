@@ -188,10 +188,6 @@ class Renderer:
         """The drawable's (width, height) in pixels, which overlays are laid out in."""
         return glfw.get_framebuffer_size(self.window)
 
-    def overlay_rects(self) -> list[tuple[int, int, int, int]]:
-        """(left, top, width, height) of each overlay as draw() places it now."""
-        return [overlay_rect(anchor, image.shape[1], image.shape[0], *self.size) for image, anchor in self.overlays]
-
     @property
     def fading(self) -> bool:
         return time.monotonic() - self.fade_started < STYLE_FADE_SECONDS
@@ -235,14 +231,6 @@ class Renderer:
         GL.glBlendFunc(GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)
         GL.glDrawArrays(GL.GL_TRIANGLE_STRIP, 0, 4)
         GL.glDisable(GL.GL_BLEND)
-
-    def read_pixels(self) -> np.ndarray:
-        """The drawn (back) buffer as H x W x 3 uint8 BGR, top row first."""
-        window_w, window_h = glfw.get_framebuffer_size(self.window)
-        GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 1)
-        GL.glReadBuffer(GL.GL_BACK)
-        data = GL.glReadPixels(0, 0, window_w, window_h, GL.GL_BGR, GL.GL_UNSIGNED_BYTE)
-        return np.frombuffer(data, np.uint8).reshape(window_h, window_w, 3)[::-1].copy()
 
     def present(self) -> None:
         glfw.swap_buffers(self.window)

@@ -18,7 +18,8 @@ import torch
 from torch import nn
 
 from realtime.errors import UserError
-from realtime.io.images import bgr_to_tensor, fit_long_side, read_bgr
+from realtime.io.images import bgr_to_tensor, fit_long_side
+from realtime.io.user_files import read_bgr
 from realtime.model.vgg import MIN_PICTURE_SIDE, AdaINDecoder, VGGEncoder
 
 STYLE_LONG_SIDE = 512  # the style picture's statistics are taken at this size, as in the paper
