@@ -21,6 +21,7 @@ tune_for_realtime()  # as the app runs: before torch loads its OpenMP runtime (r
 
 import torch
 
+from realtime.engine.style_cache import PictureStyles
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.user_files import read_bgr
 from realtime.look import DEFAULT_STABILIZE, Look
@@ -50,7 +51,7 @@ def main() -> None:
     width, height = map(int, args.clip_size.split("x"))
     clip = read_clip(args.clip, args.max_frames, (width, height))
     registry = StyleRegistry()
-    engines = {model: StyleEngine(registry, torch.device("cpu"), "magenta", picture_model=model) for model in PICTURE_MODELS}
+    engines = {model: StyleEngine(registry, torch.device("cpu"), "magenta", pictures=PictureStyles(picture_model=model)) for model in PICTURE_MODELS}
     judge = StyleJudge(engines["magenta"], sample_photos(), args.folder, clip)
     rows = []
     for file_name in args.paintings.split(","):

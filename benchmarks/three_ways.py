@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import torch
 
+from realtime.engine.style_cache import PictureStyles
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.images import fit_long_side
 from realtime.io.user_files import read_bgr
@@ -54,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     photo = fit_long_side(read_bgr(args.photo), args.size)
-    engine = StyleEngine(StyleRegistry(), torch.device("cpu"), "lite", precision="fp32", picture_model="adain")
+    engine = StyleEngine(StyleRegistry(), torch.device("cpu"), "lite", precision="fp32", pictures=PictureStyles(picture_model="adain"))
     trained, trained_first, trained_again = timed_engine_run(engine, photo, args.style)
     adain, adain_first, adain_again = timed_engine_run(engine, photo, str(args.painting))
     scratch = args.output.with_suffix(".photo.png")

@@ -20,9 +20,9 @@ from realtime.styles.packs import load_pack_style
 from realtime.styles.registry import StyleRegistry
 
 
-def trained_network(registry: StyleRegistry, style: str, variant: str) -> tuple[torch.nn.Module, dict]:
+def trained_network(registry: StyleRegistry, style: str, model: str) -> tuple[torch.nn.Module, dict]:
     """The style's network; a picture style or a TorchScript file has none to export."""
-    ref = registry.resolve(style, variant)
+    ref = registry.resolve(style, model)
     if ref.kind != "network":
         what = "a picture style is painted by a shared network" if ref.kind == "picture" else "it is TorchScript already"
         raise UserError(f"cannot export {style}: {what}; export a trained style (a name from --list-styles, "
@@ -33,8 +33,8 @@ def trained_network(registry: StyleRegistry, style: str, variant: str) -> tuple[
     return load_style(ref.path)
 
 
-def export_torchscript(registry: StyleRegistry, style: str, variant: str, output: Path, half: bool = False) -> Path:
-    net, meta = trained_network(registry, style, variant)
+def export_torchscript(registry: StyleRegistry, style: str, model: str, output: Path, half: bool = False) -> Path:
+    net, meta = trained_network(registry, style, model)
     if half:
         net = net.half()
     frozen = torch.jit.freeze(torch.jit.script(net))
@@ -46,12 +46,12 @@ def export_torchscript(registry: StyleRegistry, style: str, variant: str, output
 ONNX_OPSET = 17
 
 
-def export_onnx(registry: StyleRegistry, style: str, variant: str, output: Path) -> Path:
+def export_onnx(registry: StyleRegistry, style: str, model: str, output: Path) -> Path:
     try:
         import onnx
     except ImportError:
         raise UserError("ONNX export needs the onnx package: pip install 'realtime[onnx]'") from None
-    net, meta = trained_network(registry, style, variant)
+    net, meta = trained_network(registry, style, model)
     sizes = {0: "batch", 2: "height", 3: "width"}
     with warnings.catch_warnings():  # the exporter's notes on constant folding are not the user's concern
         warnings.simplefilter("ignore")

@@ -10,7 +10,7 @@ from realtime.assets import user_styles
 from realtime.engine.segmenters import SEGMENTERS
 from realtime.io.outputs import CODECS, RecordingOptions, is_image_path
 from realtime.look import DEFAULT_STABILIZE, STROKE_SCALES, STYLIZE_MODES, Background, Look, MaskSettings
-from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES, TRAINING_RECIPES
+from realtime.model.architectures import ARCHITECTURES, MODELS, TRAINING_RECIPES
 from realtime.options import CLI, COMMAND_ONLY, RUN_AND_API, Option, section, settings_class
 from realtime.values import (
     MODEL_HELP,
@@ -72,7 +72,7 @@ RUN_OPTIONS: tuple[Option, ...] = (
         Option("--list-styles", bool, False, "list the styles, yours and the shipped ones, each with its folder, and exit",
                action="store_true", where=COMMAND_ONLY),
         Option("--device", str, "auto", "auto picks CUDA, then MPS, then the CPU", choices=DEVICES, where=RUN_AND_API),
-        Option("--model", str, "auto", MODEL_HELP, choices=("auto", *NETWORK_SIZES), where=RUN_AND_API),
+        Option("--model", str, "auto", MODEL_HELP, choices=("auto", *MODELS), where=RUN_AND_API),
         Option("--precision", str, "auto", "style network precision; auto: fp16 on CUDA, bf16 on CPUs with native bf16 "
                "(AMX), else fp32", choices=PRECISIONS, where=RUN_AND_API),
         Option("--size", tuple[int, int] | None, None, "processing and output size (default: the source's)",
@@ -216,7 +216,7 @@ class TrainConfig:
     style_image: Path | None  # None when a teacher network is the target
     name: str
     data: Path
-    variant: str = NETWORK_SIZES[0]  # a row of ARCHITECTURES (magenta: transfer learning from Magenta's network)
+    model: str = MODELS[0]  # a row of ARCHITECTURES (magenta: transfer learning from Magenta's network)
     train_layers: str = "all"  # "all" weights, or only the instance norms' scales and shifts ("norms")
     # None: the network's recipe (TRAINING_RECIPES)
     image_size: int | None = None
@@ -245,7 +245,7 @@ class TrainConfig:
     painting: dict[str, str] = field(default_factory=dict)
 
     def recipe(self) -> dict[str, float]:
-        return TRAINING_RECIPES[ARCHITECTURES[self.variant].recipe]
+        return TRAINING_RECIPES[ARCHITECTURES[self.model].recipe]
 
     def resolved(self) -> TrainConfig:
         """The settings with every field left at None taken from the network's recipe."""
@@ -256,7 +256,7 @@ class TrainConfig:
         return replace(config, steady_steps=config.resolved_steady_steps())
 
     def resolved_run_dir(self) -> Path:
-        return self.run_dir or Path("runs") / f"{self.name}-{self.variant}"
+        return self.run_dir or Path("runs") / f"{self.name}-{self.model}"
 
     def resolved_checkpoints(self) -> Path:
         return self.checkpoints or user_styles()

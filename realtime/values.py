@@ -7,11 +7,11 @@ import argparse
 from typing import Any
 
 from realtime.look import STROKE_SCALES, STYLIZE_MODES
-from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES
+from realtime.model.architectures import ARCHITECTURES, MODELS
 
-NETWORKS_HELP = "; ".join(f"{name}: {row.about}" for name, row in ARCHITECTURES.items())  # model/architectures.py
-MODEL_HELP = (f"style network; auto (= {NETWORK_SIZES[0]}); {NETWORKS_HELP}; "
-              f"a style without the one asked for runs the next of {', '.join(NETWORK_SIZES)}")
+MODELS_HELP = "; ".join(f"{name}: {row.about}" for name, row in ARCHITECTURES.items())  # model/architectures.py
+MODEL_HELP = (f"style network; auto (= {MODELS[0]}); {MODELS_HELP}; "
+              f"a style without the one asked for runs the next of {', '.join(MODELS)}")
 
 
 # Pixels a side. 16384 x 16384 is more than any H.264 or HEVC level holds, and 3 GB a frame in float pixels.

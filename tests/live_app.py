@@ -11,7 +11,7 @@ import torch
 from OpenGL import GL
 
 from realtime.app.recording import RecordingFormat
-from realtime.app.window_app import LiveApp
+from realtime.app.window_app import LiveApp, Outputs
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.capture import CaptureThread, open_video
 from realtime.io.outputs import RecordingOptions
@@ -31,8 +31,7 @@ def make_app(clip: Path, style_dir: Path, tmp_path: Path, loop: bool = False, lo
     source = open_video(str(clip))
     capture = CaptureThread(source, paced=True, loop=loop)
     live = LiveApp(capture, engine, look or Look("warm"), registry.names(), Renderer(*source.frame_size),
-                   recording_format=RecordingFormat.of(source, RecordingOptions()),
-                   screenshot_dir=tmp_path, record_dir=tmp_path, sinks=sinks)
+                   outputs=Outputs(RecordingFormat.of(source, RecordingOptions()), tmp_path, tmp_path, sinks))
     live.hud.show_hud = False  # compare the frame alone
     return live
 

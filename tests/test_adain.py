@@ -8,6 +8,7 @@ import skimage
 import torch
 from conftest import pattern_frame, run_cli
 
+from realtime.engine.style_cache import PictureStyles
 from realtime.engine.style_engine import StyleEngine
 from realtime.io.images import bgr_to_tensor
 from realtime.look import Look
@@ -25,7 +26,7 @@ def test_a_picture_as_style_moves_the_frame_toward_its_colours(style_dir, tmp_pa
     painting = tmp_path / "red.png"
     cv2.imwrite(str(painting), red_stripes())
     frame = pattern_frame(0, 96, 64)
-    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_model="adain")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", pictures=PictureStyles(picture_model="adain"))
     out = engine.process(frame, Look(str(painting)))
     assert out.shape == frame.shape
     assert np.abs(out.astype(int) - frame.astype(int)).mean() > 20
@@ -82,8 +83,7 @@ def test_mixing_two_pictures_blends_their_styles(style_dir, tmp_path):
     frame = pattern_frame(0, 96, 64)
 
     def stylized(style: str, mix: float = 0.5) -> np.ndarray:
-        engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_mix=mix,
-                             picture_model="adain")
+        engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", pictures=PictureStyles(mix, "adain"))
         return engine.process(frame, Look(style)).astype(int)
 
     both = f"{red},{blue}"
@@ -98,7 +98,7 @@ def test_picture_strength_is_adains_alpha_and_the_output_is_repeatable(style_dir
     painting = tmp_path / "red.png"
     cv2.imwrite(str(painting), red_stripes())
     frame = pattern_frame(0, 96, 64)
-    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_model="adain")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", pictures=PictureStyles(picture_model="adain"))
     full = engine.process(frame, Look(str(painting)))
     assert np.array_equal(full, engine.process(frame, Look(str(painting))))  # same input, same output
     none = engine.process(frame, Look(str(painting), strength=0.0)).astype(int)
@@ -115,7 +115,7 @@ def test_keep_colors_keeps_the_frames_chroma(style_dir, tmp_path):
     painting = tmp_path / "red.png"
     cv2.imwrite(str(painting), red_stripes())
     frame = cv2.resize(skimage.data.astronaut()[:, :, ::-1], (128, 128), interpolation=cv2.INTER_AREA)
-    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", picture_model="adain")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", precision="fp32", pictures=PictureStyles(picture_model="adain"))
 
     def chroma(image: np.ndarray) -> np.ndarray:
         return cv2.cvtColor(image, cv2.COLOR_BGR2YCrCb)[..., 1:].astype(int)

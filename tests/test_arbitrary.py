@@ -12,7 +12,7 @@ import skimage
 import torch
 from conftest import run_cli
 
-from realtime.engine.style_engine import StyleEngine
+from realtime.engine.style_engine import Sizes, StyleEngine
 from realtime.io.images import bgr_to_tensor, fit_long_side
 from realtime.look import Look
 from realtime.styles.arbitrary import ArbitraryNetwork, arbitrary_network, arbitrary_style, predictor_input
@@ -89,7 +89,7 @@ def test_a_picture_as_style_paints_live_through_the_engine(style_dir, tmp_path):
     frame = photo("astronaut", 320)
     # TorchScript, channels-last, a smaller inference size upsampled, the person mask: the engine's paths.
     engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "magenta", precision="fp32",
-                         inference_size=(160, 160))
+                         sizes=Sizes(inference=(160, 160)))
     style = engine.style(str(painting))
     assert isinstance(style.module, torch.jit.ScriptModule) and not style.strength_in_features
     out = engine.process(frame, Look(str(painting), stylize="person"))

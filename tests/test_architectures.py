@@ -13,7 +13,7 @@ from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, tensor_to_bgr
 from realtime.look import Look
-from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES, StyleArchitecture
+from realtime.model.architectures import ARCHITECTURES, MODELS, StyleArchitecture
 from realtime.settings import TrainConfig
 from realtime.styles.checkpoint import load_style, save_style
 from realtime.styles.registry import StyleRegistry
@@ -47,7 +47,7 @@ def tiny(tmp_path, monkeypatch) -> StyleArchitecture:
 
 
 def test_every_shipped_row_builds_the_network_its_checkpoints_hold():
-    assert NETWORK_SIZES == tuple(ARCHITECTURES) == ("magenta", "fast", "lite", "multistyle", "full")
+    assert MODELS == tuple(ARCHITECTURES) == ("magenta", "fast", "lite", "multistyle", "full")
     for name, row in ARCHITECTURES.items():
         net = row.build()
         assert net(torch.rand(1, 3, 32, 32)).shape == (1, 3, 32, 32), name
@@ -60,7 +60,7 @@ def test_a_new_architecture_saves_loads_and_runs_by_name(tiny, tmp_path):
     loaded, meta = load_style(tmp_path / "styles" / "dots.tiny.pt")
     assert type(loaded).__name__ == "TinyNet" and meta["architecture"] == {"channels": 4}
     registry = StyleRegistry(tmp_path / "styles")
-    assert registry.resolve("dots", "tiny").size == "tiny"
+    assert registry.resolve("dots", "tiny").model == "tiny"
     engine = StyleEngine(registry, torch.device("cpu"), "tiny", precision="fp32")
     frame = pattern_frame(2, 64, 48)
     got = engine.process(frame, Look("dots"))
@@ -82,7 +82,7 @@ def test_a_new_architecture_trains_with_its_rows_recipe(tiny, tmp_path, style_di
     from realtime.train import train
 
     write_photos(tmp_path / "photos", 6)
-    config = TrainConfig(style_image=None, teacher=style_dir / "warm.lite.pt", name="warm", variant="tiny",
+    config = TrainConfig(style_image=None, teacher=style_dir / "warm.lite.pt", name="warm", model="tiny",
                          data=tmp_path / "photos", image_size=32, batch_size=1, steps=2, checkpoints=tmp_path / "ck",
                          run_dir=tmp_path / "run", preview_every=2, save_every=2)
     assert config.resolved().steps == 2 and config.resolved().style_size == 384  # Johnson's recipe

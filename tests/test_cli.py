@@ -300,12 +300,12 @@ def test_run_without_options_is_the_default_settings():
                                      ["eval", "soak", "--input", "clip.mp4"]])
 def test_model_auto_is_the_transfer_learned_network(command):
     from realtime.cli import build_parser
-    from realtime.cli.measuring import device_and_variant
+    from realtime.cli.measuring import device_and_model
 
     args = build_parser()[0].parse_args(command)
     assert (args.device, args.model) == ("auto", "auto")
-    _, variant = device_and_variant(args)
-    assert variant == "magenta"
+    _, model = device_and_model(args)
+    assert model == "magenta"
 
 
 def test_list_styles_into_a_closed_pipe_exits_quietly(style_dir):

@@ -14,7 +14,7 @@ import torch
 from conftest import pattern_frame
 
 from realtime.engine.sizes import STROKE_REFERENCE_SIZE, multiple_of_4, resolve_inference_size
-from realtime.engine.style_engine import StyleEngine
+from realtime.engine.style_engine import Sizes, StyleEngine
 from realtime.errors import UserError
 from realtime.export import export_torchscript
 from realtime.io.images import bgr_to_tensor, tensor_to_bgr
@@ -33,7 +33,7 @@ def engine(style_dir):
 def test_output_has_the_processing_size(engine, style_dir):
     frame = pattern_frame(0, 250, 130)
     assert engine.process(frame, Look("warm")).shape == (130, 250, 3)
-    sized = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", output_size=(96, 64))
+    sized = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", sizes=Sizes(output=(96, 64)))
     assert sized.process(frame, Look("warm")).shape == (64, 96, 3)
 
 
@@ -82,18 +82,18 @@ def test_mirror_flips_the_frame(engine):
 
 def test_inference_size_auto_is_reduced_for_live_cpu_and_keeps_strokes_relative_in_files():
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    assert resolve_inference_size("auto", cpu, live=True, variant="lite") == (384, 216)
-    assert resolve_inference_size("auto", cpu, live=True, variant="fast") == (512, 288)  # as fast as lite at 384x216
+    assert resolve_inference_size("auto", cpu, live=True, model="lite") == (384, 216)
+    assert resolve_inference_size("auto", cpu, live=True, model="fast") == (512, 288)  # as fast as lite at 384x216
     # image and file modes: near the size the styles were made for, whatever the picture's size
-    assert resolve_inference_size("auto", cpu, live=False, variant="fast") == STROKE_REFERENCE_SIZE
-    assert resolve_inference_size("auto", cuda, live=False, variant="fast") == STROKE_REFERENCE_SIZE
-    assert resolve_inference_size("auto", cuda, live=True, variant="full") is None
-    assert resolve_inference_size("full", cpu, live=True, variant="lite") is None
-    assert resolve_inference_size((640, 360), cpu, live=False, variant="lite") == (640, 360)
+    assert resolve_inference_size("auto", cpu, live=False, model="fast") == STROKE_REFERENCE_SIZE
+    assert resolve_inference_size("auto", cuda, live=False, model="fast") == STROKE_REFERENCE_SIZE
+    assert resolve_inference_size("auto", cuda, live=True, model="full") is None
+    assert resolve_inference_size("full", cpu, live=True, model="lite") is None
+    assert resolve_inference_size((640, 360), cpu, live=False, model="lite") == (640, 360)
 
 
 def test_inference_size_keeps_the_aspect_and_is_divisible_by_4(style_dir):
-    capped = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", inference_size=(384, 216))
+    capped = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", sizes=Sizes(inference=(384, 216)))
     width, height = capped.inference_size(1920, 1080)
     assert width % 4 == 0 and height % 4 == 0
     assert width * height <= 384 * 216 * 1.05 and abs(width / height - 16 / 9) < 0.05
@@ -106,7 +106,7 @@ def test_inference_size_keeps_the_aspect_and_is_divisible_by_4(style_dir):
 def test_stroke_scale_runs_the_network_smaller_for_larger_strokes(style_dir):
     """Stroke scale 2 halves the network's width and height (strokes twice as large on the frame), at any cap;
     0.5 doubles them up to the frame's size."""
-    capped = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", inference_size=(960, 540))
+    capped = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", sizes=Sizes(inference=(960, 540)))
     assert capped.inference_size(6000, 4000) == (880, 588)
     assert capped.inference_size(6000, 4000, stroke_scale=2.0) == (440, 292)
     assert capped.inference_size(640, 360, stroke_scale=2.0) == (320, 180)
@@ -150,35 +150,35 @@ def test_pytorch_examples_checkpoint_loads_and_matches(tmp_path, style_dir):
     assert engine.style(str(path)).meta["architecture"]["pixel_range"] == 255.0
 
 
-def test_registry_prefers_the_asked_variant_and_suggests_names(style_dir):
+def test_registry_prefers_the_asked_model_and_suggests_names(style_dir):
     registry = StyleRegistry(style_dir)
     assert registry.names() == ["cool", "warm"]
-    assert registry.resolve("warm", "full").size == "lite"  # the only one there
-    assert registry.resolve("warm", "fast").size == "lite"
+    assert registry.resolve("warm", "full").model == "lite"  # the only one there
+    assert registry.resolve("warm", "fast").model == "lite"
     with pytest.raises(UserError, match="did you mean 'cool'"):
         registry.resolve("coll", "lite")
 
 
 def test_a_style_without_the_asked_network_runs_its_lite_one(tmp_path):
     """--model auto asks for fast on a CPU; a style trained as lite and full runs its lite network there."""
-    for variant in ("full", "lite"):
-        save_style(tmp_path / f"both.{variant}.pt", TransformerNet(FULL if variant == "full" else LITE),
-                   variant, {"name": "both"})
+    for model in ("full", "lite"):
+        save_style(tmp_path / f"both.{model}.pt", TransformerNet(FULL if model == "full" else LITE),
+                   model, {"name": "both"})
     registry = StyleRegistry(tmp_path)
-    assert [registry.resolve("both", asked).size for asked in ("fast", "lite", "full")] == ["lite", "lite", "full"]
+    assert [registry.resolve("both", asked).model for asked in ("fast", "lite", "full")] == ["lite", "lite", "full"]
 
 
 def test_a_style_ref_says_its_kind_and_size(style_dir, tmp_path):
     """What a style is (a network, an exported one, a picture) and, found by name, which network size."""
     registry = StyleRegistry(style_dir)
-    assert (registry.resolve("warm", "fast").kind, registry.resolve("warm", "fast").size) == ("network", "lite")
+    assert (registry.resolve("warm", "fast").kind, registry.resolve("warm", "fast").model) == ("network", "lite")
     by_path = registry.resolve(str(style_dir / "warm.lite.pt"), "fast")
-    assert (by_path.kind, by_path.size) == ("network", None)
+    assert (by_path.kind, by_path.model) == ("network", None)
     (tmp_path / "warm.ts").write_bytes(b"x")
     assert registry.resolve(str(tmp_path / "warm.ts"), "fast").kind == "exported"
     cv2.imwrite(str(tmp_path / "dots.png"), np.zeros((8, 8, 3), np.uint8))
     picture = registry.resolve(str(tmp_path / "dots.png"), "fast")
-    assert (picture.kind, picture.size, picture.pictures) == ("picture", None, (tmp_path / "dots.png",))
+    assert (picture.kind, picture.model, picture.pictures) == ("picture", None, (tmp_path / "dots.png",))
 
 
 def test_exported_torchscript_runs_in_the_engine(style_dir, tmp_path):

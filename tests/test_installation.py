@@ -155,7 +155,7 @@ def test_log_file_records_health_and_styles(tmp_path, still_clip, style_dir):
     if not os.environ.get("DISPLAY"):
         pytest.skip("the show runs in the window: needs xvfb-run")
     from realtime.app.show import Show
-    from realtime.app.window_app import LiveApp
+    from realtime.app.window_app import LiveApp, Supervision
     from realtime.engine.style_engine import StyleEngine
     from realtime.look import Look
     from realtime.styles.registry import StyleRegistry
@@ -167,7 +167,7 @@ def test_log_file_records_health_and_styles(tmp_path, still_clip, style_dir):
     engine = StyleEngine(registry, torch.device("cpu"), "lite")
     app = LiveApp(CaptureThread(open_video(str(still_clip)), paced=True, loop=True), engine, Look("warm"),
                   registry.names(), Renderer(192, 112), show=Show([("cool", None), ("warm", "person")], 0.5),
-                  health_every=0.5)
+                  supervision=Supervision(health_every=0.5))
     app.start()
     styles_seen = set()
     try:
@@ -200,7 +200,7 @@ def test_one_minute_soak(clip, style_dir, tmp_path):
 
 
 def keep_going_app(source, style_dir):
-    from realtime.app.window_app import LiveApp
+    from realtime.app.window_app import LiveApp, Supervision
     from realtime.engine.style_engine import StyleEngine
     from realtime.look import Look
     from realtime.styles.registry import StyleRegistry
@@ -209,7 +209,7 @@ def keep_going_app(source, style_dir):
     registry = StyleRegistry(style_dir)
     engine = StyleEngine(registry, torch.device("cpu"), "lite")
     return LiveApp(CaptureThread(source, paced=True), engine, Look("warm"), registry.names(), Renderer(192, 112),
-                   keep_going=True)
+                   supervision=Supervision(keep_going=True))
 
 
 def step_while(app, condition, deadline: float) -> None:

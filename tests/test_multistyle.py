@@ -15,6 +15,7 @@ from test_train import write_photos
 
 from realtime.app.remote import RemoteControl
 from realtime.assets import SHIPPED_CHECKPOINTS
+from realtime.engine.style_cache import PictureStyles
 from realtime.engine.style_engine import StyleEngine
 from realtime.errors import UserError
 from realtime.io.images import bgr_to_tensor, fit_long_side, tensor_to_bgr
@@ -69,7 +70,7 @@ def test_a_blend_of_weight_0_and_1_is_each_style_alone_and_between_is_the_norms_
     frame = tensor_to_bgr(content)
     alone = {name: engine.process(frame, Look(name)) for name in ("electric_strokes", "ice_blue")}
     for mix, expected in ((0.0, alone["electric_strokes"]), (1.0, alone["ice_blue"])):
-        blended = StyleEngine(registry, torch.device("cpu"), "multistyle", precision="fp32", picture_mix=mix)
+        blended = StyleEngine(registry, torch.device("cpu"), "multistyle", precision="fp32", pictures=PictureStyles(mix))
         assert np.array_equal(blended.process(frame, Look("electric_strokes,ice_blue")), expected)
     halfway = pack.single([0.5 if slot in (3, 14) else 0.0 for slot in range(pack.slots)])
     with torch.no_grad():
@@ -101,7 +102,7 @@ def test_the_remote_takes_two_styles_of_a_pack_and_the_engine_paints_their_mix()
         with pytest.raises(ValueError, match="two styles of one pack, e.g."):
             remote.submit("style", bad, "test")
     assert remote.pending() == [("style", "ice_blue,red_embers")]
-    engine = StyleEngine(registry, torch.device("cpu"), "multistyle", precision="fp32", picture_mix=0.3)
+    engine = StyleEngine(registry, torch.device("cpu"), "multistyle", precision="fp32", pictures=PictureStyles(0.3))
     frame = pattern_frame(0, 96, 64)
     mixed, *alone = (engine.process(frame, Look(name, stabilize=0)) for name in
                      ("ice_blue,red_embers", "ice_blue", "red_embers"))
@@ -128,7 +129,7 @@ def test_a_painting_trains_into_a_new_slot_from_the_nearest_and_changes_only_nor
     stripes = np.zeros((96, 96, 3), np.uint8)
     stripes[:, ::8] = (40, 200, 250)
     cv2.imwrite(str(painting), stripes)
-    common = dict(style_image=painting, data=tmp_path / "photos", variant="multistyle", image_size=64, style_size=96,
+    common = dict(style_image=painting, data=tmp_path / "photos", model="multistyle", image_size=64, style_size=96,
                   train_layers="norms", temporal_weight=0.0, steady_steps=0, preview_every=50, mixed_precision=False,
                   checkpoints=tmp_path / "styles", learning_rate=5e-3)
     first = train(TrainConfig(name="stripes0", steps=1, run_dir=tmp_path / "run0", **common))

@@ -9,7 +9,7 @@ from conftest import shared_data
 
 from realtime.engine.composite import BackgroundLayer, compose
 from realtime.engine.person_mask import GENERAL, LANDSCAPE, PersonSegmenter
-from realtime.engine.style_engine import StyleEngine
+from realtime.engine.style_engine import Masking, StyleEngine
 from realtime.look import Background, Look, MaskSettings
 from realtime.measure.segmentation_eval import accuracy, boundary_f, dice, parity
 from realtime.styles.registry import StyleRegistry
@@ -181,7 +181,7 @@ def test_a_new_segmenter_is_a_module_and_a_row(style_dir, tmp_path, monkeypatch)
     (tmp_path / "half_segmenter.py").write_text(HALF_SEGMENTER)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setitem(SEGMENTERS, "half", "half_segmenter:left_half")
-    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", segmenter="half")
+    engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", masking=Masking("half"))
     image = np.full((48, 64, 3), 128, np.uint8)
     out = engine.process(image, Look("warm", stylize="person")).astype(int)
     assert (out[:, 32:] == 128).all() and np.abs(out[:, :32] - 128).mean() > 10

@@ -17,21 +17,21 @@ from realtime.styles.checkpoint import load_style
 from realtime.styles.registry import StyleRegistry
 
 REGISTRY = StyleRegistry(CHECKPOINTS)
-SHIPPED = [(name, variant) for name in REGISTRY.names() for variant in REGISTRY.variants(name)]
+SHIPPED = [(name, model) for name in REGISTRY.names() for model in REGISTRY.models(name)]
 
 
 PLANNED = {"starry_night", "the_scream", "great_wave", "composition_vii", "udnie", "la_grande_jatte",
            "water_lilies", "shipwreck"}
 
 
-def test_the_planned_styles_ship_with_a_lite_variant():
+def test_the_planned_styles_ship_with_a_lite_model():
     assert PLANNED <= set(REGISTRY.names())
-    assert all("lite" in REGISTRY.variants(name) for name in PLANNED)
+    assert all("lite" in REGISTRY.models(name) for name in PLANNED)
 
 
-@pytest.mark.parametrize("name, variant", SHIPPED)
-def test_shipped_style_loads_with_metadata_and_stylizes(name, variant):
-    ref = REGISTRY.resolve(name, variant)
+@pytest.mark.parametrize("name, model", SHIPPED)
+def test_shipped_style_loads_with_metadata_and_stylizes(name, model):
+    ref = REGISTRY.resolve(name, model)
     _, meta = load_style(ref.path)
     if ref.slots:  # a slot of the 26-style pack: its network says where it came from and under which licence
         assert "Apache License 2.0" in meta["license"] and "multistyle26.onnx" in meta["source"]
@@ -39,7 +39,7 @@ def test_shipped_style_loads_with_metadata_and_stylizes(name, variant):
         assert meta["name"] == name
         assert meta["painting"]["title"] and meta["painting"]["artist"] and meta["painting"]["year"]
         assert meta["training"]["steps"] > 0 and meta["final_losses"]
-    engine = StyleEngine(REGISTRY, torch.device("cpu"), variant)
+    engine = StyleEngine(REGISTRY, torch.device("cpu"), model)
     frame = pattern_frame(2, 192, 108)
     out = engine.process(frame, Look(name))
     assert np.abs(out.astype(int) - frame.astype(int)).mean() > 10
@@ -67,7 +67,7 @@ def test_shipped_style_paints_rather_than_blurs(name, astronaut):
 
 
 # A fast network ships only where `eval style` found it within 10 % of its lite teacher (docs/styles.md).
-WITH_FAST = sorted(name for name in PLANNED if "fast" in REGISTRY.variants(name))
+WITH_FAST = sorted(name for name in PLANNED if "fast" in REGISTRY.models(name))
 
 
 def test_every_style_ships_a_fast_network():
@@ -82,7 +82,7 @@ def test_the_fast_network_keeps_its_lite_teacher_look(name, astronaut):
 
     from realtime.measure.style_quality import detail
 
-    assert REGISTRY.resolve(name, "fast").size == "fast"
+    assert REGISTRY.resolve(name, "fast").model == "fast"
     _, meta = load_style(REGISTRY.resolve(name, "fast").path)
     assert meta["distilled_from"]["file"] == f"{name}.lite.pt"
     lite = StyleEngine(REGISTRY, torch.device("cpu"), "lite").process(astronaut, Look(name))
@@ -95,7 +95,7 @@ def test_every_style_ships_a_network_fine_tuned_from_magentas():
     """The bundled styles were made by transfer learning: Magenta's arbitrary network conditioned on the painting,
     then fine-tuned on it (docs/styles.md); `--model auto` runs them."""
     for name in sorted(PLANNED):
-        assert REGISTRY.resolve(name, "magenta").size == "magenta"
+        assert REGISTRY.resolve(name, "magenta").model == "magenta"
         _, meta = load_style(REGISTRY.resolve(name, "magenta").path)
         assert meta["fine_tuned_from"]["file"] == "magenta_arbitrary.pt"
         assert meta["fine_tuned_from"]["training"]["conditioned_on"] == meta["style_image"]
@@ -118,6 +118,6 @@ def test_the_magenta_network_paints_closer_to_its_painting_than_the_lite_one(nam
     painting = Path(data) / "styles" / meta["style_image"]
     assert painting.is_file(), f"REALTIME_DATA is set but {painting} is missing"
     distance = GramDistance(VGGEncoder(STYLE_LAYERS[-1]), read_bgr(painting))
-    outputs = {variant: StyleEngine(REGISTRY, torch.device("cpu"), variant).process(astronaut, Look(name))
-               for variant in ("magenta", "lite")}
+    outputs = {model: StyleEngine(REGISTRY, torch.device("cpu"), model).process(astronaut, Look(name))
+               for model in ("magenta", "lite")}
     assert distance(outputs["magenta"]) < distance(outputs["lite"]) * (1.1 if name in ("the_scream", "udnie") else 1.0)

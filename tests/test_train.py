@@ -51,7 +51,7 @@ def test_short_training_lowers_the_loss_and_registers_the_style(tmp_path):
     stripes[:, ::8] = (30, 200, 240)
     cv2.imwrite(str(tmp_path / "painting.png"), stripes)
     checkpoints = tmp_path / "checkpoints"
-    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="stripes", data=tmp_path / "photos", variant="lite",
+    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="stripes", data=tmp_path / "photos", model="lite",
                              image_size=32, style_size=64, steps=40, steady_steps=0, batch_size=2, content_weight=1.0,
                              checkpoints=checkpoints,
                              run_dir=tmp_path / "run", preview_every=20, save_every=20,
@@ -72,7 +72,7 @@ def test_short_training_lowers_the_loss_and_registers_the_style(tmp_path):
 def test_train_resumes_from_its_saved_state(tmp_path):
     write_photos(tmp_path / "photos", 8)
     cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (0, 0, 255), np.uint8))
-    common = dict(style_image=tmp_path / "painting.png", name="red", data=tmp_path / "photos", variant="lite", image_size=32,
+    common = dict(style_image=tmp_path / "painting.png", name="red", data=tmp_path / "photos", model="lite", image_size=32,
                   style_size=32, batch_size=2, checkpoints=tmp_path / "ck", run_dir=tmp_path / "run",
                   preview_every=10, save_every=10)
     train(TrainConfig(steps=10, **common))
@@ -108,8 +108,8 @@ def test_fine_tuning_starts_from_the_trained_style(tmp_path):
     cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (0, 200, 255), np.uint8))
     common = dict(style_image=tmp_path / "painting.png", data=tmp_path / "photos", image_size=32, style_size=32,
                   batch_size=2, content_weight=1.0, checkpoints=tmp_path / "ck", preview_every=10, save_every=10)
-    parent = train(TrainConfig(name="orange", variant="lite", steps=30, run_dir=tmp_path / "run", **common))
-    child = train(TrainConfig(name="orange_steady", variant="lite", steps=5, steady_steps=5, init_from=parent,
+    parent = train(TrainConfig(name="orange", model="lite", steps=30, run_dir=tmp_path / "run", **common))
+    child = train(TrainConfig(name="orange_steady", model="lite", steps=5, steady_steps=5, init_from=parent,
                               run_dir=tmp_path / "fine", **common))
     assert first_logged_loss(tmp_path / "fine") < 0.5 * first_logged_loss(tmp_path / "run")
     _, meta = load_style(child)
@@ -117,13 +117,13 @@ def test_fine_tuning_starts_from_the_trained_style(tmp_path):
     assert meta["fine_tuned_from"]["training"]["steps"] == 30
     assert meta["training"]["steady_steps"] == 5
     with pytest.raises(UserError, match="not a full network"):
-        train(TrainConfig(name="bigger", variant="full", steps=1, init_from=parent, run_dir=tmp_path / "big", **common))
+        train(TrainConfig(name="bigger", model="full", steps=1, init_from=parent, run_dir=tmp_path / "big", **common))
 
 
 def test_the_last_steps_weigh_the_temporal_term_more(tmp_path):
     write_photos(tmp_path / "photos", 8)
     cv2.imwrite(str(tmp_path / "painting.png"), np.full((32, 32, 3), (40, 160, 40), np.uint8))
-    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="green", data=tmp_path / "photos", variant="lite",
+    path = train(TrainConfig(style_image=tmp_path / "painting.png", name="green", data=tmp_path / "photos", model="lite",
                              image_size=32, style_size=32, batch_size=2, steps=8, steady_steps=3,
                              temporal_weight=1.0, steady_temporal_weight=1000.0, checkpoints=tmp_path / "ck",
                              run_dir=tmp_path / "run", preview_every=8, save_every=8))
@@ -133,11 +133,11 @@ def test_the_last_steps_weigh_the_temporal_term_more(tmp_path):
     assert load_style(path)[1]["training"]["steady_steps"] == 3
     _, meta = load_style(tmp_path / "run" / "before-steady.pt")  # the network as the steady phase found it
     assert meta["step"] == 5
-    assert TrainConfig(style_image=Path(), name="", data=Path(), variant="lite", steps=4000).resolved_steady_steps() == 800
+    assert TrainConfig(style_image=Path(), name="", data=Path(), model="lite", steps=4000).resolved_steady_steps() == 800
     assert TrainConfig(style_image=None, teacher=Path("t.pt"), name="", data=Path(), steps=400).resolved_steady_steps() == 0
     transfer = TrainConfig(style_image=Path(), name="", data=Path()).resolved()  # the transfer path's recipe
     assert (transfer.steps, transfer.steady_steps, transfer.image_size, transfer.style_size) == (120, 120, 256, 512)
-    assert TrainConfig(style_image=Path(), name="", data=Path(), variant="lite", content_weight=3.0).resolved().content_weight == 3.0
+    assert TrainConfig(style_image=Path(), name="", data=Path(), model="lite", content_weight=3.0).resolved().content_weight == 3.0
 
 
 def test_distillation_learns_the_teacher_into_the_fast_network(tmp_path, style_dir):
@@ -149,7 +149,7 @@ def test_distillation_learns_the_teacher_into_the_fast_network(tmp_path, style_d
     write_photos(tmp_path / "photos", 8)
     teacher_path = style_dir / "warm.lite.pt"
     teacher, teacher_meta = load_style(teacher_path)
-    config = TrainConfig(style_image=None, teacher=teacher_path, name="warm", variant="fast", data=tmp_path / "photos",
+    config = TrainConfig(style_image=None, teacher=teacher_path, name="warm", model="fast", data=tmp_path / "photos",
                          image_size=32, batch_size=2, steps=40, steady_steps=0, learning_rate=5e-3, checkpoints=tmp_path / "ck",
                          run_dir=tmp_path / "run", preview_every=40, save_every=40)
     path = train(config)
@@ -201,7 +201,7 @@ def test_transfer_learning_starts_from_magentas_network_conditioned_on_the_paint
     config = TrainConfig(style_image=painting, name="coffee", data=tmp_path / "photos", image_size=64, style_size=96,
                          steps=10, steady_steps=0, temporal_weight=0.0, content_weight=0.5, learning_rate=rate, train_layers=layers,
                          checkpoints=tmp_path / "ck", run_dir=tmp_path / "run", preview_every=10, save_every=10)
-    assert config.variant == "magenta"
+    assert config.model == "magenta"
     path = train(config)
     assert path == tmp_path / "ck" / "coffee.magenta.pt"
     net, meta = load_style(path)

@@ -12,7 +12,7 @@ from realtime.engine import person_mask
 from realtime.engine.composite import LUMA, luma
 from realtime.engine.guided_filter import box_mean
 from realtime.engine.resize import bilinear
-from realtime.engine.style_engine import StyleEngine
+from realtime.engine.style_engine import Sizes, StyleEngine
 from realtime.engine.upsample import upsample
 from realtime.look import Look
 from realtime.settings import UPSAMPLE_MODES
@@ -47,8 +47,7 @@ def test_every_mode_runs_in_the_engine_at_a_smaller_inference_size(style_dir):
     frame = np.zeros((90, 160, 3), np.uint8)
     frame[:, 80:] = 200
     for mode in UPSAMPLE_MODES:
-        engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", inference_size=(80, 44),
-                             upsample_mode=mode)
+        engine = StyleEngine(StyleRegistry(style_dir), torch.device("cpu"), "lite", sizes=Sizes(inference=(80, 44), upsample=mode))
         out = engine.process(frame, Look("warm"))
         assert out.shape == frame.shape
         assert engine.inference_size(160, 90) == (80, 44)

@@ -90,8 +90,10 @@ def run_image(settings: RunSettings, engine: StyleEngine) -> RunReport:
 def run_window(settings: RunSettings, source: Source, engine: StyleEngine, registry: StyleRegistry) -> None:
     """The live window; a file plays at its own frame rate."""
     from realtime.app.show import Show
-    from realtime.app.window_app import (
-        LiveApp,  # needs GLFW and OpenGL, which file mode does not
+    from realtime.app.window_app import (  # needs GLFW and OpenGL, which file mode does not
+        LiveApp,
+        Outputs,
+        Supervision,
     )
     from realtime.window.renderer import Renderer
 
@@ -114,10 +116,10 @@ def run_window(settings: RunSettings, source: Source, engine: StyleEngine, regis
         close_all(sinks)
         renderer.close()
         raise
-    app = LiveApp(capture, engine, settings.look(), styles, renderer,
-                  recording_format=RecordingFormat.of(source, settings.recording, settings.input),
-                  screenshot_dir=settings.screenshot_dir, record_dir=settings.record_dir, show=show,
-                  health_every=settings.health_every, remote=remote, keep_going=settings.keep_going, sinks=sinks)
+    outputs = Outputs(RecordingFormat.of(source, settings.recording, settings.input), settings.record_dir,
+                      settings.screenshot_dir, sinks)
+    app = LiveApp(capture, engine, settings.look(), styles, renderer, outputs=outputs, show=show, remote=remote,
+                  supervision=Supervision(settings.health_every, settings.keep_going))
     try:
         if settings.output is not None:
             app.recording.start(settings.output)

@@ -27,7 +27,7 @@ class RunReport:
            size: tuple[int, int], seconds: float, frames: int, dropped: int = 0) -> RunReport:
         ref = engine.style(settings.style).ref
         # A checkpoint given by path reports "file": its size is not known from its name.
-        model = settings.picture_model if ref.kind == "picture" else ref.size or "file"
+        model = settings.picture_model if ref.kind == "picture" else ref.model or "file"
         return cls(input_name, str(output) if output else None, size, ref.name, model, str(engine.device),
                    round(seconds, 3), frames, dropped)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -35,26 +37,44 @@ IDLE_REDRAW_SECONDS = 0.1  # redraw this often even when nothing changes (window
 log = logging.getLogger("realtime")
 
 
+@dataclass(frozen=True)
+class Outputs:
+    """Where the app's frames go besides the window: the one recording (R, the remote, --output; its format,
+    None: no recording) into record_dir, screenshots (S) into screenshot_dir, and the other sinks (virtual
+    camera, NDI) the engine thread writes every frame to."""
+    recording_format: RecordingFormat | None = None
+    record_dir: Path = Path(".")
+    screenshot_dir: Path = Path(".")
+    sinks: Sequence[FrameSink] = ()
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """How the app watches over itself: a health line in the log every health_every seconds, and
+    --keep-going (a failed capture or engine thread restarted, realtime.app.restarts)."""
+    health_every: float = 60.0
+    keep_going: bool = False
+
+
 class LiveApp:
     """The main thread's loop. Its jobs live apart: `recording` (realtime.app.recording), `restarts` (the
     --keep-going policy), `hud` (what the overlays draw; realtime.app.hud_state), and what keys and remote
-    commands do (realtime.app.controls, which sees the app only as `Controlled`)."""
+    commands do (realtime.app.controls, which sees the app only as `Controlled`). `show` (--cycle) and
+    `remote` (--http-port, --osc-port) change the style too."""
 
     def __init__(self, capture: CaptureThread, engine: StyleEngine, look: Look, styles: list[str],
-                 renderer: Renderer, recording_format: RecordingFormat | None = None,
-                 screenshot_dir: Path = Path("."), record_dir: Path = Path("."), show: Show | None = None,
-                 health_every: float = 60.0, remote: RemoteControl | None = None, keep_going: bool = False,
-                 sinks: list[FrameSink] = ()):
+                 renderer: Renderer, *, outputs: Outputs = Outputs(), show: Show | None = None,
+                 remote: RemoteControl | None = None, supervision: Supervision = Supervision()):
         self.capture, self.engine, self.look, self.styles = capture, engine, look, styles
-        self.renderer, self.screenshot_dir = renderer, screenshot_dir
-        self.sinks = list(sinks)
-        self.hud = HudState(look, f"{engine.device.type} / {engine.variant}")
+        self.renderer, self.screenshot_dir = renderer, outputs.screenshot_dir
+        self.sinks = list(outputs.sinks)
+        self.hud = HudState(look, f"{engine.device.type} / {engine.model}")
         # The one recording (R, the remote, --output): a sink of the engine thread, which outlives restarts.
-        self.recording = Recording(recording_format, record_dir, self.hud)
+        self.recording = Recording(outputs.recording_format, outputs.record_dir, self.hud)
         self.worker = EngineWorker(engine, capture, look, self._engine_outputs())
         self.show, self.remote = show, remote
-        self.restarts = RestartPolicy(keep_going)
-        self.health_every, self._last_health = health_every, time.monotonic()
+        self.restarts = RestartPolicy(supervision.keep_going)
+        self.health_every, self._last_health = supervision.health_every, time.monotonic()
         self.meter = FrameRateMeter()
         self.overlays = Overlays(renderer)
         self.checkerboard = Checkerboard()  # behind a cut-out (--background transparent)
@@ -66,7 +86,7 @@ class LiveApp:
 
     def start(self) -> None:
         log.info("started: %s, style %s, %s / %s", self.capture.source.description, self.look.style,
-                 self.engine.device.type, self.engine.variant)
+                 self.engine.device.type, self.engine.model)
         self.capture.start()
         self.worker.start()
         if self.show is not None:

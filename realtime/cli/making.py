@@ -11,7 +11,7 @@ from realtime.cli.values import OneLineErrorParser, settings_from
 from realtime.errors import UserError
 from realtime.settings import (
     DEVICES,
-    NETWORK_SIZES,
+    MODELS,
     SEGMENTER_MODELS,
     TRAIN_LAYERS,
     TRAINING_RECIPES,
@@ -19,7 +19,7 @@ from realtime.settings import (
     SegmentationTrainConfig,
     TrainConfig,
 )
-from realtime.values import NETWORKS_HELP, non_negative_int, positive_int, unit_interval
+from realtime.values import MODELS_HELP, non_negative_int, positive_int, unit_interval
 
 TRAIN_KINDS = ("style", "segmentation")  # `realtime train --style-image ...` means `realtime train style ...`
 
@@ -40,8 +40,8 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style-image", type=Path, help="the painting to learn (or --teacher)")
     parser.add_argument("--name", required=True, help="style name: saved as NAME.MODEL.pt, where --style NAME finds it")
     parser.add_argument("--data", type=Path, required=True, help="folder of content photos")
-    parser.add_argument("--model", dest="variant", default=defaults.variant, choices=NETWORK_SIZES,
-                        help=f"default: {defaults.variant}; {NETWORKS_HELP} (the recipes below: magenta starts from "
+    parser.add_argument("--model", default=defaults.model, choices=MODELS,
+                        help=f"default: {defaults.model}; {MODELS_HELP} (the recipes below: magenta starts from "
                              "Magenta's network conditioned on the painting, the others from random weights)")
     parser.add_argument("--train-layers", default=defaults.train_layers, choices=TRAIN_LAYERS,
                         help="all weights, or only the instance norms' scales and shifts (default: all)")
@@ -92,7 +92,7 @@ def add_style_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command_train(args: argparse.Namespace) -> None:
     from realtime.styles.packs import style_file
-    from realtime.styles.registry import PACK_NETWORK, StyleRegistry
+    from realtime.styles.registry import PACK_MODEL, StyleRegistry
     from realtime.train import train
 
     painting = {k: v for k, v in (("title", args.title), ("artist", args.artist), ("year", args.year)) if v}
@@ -102,10 +102,10 @@ def command_train(args: argparse.Namespace) -> None:
     config = settings_from(TrainConfig, args, init_from=None, teacher=None, save_every=args.preview_every, painting=painting)
     run_dir = config.resolved_run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
-    init_from = style_file(registry, args.init_from, args.variant, run_dir) if args.init_from else None
+    init_from = style_file(registry, args.init_from, args.model, run_dir) if args.init_from else None
     # A smaller network learns from a style's lite network; a pack's network from the style's own slot.
-    teacher_variant = PACK_NETWORK if args.variant == PACK_NETWORK else "lite"
-    teacher = style_file(registry, args.teacher, teacher_variant, run_dir) if args.teacher else None
+    teacher_model = PACK_MODEL if args.model == PACK_MODEL else "lite"
+    teacher = style_file(registry, args.teacher, teacher_model, run_dir) if args.teacher else None
     path = train(replace(config, init_from=init_from, teacher=teacher))
     print(f"saved {path}; run it with --style {path if args.checkpoints else args.name}")
 
@@ -152,8 +152,8 @@ def command_train_segmentation(args: argparse.Namespace) -> None:
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--style", required=True, metavar="NAME|PATH")
-    parser.add_argument("--model", default=NETWORK_SIZES[0], choices=NETWORK_SIZES,
-                        help=f"which of the style's networks (default: {NETWORK_SIZES[0]})")
+    parser.add_argument("--model", default=MODELS[0], choices=MODELS,
+                        help=f"which of the style's networks (default: {MODELS[0]})")
     parser.add_argument("--output", type=Path, required=True, metavar="FILE.ts|FILE.onnx")
     parser.add_argument("--format", choices=("torchscript", "onnx"),
                         help="default: from the output's extension (.onnx: ONNX, else TorchScript)")

@@ -21,7 +21,7 @@ from realtime.values import (
     positive_int,
 )
 from realtime.errors import UserError
-from realtime.settings import DEFAULT_STYLE, DEFAULT_UPSAMPLE, DEVICES, NETWORK_SIZES, PRECISIONS, UPSAMPLE_MODES
+from realtime.settings import DEFAULT_STYLE, DEFAULT_UPSAMPLE, DEVICES, MODELS, PRECISIONS, UPSAMPLE_MODES
 
 if TYPE_CHECKING:
     import torch
@@ -54,16 +54,16 @@ def add_device_arguments(parser: argparse.ArgumentParser) -> None:
     """--device and --model, as `realtime run` has them."""
     parser.add_argument("--device", default="auto", choices=DEVICES,
                         help="auto picks CUDA, then MPS, then the CPU")
-    parser.add_argument("--model", default="auto", choices=("auto", *NETWORK_SIZES),
+    parser.add_argument("--model", default="auto", choices=("auto", *MODELS),
                         help=MODEL_HELP)
 
 
-def device_and_variant(args: argparse.Namespace) -> tuple[torch.device, str]:
+def device_and_model(args: argparse.Namespace) -> tuple[torch.device, str]:
     """What --device and --model mean on this machine (the rule lives in realtime.engine.device)."""
-    from realtime.engine.device import network_variant, pick_device
+    from realtime.engine.device import pick_device, resolve_model
 
     device = pick_device(args.device)
-    return device, network_variant(args.model)
+    return device, resolve_model(args.model)
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
@@ -178,9 +178,9 @@ def evaluate_soak(args: argparse.Namespace) -> tuple[dict, str]:
 
     if not args.input.is_file():
         raise UserError(f"input not found: {args.input}")
-    device, variant = device_and_variant(args)
-    report = soak(args.input, StyleRegistry(), args.minutes, args.cycle, args.size, device=device, variant=variant)
-    return {"input": str(args.input), "device": str(device), "model": variant, **report.to_dict()}, report.summary()
+    device, model = device_and_model(args)
+    report = soak(args.input, StyleRegistry(), args.minutes, args.cycle, args.size, device=device, model=model)
+    return {"input": str(args.input), "device": str(device), "model": model, **report.to_dict()}, report.summary()
 
 
 def evaluate_temporal(args: argparse.Namespace) -> tuple[dict, str]:
@@ -228,7 +228,7 @@ def evaluate_styles(args: argparse.Namespace) -> tuple[dict, str]:
     if not styles:
         raise UserError(f"no styles in {registry.searched()}")
     clip = read_clip(args.clip, args.max_frames, args.clip_size) if args.clip else None
-    engine = StyleEngine(registry, *device_and_variant(args))  # full size, as image and file modes
+    engine = StyleEngine(registry, *device_and_model(args))  # full size, as image and file modes
     return report_styles(StyleJudge(engine, photos_in(args.images), args.paintings, clip), styles)
 
 
@@ -259,7 +259,7 @@ def command_sheet(args: argparse.Namespace) -> None:
     styles = args.styles or registry.names()
     if not styles:
         raise UserError(f"no styles in {registry.searched()}")
-    engine = StyleEngine(registry, *device_and_variant(args))
+    engine = StyleEngine(registry, *device_and_model(args))
     sheet, painted = contact_sheet(engine, styles, args.photos, args.paintings)
     write_image(args.output, sheet)
     if not painted:

@@ -59,13 +59,13 @@ def list_styles() -> None:
     if not registry.names():
         print(f"no styles in {registry.searched()}")
     for name in registry.names():
-        variants = registry.variants(name)
-        ref = registry.resolve(name, variants[0])
+        models = registry.models(name)
+        ref = registry.resolve(name, models[0])
         painting = {**load_style(ref.path)[1], **registry.slot_meta(name)}.get("painting", {})
         about = f"{painting.get('title', '')}, {painting.get('artist', '')} ({painting.get('year', '')})" if painting else ""
         if ref.slots and not painting:
             about = f"slot {ref.slots[0]} of the style pack {ref.path.name}"
-        print(f"{name:<20} {'/'.join(variants):<29} {about:<60} {registry.home(name)}")
+        print(f"{name:<20} {'/'.join(models):<29} {about:<60} {registry.home(name)}")
 
 
 def command_run(args: argparse.Namespace) -> None:

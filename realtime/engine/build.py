@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from realtime.engine.device import network_variant, pick_device
+from realtime.engine.device import pick_device, resolve_model
 from realtime.engine.memory import check_frame_memory
 from realtime.engine.sizes import resolve_inference_size
-from realtime.engine.style_engine import StyleEngine
+from realtime.engine.style_cache import PictureStyles
+from realtime.engine.style_engine import Masking, Sizes, StyleEngine
 from realtime.settings import DEFAULT_SEGMENTER, RunSettings
 from realtime.styles.registry import StyleRegistry
 
@@ -20,14 +21,15 @@ def build_engine(settings: RunSettings, registry: StyleRegistry, live: bool) -> 
     device = pick_device(settings.device)
     if settings.size is not None:
         check_frame_memory(settings.size, device)
-    variant = network_variant(settings.model)
-    inference_size = resolve_inference_size(settings.inference_size, device, live, variant)
-    engine = StyleEngine(registry, device, variant, settings.size, settings.precision, inference_size=inference_size,
-                         picture_mix=settings.mix, picture_model=settings.picture_model, upsample_mode=settings.upsample,
-                         mask_settings=settings.mask, live=live, segmenter=settings.segmenter)
+    model = resolve_model(settings.model)
+    inference_size = resolve_inference_size(settings.inference_size, device, live, model)
+    engine = StyleEngine(registry, device, model, precision=settings.precision, live=live,
+                         sizes=Sizes(settings.size, inference_size, settings.upsample),
+                         pictures=PictureStyles(settings.mix, settings.picture_model),
+                         masking=Masking(settings.segmenter, settings.mask))
     if settings.look().needs_mask or settings.segmenter != DEFAULT_SEGMENTER:  # a given one is checked even if unused yet
         engine.segmenter(*(settings.size or (16, 9)))
     loaded = engine.styles.check(settings.style)
-    if settings.model != "auto" and loaded.ref.size not in (variant, None):  # auto falls back quietly
-        log.warning("style %s has no %s model; using its %s model", settings.style, variant, loaded.ref.size)
+    if settings.model != "auto" and loaded.ref.model not in (model, None):  # auto falls back quietly
+        log.warning("style %s has no %s model; using its %s model", settings.style, model, loaded.ref.model)
     return engine

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from realtime.errors import UserError
-from realtime.model.architectures import NETWORK_SIZES
+from realtime.model.architectures import MODELS
 from realtime.settings import DEVICES
 
 
@@ -39,9 +39,9 @@ def autocast_dtype(device: torch.device) -> torch.dtype | None:
     return None
 
 
-def network_variant(requested: str) -> str:
-    """What `--model` means here: auto is the first of NETWORK_SIZES (magenta, transfer-learned); a style
+def resolve_model(requested: str) -> str:
+    """What `--model` means here: auto is the first of MODELS (magenta, transfer-learned); a style
     without it falls back through the others (styles/registry.py)."""
     if requested != "auto":
         return requested
-    return NETWORK_SIZES[0]
+    return MODELS[0]

@@ -22,7 +22,7 @@ MIN_INFERENCE_PIXELS = 160 * 90
 
 
 def resolve_inference_size(requested: str | tuple[int, int], device: torch.device, live: bool,
-                           variant: str) -> tuple[int, int] | None:
+                           model: str) -> tuple[int, int] | None:
     """What `--inference-size` (auto, full or WxH) means here for this network size; None: the full
     processing size."""
     if requested == "full":
@@ -32,7 +32,7 @@ def resolve_inference_size(requested: str | tuple[int, int], device: torch.devic
             return STROKE_REFERENCE_SIZE
         if device.type != "cpu":
             return None
-        row = ARCHITECTURES.get(variant)  # the bench's picture models have no row
+        row = ARCHITECTURES.get(model)  # the bench's picture models have no row
         return row.cpu_live_size if row is not None and row.cpu_live_size else CPU_LIVE_INFERENCE_SIZE
     return requested
 

@@ -20,6 +20,15 @@ from realtime.styles.registry import StyleRef, StyleRegistry
 PRECISIONS = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
+@dataclass(frozen=True)
+class PictureStyles:
+    """How styles that are no one trained network are made: a picture given as the style, painted by
+    picture_model (magenta or adain: settings.PICTURE_MODELS), and the second style's share where a style
+    mixes two pictures or two styles of a pack (--mix)."""
+    mix: float = 0.5
+    picture_model: str = "magenta"
+
+
 @dataclass
 class LoadedStyle:
     ref: StyleRef
@@ -42,13 +51,12 @@ class StyleCache:
     Safe from any thread. A style already loaded is returned at once, even while another one loads,
     so the engine thread never waits for a style it is not about to run."""
 
-    def __init__(self, registry: StyleRegistry, device: torch.device, variant: str, dtype: torch.dtype,
-                 stream: torch.cuda.Stream | None = None, torchscript: bool = True, picture_mix: float = 0.5,
-                 picture_model: str = "magenta"):
-        self.registry, self.device, self.variant, self.dtype = registry, device, variant, dtype
-        self.stream, self.torchscript = stream, torchscript
-        self.picture_mix = picture_mix  # the second picture's (or pack style's) share when a style mixes two (--mix)
-        self.picture_model = picture_model  # magenta or adain (settings.PICTURE_MODELS)
+    def __init__(self, registry: StyleRegistry, device: torch.device, model: str, dtype: torch.dtype,
+                 cuda_stream: torch.cuda.Stream | None = None, torchscript: bool = True,
+                 pictures: PictureStyles = PictureStyles()):
+        self.registry, self.device, self.model, self.dtype = registry, device, model, dtype
+        self.cuda_stream, self.torchscript = cuda_stream, torchscript
+        self.pictures = pictures
         self._styles: dict[str, LoadedStyle] = {}
         self._packs: dict[object, torch.nn.Module] = {}  # a pack's network, shared by its styles (not frozen)
         self._lock = threading.Lock()  # guards _styles
@@ -69,11 +77,11 @@ class StyleCache:
         return style
 
     def _load(self, name: str) -> LoadedStyle:
-        ref = self.registry.resolve(name, self.variant)
-        with torch.cuda.stream(self.stream) if self.stream is not None else nullcontext():
+        ref = self.registry.resolve(name, self.model)
+        with torch.cuda.stream(self.cuda_stream) if self.cuda_stream is not None else nullcontext():
             if ref.kind == "picture":
-                make = adain_style if self.picture_model == "adain" else arbitrary_style
-                style = self._prepare(ref, *make(ref.pictures, self.picture_mix))
+                make = adain_style if self.pictures.picture_model == "adain" else arbitrary_style
+                style = self._prepare(ref, *make(ref.pictures, self.pictures.mix))
             elif ref.kind == "exported":
                 style = self._load_exported(ref)
             elif ref.slots:  # a style of a pack, or two mixed in the norms (exact: Dumoulin et al.)
@@ -97,7 +105,7 @@ class StyleCache:
 
     def _pack_style(self, ref: StyleRef) -> LoadedStyle:
         """A style of a pack: the pack's one network (loaded once) and the style's weights of its slots."""
-        net, meta = load_pack_style(ref, self.registry, self.picture_mix)
+        net, meta = load_pack_style(ref, self.registry, self.pictures.mix)
         mix = tuple(net.norms()[0].mix.tolist())
         if ref.path not in self._packs:
             self._packs[ref.path] = self._prepare(ref, net, meta, freeze=False).module

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -29,7 +30,7 @@ from realtime.engine.segmenters import Segmenter, SegmenterChoice, open_segmente
 from realtime.engine.sizes import MIN_INFERENCE_PIXELS, network_size
 from realtime.engine.stabilizer import Stabilizer
 from realtime.engine.stream_state import StreamState
-from realtime.engine.style_cache import PRECISIONS, LoadedStyle, StyleCache
+from realtime.engine.style_cache import PRECISIONS, LoadedStyle, PictureStyles, StyleCache
 from realtime.engine.style_fade import set_pack_mix
 from realtime.engine.upsample import upsample
 from realtime.errors import UserError
@@ -68,35 +69,54 @@ class PendingResult:
         return out if self.alpha is None else with_alpha(out, self.alpha)
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """The sizes an engine works at: each frame's output (--size; None: the frame's own), about the style
+    network's pixels (--inference-size, resolved: engine/sizes.py; None: the output's; out of memory lowers
+    it), and how the network's output gets back to the output's size (--upsample)."""
+    output: tuple[int, int] | None = None
+    inference: tuple[int, int] | None = None
+    upsample: str = DEFAULT_UPSAMPLE
+
+
+@dataclass(frozen=True)
+class Masking:
+    """How the person is found: the segmenter (--segmenter: a shipped name or a checkpoint) and how its mask
+    is cut and steadied (--mask-*)."""
+    segmenter: str | Path = DEFAULT_SEGMENTER
+    settings: MaskSettings = field(default_factory=MaskSettings)
+
+
 class StyleEngine:
-    def __init__(self, registry: StyleRegistry, device: torch.device, variant: str,
-                 output_size: tuple[int, int] | None = None, precision: str = "auto", torchscript: bool = True,
-                 inference_size: tuple[int, int] | None = None, picture_mix: float = 0.5, picture_model: str = "magenta",
-                 upsample_mode: str = DEFAULT_UPSAMPLE, mask_settings: MaskSettings | None = None, live: bool = False,
-                 segmenter: str | Path = DEFAULT_SEGMENTER):
-        self.registry, self.device, self.variant = registry, device, variant
+    """Frames stylized by the `model` networks (a row of model/architectures.py's ARCHITECTURES) of the
+    registry's styles. `live`: a live stream, whose stabilizer finds the flow faster, less finely."""
+
+    def __init__(self, registry: StyleRegistry, device: torch.device, model: str, *, precision: str = "auto",
+                 sizes: Sizes = Sizes(), pictures: PictureStyles = PictureStyles(), masking: Masking | None = None,
+                 torchscript: bool = True, live: bool = False):
+        self.registry, self.device, self.model = registry, device, model
         self.live = live  # a live stream's stabilizer finds the flow faster, less finely (stabilizer.py)
-        self.upsample_mode = upsample_mode  # how the network's output gets back to the frame's size
-        self.output_size = output_size
+        self.upsample_mode = sizes.upsample  # how the network's output gets back to the frame's size
+        self.output_size = sizes.output
         # The style network runs at about this many pixels (in the frame's aspect) and is
         # upsampled; None: at the processing size. Out of memory lowers it.
-        self.max_inference_pixels = inference_size[0] * inference_size[1] if inference_size else None
+        self.max_inference_pixels = sizes.inference[0] * sizes.inference[1] if sizes.inference else None
         # Pixels (and the segmenter) are handled in fp16 on a GPU and fp32 on a CPU. The style
         # network runs in bf16 on CPUs that compute it natively: 3x faster there, same look.
         self.dtype = torch.float16 if device.type == "cuda" else torch.float32
         self.net_dtype = PRECISIONS[precision] if precision != "auto" else (
             torch.bfloat16 if device.type == "cpu" and fast_cpu_bfloat16() else self.dtype)
         self.torchscript = torchscript
-        self.stream = torch.cuda.Stream(device) if device.type == "cuda" else None
+        self.cuda_stream = torch.cuda.Stream(device) if device.type == "cuda" else None
         # On a CPU in a process tuned by tune_for_realtime(): as many torch threads as other programs
         # leave cores free (cpu_share.py). Otherwise the process's thread counts are left as they are.
         self.cpu_share = CpuShare.shared() if device.type == "cpu" else None
-        self.styles = StyleCache(registry, device, variant, self.net_dtype, self.stream, torchscript, picture_mix,
-                                 picture_model)
+        self.styles = StyleCache(registry, device, model, self.net_dtype, self.cuda_stream, torchscript, pictures)
         self.stage_times: dict[str, list[float]] | None = None  # while profiling(): each stage's times
-        self.mask_settings = mask_settings or MaskSettings()
+        masking = masking or Masking()  # its MaskSettings, the engine's own
+        self.mask_settings = masking.settings
         self.backgrounds = BackgroundLayer()
-        self.segmenter_choice = segmenter  # --segmenter: a shipped name or a checkpoint
+        self.segmenter_choice = masking.segmenter  # --segmenter: a shipped name or a checkpoint
         self._segmenter: SegmenterChoice | None = None  # opened when a frame first needs a mask
 
     def new_stream(self) -> StreamState:
@@ -169,7 +189,7 @@ class StyleEngine:
     def _submit(self, image: np.ndarray, look: Look, stream: StreamState) -> PendingResult:
         style = self.style(look.style)
         frame = torch.from_numpy(np.ascontiguousarray(image))
-        if self.stream is None:
+        if self.cuda_stream is None:
             with torch.inference_mode():
                 out = self._composite(frame, look, style, stream)
                 with self._stage("download"):
@@ -178,12 +198,12 @@ class StyleEngine:
         pinned_in.copy_(frame)
         width, height = self.processing_size(image)
         pinned_out = self._pinned_buffer(stream.pinned_out, stream.slot, (height, width, 4 if look.cuts_out else 3))
-        with torch.cuda.stream(self.stream), torch.inference_mode():
+        with torch.cuda.stream(self.cuda_stream), torch.inference_mode():
             out = self._composite(pinned_in, look, style, stream)
             with self._stage("download"):
                 pinned_out.copy_(out, non_blocking=True)
             event = torch.cuda.Event()
-            event.record(self.stream)
+            event.record(self.cuda_stream)
         return PendingResult(pinned_out, event)
 
     @staticmethod
@@ -208,12 +228,12 @@ class StyleEngine:
         if self.stage_times is None:
             yield
             return
-        if self.stream is not None:
-            self.stream.synchronize()
+        if self.cuda_stream is not None:
+            self.cuda_stream.synchronize()
         start = time.perf_counter()
         yield
-        if self.stream is not None:
-            self.stream.synchronize()
+        if self.cuda_stream is not None:
+            self.cuda_stream.synchronize()
         self.stage_times.setdefault(name, []).append(time.perf_counter() - start)
 
     def _composite(self, frame: torch.Tensor, look: Look, style: LoadedStyle, stream: StreamState) -> torch.Tensor:

@@ -25,10 +25,11 @@ import cv2
 import numpy as np
 import torch
 
-from realtime.engine.device import network_variant, pick_device
+from realtime.engine.device import pick_device, resolve_model
 from realtime.engine.sizes import network_size, resolve_inference_size
 from realtime.engine.stream import stylize_stream
-from realtime.engine.style_engine import StyleEngine
+from realtime.engine.style_cache import PictureStyles
+from realtime.engine.style_engine import Sizes, StyleEngine
 from realtime.errors import UserError
 from realtime.io.capture import CaptureThread, Frame, open_video
 from realtime.io.ndi import open_ndi
@@ -37,7 +38,7 @@ from realtime.io.video_file import VideoWriter
 from realtime.look import DEFAULT_STABILIZE, Look
 from realtime.measure.bench_report import STAGES, machine_description
 from realtime.measure.competing_load import competing_processes
-from realtime.model.architectures import ARCHITECTURES, FULL, NETWORK_SIZES, Architecture
+from realtime.model.architectures import ARCHITECTURES, FULL, MODELS, Architecture
 from realtime.model.transformer import TransformerNet
 from realtime.settings import DEFAULT_UPSAMPLE
 from realtime.styles.checkpoint import save_style
@@ -46,7 +47,7 @@ from realtime.styles.registry import StyleRegistry
 BENCH_STYLE = "bench"
 BENCH_PICTURE = "bench-style.png"  # the style picture of the "picture" and "adain" rows
 # The trained networks, and a picture as the style through Magenta's arbitrary network ("picture") or AdaIN.
-BENCH_MODELS = (*NETWORK_SIZES, "picture", "adain")
+BENCH_MODELS = (*MODELS, "picture", "adain")
 PICTURE_MODELS = {"picture": "magenta", "adain": "adain"}
 WARMUP_FRAMES = 5
 SETTLE_SECONDS = 3.0  # beside competing processes, before the first frame (settle_cpu_share)
@@ -68,7 +69,7 @@ class BenchConfig:
     ndi: bool = False  # send every frame out as an NDI source too (io/ndi.py)
 
     def inference_size(self) -> tuple[int, int] | None:
-        return resolve_inference_size(self.inference, pick_device(self.device), live=True, variant=self.model)
+        return resolve_inference_size(self.inference, pick_device(self.device), live=True, model=self.model)
 
     def network_size(self) -> tuple[int, int]:
         """The size the style network runs at in this configuration."""
@@ -114,8 +115,8 @@ class BenchResult:
 def random_style_registry(folder: Path) -> StyleRegistry:
     """Random trained-style networks and a random style picture: speed does not depend on them."""
     torch.manual_seed(0)
-    for variant, row in ARCHITECTURES.items():
-        save_style(folder / f"{BENCH_STYLE}.{variant}.pt", row.build(), variant, {"name": BENCH_STYLE})
+    for model, row in ARCHITECTURES.items():
+        save_style(folder / f"{BENCH_STYLE}.{model}.pt", row.build(), model, {"name": BENCH_STYLE})
     cv2.imwrite(str(folder / BENCH_PICTURE), np.random.default_rng(0).integers(0, 256, (256, 256, 3), np.uint8))
     return StyleRegistry(folder)
 
@@ -242,9 +243,9 @@ def settle_cpu_share(engine: StyleEngine) -> None:
 def bench_config(config: BenchConfig, registry: StyleRegistry, input_path: Path, frames: int, baseline_fps: float,
                  workdir: Path) -> BenchResult:
     device = pick_device(config.device)
-    engine = StyleEngine(registry, device, config.model, config.size, config.precision, config.torchscript,
-                         config.inference_size(), upsample_mode=config.upsample, live=True,
-                         picture_model=PICTURE_MODELS.get(config.model, "magenta"))
+    engine = StyleEngine(registry, device, config.model, precision=config.precision, torchscript=config.torchscript,
+                         sizes=Sizes(config.size, config.inference_size(), config.upsample), live=True,
+                         pictures=PictureStyles(picture_model=PICTURE_MODELS.get(config.model, "magenta")))
     with competing_processes(config.load):
         if config.load:
             settle_cpu_share(engine)
@@ -275,7 +276,7 @@ def run_bench(input_path: Path, configs: list[BenchConfig], frames: int) -> dict
                 baselines[key] = naive_loop_fps(input_path, config.size, pick_device(config.device), frames)
             results.append(bench_config(config, registry, input_path, frames, baselines[key], Path(folder)))
     for result in results:
-        result.auto_model = result.config.model == network_variant("auto")
+        result.auto_model = result.config.model == resolve_model("auto")
     return {"machine": machine_description(), "input": str(input_path), "frames": frames,
             "results": [result.to_dict() for result in results]}
 

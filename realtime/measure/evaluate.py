@@ -147,13 +147,13 @@ def report_temporal(clip: Path, engine: StyleEngine, style: str, max_frames: int
              "unsmoothed": mask_sequence(segmenter, frames, raw_settings)}
     flicker = {(name, edges): warping_error(frames, sequence, warper, squared=False, edges_only=edges)
                for name, sequence in masks.items() for edges in (False, True)}
-    scores = {"input": str(clip), "size": [width, height], "frames": len(frames), "style": style, "model": engine.variant,
+    scores = {"input": str(clip), "size": [width, height], "frames": len(frames), "style": style, "model": engine.model,
               "device": str(engine.device), "source_warping_error": source_error, "stylized_warping_error": styled_error,
               "mask_flicker": {name: {"whole": flicker[name, False], "edges": flicker[name, True]} for name in masks}}
     return scores, "\n".join([
         f"temporal stability of {clip.name}: {len(frames)} frames at {width}x{height}",
         f"warping error (mean squared, visible pixels): source {source_error:.5f}; "
-        f"stylized ({style}, {engine.variant}) {styled_error:.5f} = {styled_error / max(source_error, 1e-9):.2f}x the source",
+        f"stylized ({style}, {engine.model}) {styled_error:.5f} = {styled_error / max(source_error, 1e-9):.2f}x the source",
         f"mask flicker (mean |change| after warping), whole frame: smoothed {flicker['smoothed', False]:.5f}; "
         f"unsmoothed {flicker['unsmoothed', False]:.5f}",
         f"mask flicker along the mask's edges: smoothed {flicker['smoothed', True]:.5f}; "

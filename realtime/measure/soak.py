@@ -17,7 +17,7 @@ import torch
 from realtime.app.health import resident_megabytes
 from realtime.app.show import Show
 from realtime.app.window_app import LiveApp
-from realtime.engine.style_engine import StyleEngine
+from realtime.engine.style_engine import Sizes, StyleEngine
 from realtime.io.capture import CaptureThread, open_video
 from realtime.look import Look
 from realtime.styles.registry import StyleRegistry
@@ -51,9 +51,9 @@ class SoakReport:
 
 
 def soak(input_path: Path, registry: StyleRegistry, minutes: float, cycle_seconds: float,
-         size: tuple[int, int] = (640, 360), device: torch.device | None = None, variant: str = "lite") -> SoakReport:
+         size: tuple[int, int] = (640, 360), device: torch.device | None = None, model: str = "lite") -> SoakReport:
     styles = registry.names()
-    engine = StyleEngine(registry, device or torch.device("cpu"), variant, size, live=True)
+    engine = StyleEngine(registry, device or torch.device("cpu"), model, sizes=Sizes(output=size), live=True)
     app = LiveApp(CaptureThread(open_video(str(input_path)), paced=True, loop=True), engine, Look(styles[0]), styles,
                   Renderer(*size, title="realtime soak", vsync=False), show=Show([(s, None) for s in styles], cycle_seconds))
     samples: list[tuple[float, float, float]] = []

@@ -176,6 +176,6 @@ REPORT_HEADER = ("| style | detail ratio | style distance | relu5_1 distance | c
 def report_styles(judge: StyleJudge, styles: list[str]) -> tuple[dict, str]:
     """The scores (for --json) and the text report (a markdown table)."""
     scores = [judge.score(name) for name in styles]
-    report = {"model": judge.engine.variant, "device": str(judge.engine.device), "frames": len(judge.clip or []),
+    report = {"model": judge.engine.model, "device": str(judge.engine.device), "frames": len(judge.clip or []),
               "styles": [asdict(score) for score in scores]}
     return report, "\n".join([*REPORT_HEADER, *(score.row() for score in scores)])

@@ -88,4 +88,4 @@ ARCHITECTURES: dict[str, StyleArchitecture] = {
                                     recipe="magenta"),
     "full": StyleArchitecture(TRANSFORMER_NET, FULL.to_dict(), "Johnson et al.'s network, 32 channels"),
 }
-NETWORK_SIZES = tuple(ARCHITECTURES)
+MODELS = tuple(ARCHITECTURES)

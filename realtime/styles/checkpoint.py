@@ -25,12 +25,12 @@ FORMAT = "realtime-style/1"
 _EXAMPLES_RESIDUAL = re.compile(r"^res(\d+)\.")
 
 
-def save_style(path: Path, net: nn.Module, network: str, meta: dict[str, Any], config: dict[str, Any] | None = None) -> None:
-    """Save a network built by ARCHITECTURES[network] with its row's config, or with the row's config updated
-    by `config` (a style pack: the conditional network with more slots)."""
+def save_style(path: Path, net: nn.Module, model: str, meta: dict[str, Any], config: dict[str, Any] | None = None) -> None:
+    """Save a network built by ARCHITECTURES[model] with its row's config (the file's "network" names the model),
+    or with the row's config updated by `config` (a style pack: the conditional network with more slots)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu", torch.float32).clone() for k, v in net.state_dict().items()}
-    torch.save({"format": FORMAT, "network": network, "architecture": {**ARCHITECTURES[network].config, **(config or {})},
+    torch.save({"format": FORMAT, "network": model, "architecture": {**ARCHITECTURES[model].config, **(config or {})},
                 "state_dict": state, "meta": meta}, path)
 
 

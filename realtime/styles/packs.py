@@ -16,7 +16,7 @@ from realtime.assets import SHIPPED_CHECKPOINTS
 from realtime.model.multistyle import MultistyleNet, slot_weights
 from realtime.model.vgg import STYLE_LAYERS, VGGEncoder, gram
 from realtime.styles.checkpoint import load_style, save_style
-from realtime.styles.registry import PACK_NETWORK, StyleRef, StyleRegistry
+from realtime.styles.registry import PACK_MODEL, StyleRef, StyleRegistry
 
 
 def load_pack_style(ref: StyleRef, registry: StyleRegistry, mix: float = 0.5) -> tuple[MultistyleNet, dict]:
@@ -29,14 +29,14 @@ def load_pack_style(ref: StyleRef, registry: StyleRegistry, mix: float = 0.5) ->
     return net, {**meta, "name": ref.name, **registry.slot_meta(ref.name)}
 
 
-def style_file(registry: StyleRegistry, name: str, variant: str, folder: Path) -> Path:
+def style_file(registry: StyleRegistry, name: str, model: str, folder: Path) -> Path:
     """The checkpoint of a style to train from: its own file, or a pack style written out as a one-slot network."""
-    ref = registry.resolve(name, variant)
+    ref = registry.resolve(name, model)
     if not ref.slots:
         return ref.path
     net, meta = load_pack_style(ref, registry)
-    path = folder / f"{ref.name}.{PACK_NETWORK}.slot.pt"
-    save_style(path, net.single(net.norms()[0].mix.tolist()), PACK_NETWORK, meta)
+    path = folder / f"{ref.name}.{PACK_MODEL}.slot.pt"
+    save_style(path, net.single(net.norms()[0].mix.tolist()), PACK_MODEL, meta)
     return path
 
 

@@ -1,4 +1,4 @@
-"""The styles the app knows: <name>.<variant>.pt in the user's styles folder or the shipped checkpoints/,
+"""The styles the app knows: <name>.<model>.pt in the user's styles folder or the shipped checkpoints/,
 the named slots of a style pack (<pack>.pack.json beside its conditional network <pack>.pack.pt), a path to
 any checkpoint, or a picture."""
 from __future__ import annotations
@@ -13,9 +13,9 @@ from realtime.assets import CHECKPOINTS, user_styles
 from realtime.errors import UserError
 from realtime.io.outputs import IMAGE_SUFFIXES
 from realtime.io.user_files import check_file
-from realtime.model.architectures import ARCHITECTURES, NETWORK_SIZES
+from realtime.model.architectures import ARCHITECTURES, MODELS
 
-PACK_NETWORK = "multistyle"  # the ARCHITECTURES row of a pack's conditional network
+PACK_MODEL = "multistyle"  # the ARCHITECTURES row of a pack's conditional network
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".model", ".ts")  # .ts: from `realtime export`
 STYLE_KINDS = ("--style takes a bundled style name (e.g. udnie), a style checkpoint (.pt, .pth or .model; "
                ".ts from 'realtime export') or a picture (.jpg, .png, .webp, ...)")
@@ -26,35 +26,35 @@ class StyleRef:
     name: str
     path: Path
     kind: str  # "network" (a checkpoint), "exported" (TorchScript from `realtime export`) or "picture"
-    size: str | None = None  # the network's row of ARCHITECTURES when found by name; None for a path or a picture
+    model: str | None = None  # the network's row of ARCHITECTURES when found by name; None for a path or a picture
     pictures: tuple[Path, ...] = ()  # "picture": the picture, or the pictures whose styles are mixed
     slots: tuple[int, ...] = ()  # a style pack's slot, or the two slots whose styles are mixed (--mix)
 
 
 class StyleRegistry:
-    """Styles by name from folders of NAME.VARIANT.pt files. A name in an earlier folder hides the same
+    """Styles by name from folders of NAME.MODEL.pt files. A name in an earlier folder hides the same
     name in later ones, all its networks together (a style never mixes two trainings). By default the
     user's styles come first: a style they trained under a shipped style's name is the one they mean."""
 
     def __init__(self, *folders: Path):
         self.folders = folders or (user_styles(), CHECKPOINTS)
         self._files: dict[str, dict[str, Path]] = {}
-        self._slots: dict[str, int] = {}  # a name's slot in the pack its PACK_NETWORK file is
+        self._slots: dict[str, int] = {}  # a name's slot in the pack its PACK_MODEL file is
         self._slot_meta: dict[str, dict] = {}  # what a pack says of a slot: its painting
         for folder in reversed(self.folders):  # earlier folders overwrite later ones
             found: dict[str, dict[str, Path]] = {}
             for path in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
-                name, _, variant = path.stem.rpartition(".")
-                if name and variant in ARCHITECTURES:
-                    found.setdefault(name, {})[variant] = path
+                name, _, model = path.stem.rpartition(".")
+                if name and model in ARCHITECTURES:
+                    found.setdefault(name, {})[model] = path
             for name in found:
                 self._slots.pop(name, None)
             for pack in sorted(folder.glob("*.pack.json")) if folder.is_dir() else []:
                 network, styles = read_pack(pack)
                 for name, entry in styles.items():
-                    if PACK_NETWORK in found.get(name, {}):  # a trained NAME.multistyle.pt beats the pack's slot
+                    if PACK_MODEL in found.get(name, {}):  # a trained NAME.multistyle.pt beats the pack's slot
                         continue
-                    found.setdefault(name, {})[PACK_NETWORK] = network
+                    found.setdefault(name, {})[PACK_MODEL] = network
                     self._slots[name] = entry.pop("slot")
                     self._slot_meta[name] = entry
             self._files.update(found)
@@ -62,7 +62,7 @@ class StyleRegistry:
     def names(self) -> list[str]:
         return sorted(self._files)
 
-    def variants(self, name: str) -> list[str]:
+    def models(self, name: str) -> list[str]:
         return sorted(self._files.get(name, {}))
 
     def home(self, name: str) -> Path:
@@ -72,14 +72,14 @@ class StyleRegistry:
     def searched(self) -> str:
         return " or ".join(str(folder) for folder in self.folders)
 
-    def resolve(self, name_or_path: str, variant: str) -> StyleRef:
+    def resolve(self, name_or_path: str, model: str) -> StyleRef:
         """The checkpoint for a style name or a path to a checkpoint file. A style without the asked
-        variant falls back to its lite network, then to the others (a style trained only as lite still
+        model falls back to its lite network, then to the others (a style trained only as lite still
         runs where auto asks for fast)."""
         if name_or_path in self._files:
             files = self._files[name_or_path]
-            chosen = next(v for v in (variant, *NETWORK_SIZES) if v in files)
-            slots = (self._slots[name_or_path],) if chosen == PACK_NETWORK and name_or_path in self._slots else ()
+            chosen = next(v for v in (model, *MODELS) if v in files)
+            slots = (self._slots[name_or_path],) if chosen == PACK_MODEL and name_or_path in self._slots else ()
             return StyleRef(name_or_path, files[chosen], "network", chosen, slots=slots)
         path = Path(name_or_path).expanduser()
         if path.is_dir():
@@ -102,11 +102,11 @@ class StyleRegistry:
     def _pack_mix(self, names: str) -> StyleRef:
         """Two styles of one pack, mixed in their norm parameters (--mix)."""
         parts = [part.strip() for part in names.split(",")]
-        packs = {self._files[part][PACK_NETWORK] for part in parts if part in self._slots}
+        packs = {self._files[part][PACK_MODEL] for part in parts if part in self._slots}
         if len(parts) != 2 or len(packs) != 1 or not all(part in self._slots for part in parts):
             raise UserError(f"{names!r}: only two pictures (--style a.jpg,b.jpg --mix 0.3) or two styles of one "
                             f"pack ({', '.join(self.pack_names()[:3])}, ...; --list-styles) can be mixed")
-        return StyleRef(" + ".join(parts), packs.pop(), "network", PACK_NETWORK,
+        return StyleRef(" + ".join(parts), packs.pop(), "network", PACK_MODEL,
                         slots=tuple(self._slots[part] for part in parts))
 
     def slot_meta(self, name: str) -> dict:
@@ -119,7 +119,7 @@ class StyleRegistry:
 
     def packs(self) -> dict[str, Path]:
         """Each pack style's name -> its pack's file: two styles of one pack mix (--mix, the remote)."""
-        return {name: self._files[name][PACK_NETWORK] for name in self._slots}
+        return {name: self._files[name][PACK_MODEL] for name in self._slots}
 
     def _unknown_message(self, name: str) -> str:
         if not self._files:
