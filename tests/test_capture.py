@@ -124,7 +124,7 @@ class SlowEngine:
     device = "cpu"
 
     def style(self, name: str) -> SimpleNamespace:  # what run_file reports (run_report.py)
-        return SimpleNamespace(ref=SimpleNamespace(name=name, kind="network", size="lite"))
+        return SimpleNamespace(ref=SimpleNamespace(name=name, kind="network", model="lite"))
 
     def new_stream(self) -> None:
         return None
