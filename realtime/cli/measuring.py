@@ -162,6 +162,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"clip for the flicker (default: $REALTIME_DATA/{FLICKER_CLIP})")
     style.add_argument("--clip-size", type=parse_size, default=(640, 360), metavar="WxH")
     style.add_argument("--max-frames", type=positive_int, default=30, metavar="N")
+    style.add_argument("--live-flow", action="store_true",
+                       help="stabilize the clip with the window's flow (faster, coarser) instead of file mode's")
     add_device_arguments(style)
     add_json_argument(style, "the scores")
 
@@ -228,7 +230,8 @@ def evaluate_styles(args: argparse.Namespace) -> tuple[dict, str]:
     if not styles:
         raise UserError(f"no styles in {registry.searched()}")
     clip = read_clip(args.clip, args.max_frames, args.clip_size) if args.clip else None
-    engine = StyleEngine(registry, *device_and_model(args))  # full size, as image and file modes
+    # Full size, as image and file modes; the stabilizer's flow as file mode finds it, or as the window does.
+    engine = StyleEngine(registry, *device_and_model(args), live=args.live_flow)
     return report_styles(StyleJudge(engine, photos_in(args.images), args.paintings, clip), styles)
 
 
