@@ -1,6 +1,7 @@
 """`eval style`: the detail, Gram-distance and flicker measures, and the command that prints them."""
 from __future__ import annotations
 
+import json
 import re
 
 import cv2
@@ -74,5 +75,10 @@ def test_eval_style_command(tmp_path, clip):
                     r"([\d.]+) \|", result.stdout)
     assert row, result.stdout
     assert all(float(value) > 0 for value in row.groups())
+    live = run_cli("eval", "style", "--checkpoints", str(checkpoints), "--images", str(photos), "--paintings",
+                   str(paintings), "--clip", str(clip), "--max-frames", "3", "--clip-size", "480x270", "--live", "--json")
+    assert live.returncode == 0, live.stderr
+    report = json.loads(live.stdout)  # the window's way on a CPU: the network smaller than the clip, the live flow
+    assert report["live"] and report["clip_network_size"][0] < 480 and report["styles"][0]["stabilized_flicker_ratio"] > 0
     missing = run_cli("eval", "style", "--checkpoints", str(checkpoints), "--paintings", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "paintings folder not found" in missing.stderr

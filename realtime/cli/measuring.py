@@ -162,8 +162,9 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                        help=f"clip for the flicker (default: $REALTIME_DATA/{FLICKER_CLIP})")
     style.add_argument("--clip-size", type=parse_size, default=(640, 360), metavar="WxH")
     style.add_argument("--max-frames", type=positive_int, default=30, metavar="N")
-    style.add_argument("--live-flow", action="store_true",
-                       help="stabilize the clip with the window's flow (faster, coarser) instead of file mode's")
+    style.add_argument("--live", action="store_true",
+                       help="the photos and the clip as the window runs them on this device: the network at the live size "
+                            "(--inference-size auto), the stabilizer's faster, coarser flow; default: as file mode")
     add_device_arguments(style)
     add_json_argument(style, "the scores")
 
@@ -216,7 +217,8 @@ def evaluate_segmentation(args: argparse.Namespace) -> tuple[dict, str]:
 
 
 def evaluate_styles(args: argparse.Namespace) -> tuple[dict, str]:
-    from realtime.engine.style_engine import StyleEngine
+    from realtime.engine.sizes import resolve_inference_size
+    from realtime.engine.style_engine import Sizes, StyleEngine
     from realtime.measure.evaluate import read_clip
     from realtime.measure.style_quality import StyleJudge, photos_in, report_styles
     from realtime.styles.registry import StyleRegistry
@@ -230,8 +232,10 @@ def evaluate_styles(args: argparse.Namespace) -> tuple[dict, str]:
     if not styles:
         raise UserError(f"no styles in {registry.searched()}")
     clip = read_clip(args.clip, args.max_frames, args.clip_size) if args.clip else None
-    # Full size, as image and file modes; the stabilizer's flow as file mode finds it, or as the window does.
-    engine = StyleEngine(registry, *device_and_model(args), live=args.live_flow)
+    # The photos and the clip at full size with file mode's flow, or the clip as the window runs it (--live).
+    device, model = device_and_model(args)
+    sizes = Sizes(inference=resolve_inference_size("auto", device, True, model)) if args.live else Sizes()
+    engine = StyleEngine(registry, device, model, sizes=sizes, live=args.live)
     return report_styles(StyleJudge(engine, photos_in(args.images), args.paintings, clip), styles)
 
 

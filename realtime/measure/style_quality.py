@@ -176,6 +176,9 @@ REPORT_HEADER = ("| style | detail ratio | style distance | relu5_1 distance | c
 def report_styles(judge: StyleJudge, styles: list[str]) -> tuple[dict, str]:
     """The scores (for --json) and the text report (a markdown table)."""
     scores = [judge.score(name) for name in styles]
-    report = {"model": judge.engine.model, "device": str(judge.engine.device), "frames": len(judge.clip or []),
-              "styles": [asdict(score) for score in scores]}
+    engine = judge.engine
+    height, width = judge.clip[0].shape[:2] if judge.clip else (0, 0)
+    network_size = list(engine.inference_size(width, height, 1.0)) if judge.clip else None  # the clip's
+    report = {"model": engine.model, "device": str(engine.device), "frames": len(judge.clip or []),
+              "live": engine.live, "clip_network_size": network_size, "styles": [asdict(score) for score in scores]}
     return report, "\n".join([*REPORT_HEADER, *(score.row() for score in scores)])
