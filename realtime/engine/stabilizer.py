@@ -6,9 +6,9 @@ DIS, on a small grey copy of the frame, taken on the host before the upload) and
 input and output onto the new frame. Live, the flow is found quickly (DIS's fast preset, 320 pixels
 wide: about 5 ms on two cores); in file and image modes, where no clock waits, more finely (its
 medium preset, up to 640 pixels wide: about 45 ms), which halves what flicker is left. Where the warped last input matches the new input (the flow
-found the same thing there), it keeps `stabilize` of the warped output; where it does not
-(something appeared or was uncovered, or the flow failed), the new output alone, so moving edges
-leave no trails. A still picture has no flow: there it is a blend with the last output.
+found the same thing there, up to sensor noise), it keeps `stabilize` of the warped output; where it
+does not (something appeared or was uncovered, or the flow failed), the new output alone, so moving
+edges leave no trails. A still picture has no flow: there it is a blend with the last output.
 
 Two things keep the kept strokes sharp. The last output is warped with bicubic, not bilinear,
 interpolation: it is resampled again every frame, and bilinear's blur compounds. And a blend of two
@@ -26,16 +26,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-# A pixel whose input differs from the warped last input by this much (mean over channels, 0-1)
-# takes the new output alone; sensor noise and resampling are a few hundredths.
-STILL_CHANGE = 0.12
+# A pixel whose input differs from the warped last input by STILL_CHANGE or more (mean over channels, 0-1)
+# takes the new output alone; up to STILL_NOISE (sensor noise and resampling) it keeps all of `stabilize`.
+# Without the noise floor a noisy clip kept too little where nothing moved: flicker and softer strokes.
+STILL_CHANGE, STILL_NOISE = 0.12, 0.03
 # (DIS preset, width of the grey copy the flow is found on), live and in file and image modes.
 LIVE_FLOW = (cv2.DISOPTICAL_FLOW_PRESET_FAST, 320)
 FINE_FLOW = (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, 640)
 MIN_FLOW_SIDE = 16
 # The detail restored after the blend: box sizes (pixels at the network's size), the share of the new output's
 # detail strength restored (all of it brings back some of the flicker the blend took away), the largest gain.
-DETAIL_BOX, ENERGY_BOX, DETAIL_SHARE, DETAIL_GAIN = 5, 9, 0.75, 3.0
+DETAIL_BOX, ENERGY_BOX, DETAIL_SHARE, DETAIL_GAIN = 5, 9, 0.8, 3.0
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Stabilizer:
                 and previous.motion.shape == motion.shape:
             last_input, last_output = self._warped(previous, motion, small.shape[-2:])
             change = (small - last_input).abs().mean(dim=1, keepdim=True)
-            keep = (1.0 - change / STILL_CHANGE).clamp_(0.0, 1.0).mul_(min(stabilize, 1.0))
+            keep = (1.0 - (change - STILL_NOISE) / (STILL_CHANGE - STILL_NOISE)).clamp_(0.0, 1.0).mul_(min(stabilize, 1.0))
             blended = torch.lerp(styled, last_output.to(styled.dtype), keep.to(styled.dtype))
             styled = with_detail_of(blended, styled)
         self.history = History(style, motion, small, styled)
