@@ -4,8 +4,8 @@ A style network paints every frame anew, so camera noise and small motions move 
 frame to frame: flicker. The stabilizer follows the picture's motion with optical flow (OpenCV's
 DIS, on a small grey copy of the frame, taken on the host before the upload) and warps the last
 input and output onto the new frame. Live, the flow is found quickly (DIS's fast preset, 320 pixels
-wide: about 5 ms on two cores); in file and image modes, where no clock waits, more finely (its
-medium preset, up to 640 pixels wide: about 45 ms), which halves what flicker is left. Where the warped last input matches the new input (the flow
+wide: about 1 ms on two cores); in file and image modes, where no clock waits, more finely (its
+medium preset, up to 640 pixels wide: about 18 ms), which halves what flicker is left. Where the warped last input matches the new input (the flow
 found the same thing there, up to sensor noise), it keeps `stabilize` of the warped output; where it
 does not (something appeared or was uncovered, or the flow failed), the new output alone, so moving
 edges leave no trails. A still picture has no flow: there it is a blend with the last output.
