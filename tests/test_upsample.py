@@ -86,6 +86,18 @@ def test_a_box_mean_wider_than_the_picture_stays_the_pictures_size():
     assert box_mean(torch.rand(1, 1, 1, 1), 10**6).shape == (1, 1, 1, 1)
 
 
+@pytest.mark.parametrize("radius", [1, 4, 10**6])
+def test_the_box_mean_and_the_guided_filter_are_the_same_with_opencv_and_with_torch(radius):
+    """On a CPU the box means are OpenCV's box filter (float32), elsewhere a convolution (here: float64)."""
+    torch.manual_seed(0)
+    x = torch.rand(1, 8, 17, 30)
+    torch.testing.assert_close(box_mean(x, radius), box_mean(x.double(), radius).float(), atol=1e-5, rtol=0)
+    source, guide, full_guide = torch.rand(1, 3, 17, 30), torch.rand(1, 1, 17, 30), torch.rand(1, 1, 34, 60)
+    on_host = guided_filter_module.guided_filter(source, guide, full_guide, radius, 1e-3)
+    elsewhere = guided_filter_module.guided_filter(source.double(), guide.double(), full_guide.double(), radius, 1e-3)
+    torch.testing.assert_close(on_host, elsewhere.float(), atol=1e-4, rtol=0)
+
+
 @pytest.mark.parametrize("size", [(1, 1), (2, 2), (4, 4), (16, 16), (1, 300), (300, 1), (360, 640)])
 def test_the_person_masks_guided_filter_works_at_most_at_the_pictures_size(monkeypatch, size):
     """The 256 px mask's filter runs at the mask's size or the picture's, whichever is smaller, with a

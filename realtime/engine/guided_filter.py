@@ -4,10 +4,11 @@ local linear function of a one-channel guide, then apply the upsampled coefficie
 full-resolution guide, so the result follows the full-size frame's edges."""
 from __future__ import annotations
 
+import cv2
 import torch
 import torch.nn.functional as F
 
-from realtime.engine.resize import bilinear
+from realtime.engine.resize import bilinear, on_host
 
 
 def clamped_radii(size: tuple[int, int], radius: int) -> tuple[int, int]:
@@ -19,10 +20,16 @@ def clamped_radii(size: tuple[int, int], radius: int) -> tuple[int, int]:
 
 
 def box_mean(x: torch.Tensor, radius: int) -> torch.Tensor:
-    """Mean over a (2 radius + 1)^2 window (per side at most the picture's), edges replicated. A depthwise
-    convolution: 3x faster than avg_pool2d on a CPU (1.8 against 5.6 ms for 8 channels at 512x288)."""
+    """Mean over a (2 radius + 1)^2 window (per side at most the picture's), edges replicated. On a CPU,
+    OpenCV's box filter (8 channels at 384x216: 0.3 against 1.7 ms for the padded depthwise convolution);
+    elsewhere a depthwise convolution (3x faster than avg_pool2d)."""
     radius_y, radius_x = clamped_radii(x.shape[-2:], radius)
     size_y, size_x = 2 * radius_y + 1, 2 * radius_x + 1
+    if on_host(x):
+        height, width = x.shape[-2:]
+        pixels = x[0].permute(1, 2, 0).contiguous().numpy()  # a view when x is channels-last
+        blurred = cv2.boxFilter(pixels, -1, (size_x, size_y), borderType=cv2.BORDER_REPLICATE)
+        return torch.from_numpy(blurred.reshape(height, width, -1)).permute(2, 0, 1)[None]
     channels = x.shape[1]
     kernel = torch.full((channels, 1, size_y, size_x), 1.0 / (size_y * size_x), dtype=x.dtype, device=x.device)
     padded = F.pad(x, (radius_x, radius_x, radius_y, radius_y), mode="replicate")
@@ -40,8 +47,10 @@ def guided_filter(source: torch.Tensor, guide: torch.Tensor, full_guide: torch.T
     mean_product, mean_square = means[:, 1 + channels:1 + 2 * channels], means[:, 1 + 2 * channels:]
     slope = (mean_product - mean_guide * mean_source) / (mean_square - mean_guide * mean_guide + epsilon)
     offset = mean_source - slope * mean_guide
-    coefficients = box_mean(torch.cat([slope, offset], dim=1), radius)
-    # Resized apart, so each comes back dense (on a CPU, H x W x C) and the full-size multiply-add reads
-    # contiguous memory: 1.5 ms less at 1280x720 than slices of one map.
+    # Filtered and resized apart, so each stays dense (on a CPU, H x W x C) and no step copies a slice.
     size = full_guide.shape[-2:]
-    return torch.addcmul(bilinear(coefficients[:, channels:], size), bilinear(coefficients[:, :channels], size), full_guide)
+    slope, offset = (bilinear(box_mean(coefficient, radius), size) for coefficient in (slope, offset))
+    # The guide repeated over the channels in the coefficients' layout: a broadcast one-channel guide makes
+    # the full-size multiply-add 3x slower on a CPU (0.6 against 0.2 ms at 640x360, the copy included).
+    full_guide = full_guide.expand_as(slope).contiguous(memory_format=torch.channels_last)
+    return torch.addcmul(offset, slope, full_guide)

@@ -13,10 +13,15 @@ import torch.nn.functional as F
 OPENCV_MAX_CHANNELS = 512  # CV_CN_MAX
 
 
+def on_host(x: torch.Tensor) -> bool:
+    """Whether OpenCV can take x (one float32 picture on the CPU, up to 512 channels, no gradient)."""
+    return (x.device.type == "cpu" and x.dtype == torch.float32 and x.shape[0] == 1
+            and x.shape[1] <= OPENCV_MAX_CHANNELS and not x.requires_grad)
+
+
 def bilinear(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """x resized to size = (height, width)."""
-    if (x.device.type != "cpu" or x.dtype != torch.float32 or x.shape[0] != 1 or x.shape[1] > OPENCV_MAX_CHANNELS
-            or x.requires_grad):
+    if not on_host(x):
         return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
     height, width = size
     pixels = x[0].permute(1, 2, 0).contiguous().numpy()
