@@ -5,10 +5,11 @@ frame to frame: flicker. The stabilizer follows the picture's motion with optica
 DIS, on a small grey copy of the frame, taken on the host before the upload) and warps the last
 input and output onto the new frame. Live, the flow is found quickly (DIS's fast preset, 320 pixels
 wide: about 1 ms on two cores); in file and image modes, where no clock waits, more finely (its
-medium preset, up to 640 pixels wide: about 18 ms), which halves what flicker is left. Where the warped last input matches the new input (the flow
-found the same thing there, up to sensor noise), it keeps `stabilize` of the warped output; where it
-does not (something appeared or was uncovered, or the flow failed), the new output alone, so moving
-edges leave no trails. A still picture has no flow: there it is a blend with the last output.
+medium preset, up to 640 pixels wide: about 18 ms), which halves what flicker is left. Where the
+warped last input matches the new input (the flow found the same thing there, up to sensor noise),
+it keeps `stabilize` of the warped output; where it does not (something appeared or was uncovered,
+or the flow failed), the new output alone, so moving edges leave no trails. A still picture has no
+flow: there it is a blend with the last output.
 
 Two things keep the kept strokes sharp. The last output is warped with bicubic, not bilinear,
 interpolation: it is resampled again every frame, and bilinear's blur compounds. And a blend of two
@@ -78,7 +79,8 @@ class Stabilizer:
                 and previous.motion.shape == motion.shape:
             last_input, last_output = self._warped(previous, motion, small.shape[-2:])
             change = (small - last_input).abs().mean(dim=1, keepdim=True)
-            keep = (1.0 - (change - STILL_NOISE) / (STILL_CHANGE - STILL_NOISE)).clamp_(0.0, 1.0).mul_(min(stabilize, 1.0))
+            still = (1.0 - (change - STILL_NOISE) / (STILL_CHANGE - STILL_NOISE)).clamp_(0.0, 1.0)
+            keep = still.mul_(min(stabilize, 1.0))
             blended = torch.lerp(styled, last_output.to(styled.dtype), keep.to(styled.dtype))
             styled = with_detail_of(blended, styled)
         self.history = History(style, motion, small, styled)
